@@ -1,0 +1,144 @@
+# SPDX-License-Identifier: Apache-2.0
+# Makefile - builds vmnet-helper, its tests and benchmarks on Linux and macOS.
+#
+# Layout of the output (all under $(O), default build/):
+#   $(O)/libvmnet-helper.a   ring/, engine/, vmnet/ and cli/ minus the mains
+#   $(O)/tests/unit-tests    every tests/*.c in one Criterion binary
+#   $(O)/perf/NAME           one benchmark program per perf/NAME.c
+# Platform code lives in DIR/linux/ and DIR/darwin/; the one matching
+# `uname -s` is compiled, the other never is.
+#
+# Sanitizer builds are the same tree built again into their own directory:
+#   make test-asan  ->  O=build/asan SAN=address,undefined
+#   make test-tsan  ->  O=build/tsan SAN=thread
+
+UNAME_S := $(shell uname -s)
+ifeq ($(UNAME_S),Darwin)
+PLATFORM := darwin
+PLATFORM_CPPFLAGS := -D_DARWIN_C_SOURCE
+else ifeq ($(UNAME_S),Linux)
+PLATFORM := linux
+PLATFORM_CPPFLAGS := -D_GNU_SOURCE
+else
+$(error unsupported platform '$(UNAME_S)': vmnet-helper builds on Linux and macOS)
+endif
+
+O ?= build
+SAN ?=
+
+CPPFLAGS += -Iring -Iengine -Ivmnet -Icli $(PLATFORM_CPPFLAGS)
+CFLAGS ?= -O2 -g
+CFLAGS += -std=c11 -Wall -Wextra -Werror -pthread
+DEPFLAGS = -MMD -MP
+LDLIBS += -pthread
+ifneq ($(SAN),)
+CFLAGS += -fsanitize=$(SAN) -fno-omit-frame-pointer -fno-sanitize-recover=all
+LDFLAGS += -fsanitize=$(SAN)
+endif
+
+CRITERION_CFLAGS := $(shell pkg-config --cflags criterion 2>/dev/null)
+CRITERION_LIBS := $(shell pkg-config --libs criterion 2>/dev/null || echo -lcriterion)
+
+# Files that hold a main() are programs, everything else goes in the library.
+PROGRAM_SRCS := $(wildcard cli/main_*.c)
+LIB_SRCS := $(filter-out $(PROGRAM_SRCS), \
+	$(foreach d,ring engine vmnet cli,$(wildcard $(d)/*.c $(d)/$(PLATFORM)/*.c)))
+# tests/tsan_runner.c replaces Criterion's runner under TSan (see there).
+TSAN_RUNNER_SRC := tests/tsan_runner.c
+TSAN_SCENARIO_SRCS := tests/stress.c
+TEST_SRCS := $(filter-out $(TSAN_RUNNER_SRC),$(wildcard tests/*.c))
+BENCH_SRCS := $(wildcard perf/*.c)
+
+LIB := $(O)/libvmnet-helper.a
+LIB_OBJS := $(LIB_SRCS:%.c=$(O)/%.o)
+TEST_OBJS := $(TEST_SRCS:%.c=$(O)/%.o)
+TEST_BIN := $(O)/tests/unit-tests
+TSAN_RUNNER := $(O)/tests/tsan-runner
+TSAN_RUNNER_OBJS := $(TSAN_RUNNER_SRC:%.c=$(O)/%.o) \
+	$(TSAN_SCENARIO_SRCS:%.c=$(O)/%.o)
+BENCH_BINS := $(BENCH_SRCS:%.c=$(O)/%)
+PROGRAMS := $(PROGRAM_SRCS:cli/main_%.c=$(O)/%)
+
+# Criterion options: one test at a time, because the stress tests want both
+# cores for their two threads; --timeout caps any test that would hang.
+TEST_FLAGS ?= --jobs=1 --timeout=600
+
+.PHONY: all test test-asan test-tsan tsan-scenarios test-all bench clean check-macos format
+
+all: $(LIB) $(PROGRAMS) $(TEST_BIN) $(BENCH_BINS)
+
+$(O)/%.o: %.c
+	@mkdir -p $(@D)
+	$(CC) $(CPPFLAGS) $(CFLAGS) $(DEPFLAGS) -c $< -o $@
+
+$(O)/tests/%.o: tests/%.c
+	@mkdir -p $(@D)
+	$(CC) $(CPPFLAGS) $(CRITERION_CFLAGS) $(CFLAGS) $(DEPFLAGS) -c $< -o $@
+
+$(LIB): $(LIB_OBJS)
+	@mkdir -p $(@D)
+	rm -f $@
+	$(AR) rcs $@ $^
+
+$(O)/%: $(O)/cli/main_%.o $(LIB)
+	$(CC) $(LDFLAGS) $^ $(LDLIBS) -o $@
+
+$(O)/perf/%: $(O)/perf/%.o $(LIB)
+	$(CC) $(LDFLAGS) $^ $(LDLIBS) -lm -o $@
+
+$(TEST_BIN): $(TEST_OBJS) $(LIB)
+	$(CC) $(LDFLAGS) $^ $(CRITERION_LIBS) $(LDLIBS) -o $@
+
+$(TSAN_RUNNER): $(TSAN_RUNNER_OBJS) $(LIB)
+	$(CC) $(LDFLAGS) $^ $(LDLIBS) -o $@
+
+test: $(TEST_BIN) $(PROGRAMS)
+	$(TEST_BIN) $(TEST_FLAGS)
+
+test-asan:
+	$(MAKE) O=build/asan SAN=address,undefined test
+
+# Criterion cannot start under TSan, so the threaded scenarios run through
+# their own small runner there (tests/tsan_runner.c).
+test-tsan:
+	$(MAKE) O=build/tsan SAN=thread tsan-scenarios
+
+tsan-scenarios: $(TSAN_RUNNER)
+	$(TSAN_RUNNER)
+
+# The whole suite, as CI runs it: gcc build, clang build, then both sanitizer
+# builds; each ends with its Criterion summary.
+test-all:
+	$(MAKE) all
+	$(MAKE) O=build/clang CC=clang all
+	$(MAKE) test
+	$(MAKE) test-asan
+	$(MAKE) test-tsan
+
+bench: $(BENCH_BINS)
+	$(O)/perf/ring_bench
+
+clean:
+	rm -rf build
+
+# Compile and link the macOS code against a macOS SDK (see
+# ../shared/macos/README.md); prints SKIPPED where no SDK is set up.
+MACOS_CHECK ?= ../shared/macos/macos-check.sh
+MACOS_DIRS := $(wildcard ring engine vmnet cli)
+MACOS_CHECK_ARGS := -q --skip-if-missing -D _DARWIN_C_SOURCE \
+	$(foreach d,$(MACOS_DIRS),-I $(d)) --exclude '*/linux/*' \
+	--exclude 'cli/main_*'
+check-macos:
+	@if [ ! -x "$(MACOS_CHECK)" ]; then \
+		echo "check-macos: SKIPPED ($(MACOS_CHECK) not found)"; exit 0; fi; \
+	for main in $(BENCH_SRCS) $(PROGRAM_SRCS); do \
+		echo "check-macos: $$main with $(MACOS_DIRS)"; \
+		"$(MACOS_CHECK)" $(MACOS_CHECK_ARGS) --exe "$$(basename $$main .c)" \
+			$(MACOS_DIRS) $$main || exit 1; \
+	done
+
+format:
+	clang-format -i $(wildcard */*.c */*.h */*/*.c */*/*.h)
+
+-include $(LIB_OBJS:.o=.d) $(TEST_OBJS:.o=.d) $(TSAN_RUNNER_OBJS:.o=.d) $(BENCH_SRCS:%.c=$(O)/%.d) \
+	$(PROGRAM_SRCS:%.c=$(O)/%.d)
