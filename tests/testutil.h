@@ -1,0 +1,25 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/* testutil.h - helpers shared by the Criterion tests. */
+#ifndef VMNET_HELPER_TESTUTIL_H
+#define VMNET_HELPER_TESTUTIL_H
+
+#include <stdint.h>
+
+/* Fail the current test with the scenario's own explanation. */
+#define STRESS_ASSERT(expr)                                                    \
+	do {                                                                   \
+		struct stress_result r_ = (expr);                              \
+		cr_assert(r_.ok, "%s", r_.why);                                \
+	} while (0)
+
+/**
+ * test_limit_memory() - make allocations above @bytes fail in this process
+ * @bytes:	address-space limit
+ *
+ * Criterion runs every test in its own process, so the limit ends with the
+ * test. Sanitized builds map huge shadow regions, so there the limit comes
+ * from the sanitizer's own max_allocation_size_mb (see testutil.c) instead.
+ */
+void test_limit_memory(uint64_t bytes);
+
+#endif
