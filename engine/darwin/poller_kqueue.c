@@ -1,0 +1,347 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/* poller_kqueue.c - the poller on macOS: kqueue and a self-pipe. */
+#include "poller.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <stdbool.h>
+#include <stdlib.h>
+#include <sys/event.h>
+#include <sys/time.h>
+#include <sys/types.h>
+#include <unistd.h>
+
+/*
+ * How it works
+ *
+ * One kqueue holds everything. A caller's fd is an EVFILT_READ and/or an
+ * EVFILT_WRITE knote with EV_CLEAR (edge-triggered), whose udata carries
+ * the tag; a timer is an EVFILT_TIMER knote and a signal an EVFILT_SIGNAL
+ * knote, each with its tag in udata. So every returned kevent holds its own
+ * tag and needs no table. kqueue keeps read and write readiness in separate
+ * knotes, so a fd ready both ways comes back as two events with the same
+ * tag, one with POLLER_IN and one with POLLER_OUT.
+ *
+ * Wake-ups go through a nonblocking pipe rather than EVFILT_USER: write(2)
+ * is on POSIX's list of async-signal-safe calls and kevent() is not, and
+ * poller_wake() must work from a signal handler. The read end is watched
+ * level-triggered and drained in poller_wait(), so several wake-ups are one
+ * event and none is lost.
+ *
+ * EVFILT_SIGNAL records every attempt to deliver the signal, even one that
+ * is blocked or ignored, and never consumes it. The caller blocks the
+ * signal, so it also stays pending in the process: harmless while it stays
+ * blocked, but unblocking it later would run its disposition.
+ *
+ * Edges: adding a filter that already exists (EV_ADD on a live knote) makes
+ * the kernel evaluate it again, so poller_mod_fd() re-arms a ready fd as on
+ * Linux.
+ */
+
+/* kevents fetched per poller_wait(), on the stack. */
+#define POLLER_KQ_BATCH 64
+
+struct poller {
+	int kq;
+	int wake_rd;
+	/* Read-only after poller_create(), so poller_wake() may use it. */
+	int wake_wr;
+	uint64_t wake_tag;
+	uintptr_t next_timer; /* ident of the next EVFILT_TIMER */
+};
+
+static void *poller_udata(uint64_t tag)
+{
+	/* Both macOS architectures have 64-bit pointers. */
+	_Static_assert(sizeof(void *) == sizeof(uint64_t), "64-bit udata");
+	return (void *)(uintptr_t)tag;
+}
+
+static int poller_cloexec(int fd, bool nonblock)
+{
+	if (fcntl(fd, F_SETFD, FD_CLOEXEC) < 0)
+		return -errno;
+	if (nonblock && fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) | O_NONBLOCK) < 0)
+		return -errno;
+	return 0;
+}
+
+/*
+ * Apply @n changes and return the first failure as a negative errno,
+ * skipping ENOENT if @ignore_enoent. EV_RECEIPT makes the kernel report
+ * every change's own result instead of stopping at the first error.
+ */
+static int poller_apply(struct poller *p, struct kevent *ch, int n,
+			bool ignore_enoent)
+{
+	static const struct timespec no_wait = {0, 0};
+	struct kevent res[2];
+	int got, err = 0;
+
+	/*
+	 * One receipt per change fills @res, so no pending event is fetched
+	 * (and lost) here; the zero timeout only guarantees no blocking.
+	 */
+	for (int i = 0; i < n; i++)
+		ch[i].flags |= EV_RECEIPT;
+	got = kevent(p->kq, ch, n, res, n, &no_wait);
+	if (got < 0)
+		return -errno;
+	for (int i = 0; i < got; i++) {
+		if (!(res[i].flags & EV_ERROR) || res[i].data == 0)
+			continue;
+		if (ignore_enoent && res[i].data == ENOENT)
+			continue;
+		if (!err)
+			err = -(int)res[i].data;
+	}
+	return err;
+}
+
+/*
+ * Watch exactly @events on @fd: EV_ADD the wanted filters (re-arming them)
+ * and, if @delete_unwanted, EV_DELETE the others.
+ */
+static int poller_set_fd(struct poller *p, int fd, uint32_t events,
+			 uint64_t tag, bool delete_unwanted)
+{
+	struct kevent ch[2];
+	int n = 0;
+
+	if (events == 0 || (events & ~(POLLER_IN | POLLER_OUT)))
+		return -EINVAL;
+	if (fd < 0)
+		return -EBADF;
+	if (events & POLLER_IN)
+		EV_SET(&ch[n++], fd, EVFILT_READ, EV_ADD | EV_CLEAR, 0, 0,
+		       poller_udata(tag));
+	else if (delete_unwanted)
+		EV_SET(&ch[n++], fd, EVFILT_READ, EV_DELETE, 0, 0, NULL);
+	if (events & POLLER_OUT)
+		EV_SET(&ch[n++], fd, EVFILT_WRITE, EV_ADD | EV_CLEAR, 0, 0,
+		       poller_udata(tag));
+	else if (delete_unwanted)
+		EV_SET(&ch[n++], fd, EVFILT_WRITE, EV_DELETE, 0, 0, NULL);
+	/* A filter that was not watched has nothing to delete: fine. */
+	return poller_apply(p, ch, n, true);
+}
+
+int poller_create(struct poller **pp, uint64_t wake_tag)
+{
+	struct poller *p = calloc(1, sizeof(*p));
+	struct kevent ch;
+	int fds[2], err;
+
+	*pp = NULL;
+	if (!p)
+		return -ENOMEM;
+	p->wake_rd = p->wake_wr = -1;
+	p->wake_tag = wake_tag;
+	p->next_timer = 1;
+	/*
+	 * macOS has no kqueue1() or pipe2(): the fds are CLOEXEC a moment
+	 * after they exist. Pollers are made at start-up, before any thread
+	 * could fork and exec.
+	 */
+	p->kq = kqueue();
+	if (p->kq < 0) {
+		err = -errno;
+		free(p);
+		return err;
+	}
+	err = poller_cloexec(p->kq, false);
+	if (err)
+		goto fail;
+	if (pipe(fds) < 0) {
+		err = -errno;
+		goto fail;
+	}
+	p->wake_rd = fds[0];
+	p->wake_wr = fds[1];
+	err = poller_cloexec(p->wake_rd, true);
+	if (!err)
+		err = poller_cloexec(p->wake_wr, true);
+	if (err)
+		goto fail;
+	/* Level-triggered: poller_wait() drains the pipe itself. */
+	EV_SET(&ch, p->wake_rd, EVFILT_READ, EV_ADD, 0, 0,
+	       poller_udata(wake_tag));
+	err = poller_apply(p, &ch, 1, false);
+	if (err)
+		goto fail;
+	*pp = p;
+	return 0;
+fail:
+	poller_destroy(p);
+	return err;
+}
+
+void poller_destroy(struct poller *p)
+{
+	if (!p)
+		return;
+	/* Closing the kqueue drops every knote; the caller's fds stay open. */
+	close(p->kq);
+	if (p->wake_rd >= 0)
+		close(p->wake_rd);
+	if (p->wake_wr >= 0)
+		close(p->wake_wr);
+	free(p);
+}
+
+int poller_add_fd(struct poller *p, int fd, uint32_t events, uint64_t tag)
+{
+	int err = poller_set_fd(p, fd, events, tag, false);
+
+	/* Do not leave half a registration behind (IN added, OUT failed). */
+	if (err && err != -EINVAL)
+		poller_del_fd(p, fd);
+	return err;
+}
+
+int poller_mod_fd(struct poller *p, int fd, uint32_t events, uint64_t tag)
+{
+	return poller_set_fd(p, fd, events, tag, true);
+}
+
+int poller_del_fd(struct poller *p, int fd)
+{
+	static const struct timespec no_wait = {0, 0};
+	struct kevent ch[2];
+	struct kevent res[2];
+	int got, enoent = 0, err = 0;
+
+	EV_SET(&ch[0], fd, EVFILT_READ, EV_DELETE | EV_RECEIPT, 0, 0, NULL);
+	EV_SET(&ch[1], fd, EVFILT_WRITE, EV_DELETE | EV_RECEIPT, 0, 0, NULL);
+	got = kevent(p->kq, ch, 2, res, 2, &no_wait);
+	if (got < 0)
+		return -errno;
+	for (int i = 0; i < got; i++) {
+		if (!(res[i].flags & EV_ERROR) || res[i].data == 0)
+			continue;
+		if (res[i].data == ENOENT)
+			enoent++; /* that filter was not watched */
+		else if (!err)
+			err = -(int)res[i].data;
+	}
+	/* Only when neither filter was there was the fd not registered. */
+	if (!err && enoent == 2)
+		err = -ENOENT;
+	return err;
+}
+
+int poller_wake(struct poller *p)
+{
+	const char b = 1;
+	int saved_errno = errno; /* a signal handler must not change errno */
+	int err = 0;
+
+	/* A full pipe (EAGAIN) already holds a pending wake-up. */
+	if (write(p->wake_wr, &b, 1) < 0 && errno != EAGAIN)
+		err = -errno;
+	errno = saved_errno;
+	return err;
+}
+
+int poller_add_timer(struct poller *p, uint64_t tag, unsigned interval_ms)
+{
+	struct kevent ch;
+
+	if (interval_ms == 0)
+		return -EINVAL;
+	/*
+	 * The default unit is milliseconds; the timer is periodic unless
+	 * EV_ONESHOT, and data returns the expirations since the last event,
+	 * which we fold into one.
+	 */
+	EV_SET(&ch, p->next_timer, EVFILT_TIMER, EV_ADD | EV_ENABLE, 0,
+	       (intptr_t)interval_ms, poller_udata(tag));
+	p->next_timer++;
+	return poller_apply(p, &ch, 1, false);
+}
+
+int poller_add_signal(struct poller *p, int signo, uint64_t tag)
+{
+	struct kevent ch;
+
+	if (signo <= 0 || signo >= NSIG || signo == SIGKILL || signo == SIGSTOP)
+		return -EINVAL;
+	EV_SET(&ch, signo, EVFILT_SIGNAL, EV_ADD | EV_CLEAR, 0, 0,
+	       poller_udata(tag));
+	return poller_apply(p, &ch, 1, false);
+}
+
+/* Empty the wake-up pipe so the next poller_wake() is a new event. */
+static void poller_drain_wake(struct poller *p)
+{
+	char buf[64];
+
+	while (read(p->wake_rd, buf, sizeof(buf)) > 0)
+		;
+}
+
+/* POLLER_* bits of a kevent from a caller's fd. */
+static uint32_t poller_from_kevent(const struct kevent *kev)
+{
+	uint32_t events = kev->filter == EVFILT_READ ? POLLER_IN : POLLER_OUT;
+
+	/* EV_ERROR only comes back for a failed change, never from here. */
+	if (kev->flags & EV_ERROR)
+		return POLLER_ERR;
+	if (kev->flags & EV_EOF) {
+		events |= POLLER_HUP;
+		/* For sockets, fflags holds the pending so_error. */
+		if (kev->fflags)
+			events |= POLLER_ERR;
+	}
+	return events;
+}
+
+int poller_wait(struct poller *p, struct poller_event *events, int max,
+		int64_t timeout_us)
+{
+	struct kevent evs[POLLER_KQ_BATCH];
+	struct timespec ts, *tsp = NULL;
+	int n, count = 0;
+
+	if (max < 1)
+		return -EINVAL;
+	if (timeout_us >= 0) {
+		ts.tv_sec = (time_t)(timeout_us / 1000000);
+		ts.tv_nsec = (long)(timeout_us % 1000000) * 1000;
+		tsp = &ts;
+	}
+	n = kevent(p->kq, NULL, 0, evs,
+		   max < POLLER_KQ_BATCH ? max : POLLER_KQ_BATCH, tsp);
+	if (n < 0)
+		return errno == EINTR ? 0 : -errno;
+
+	for (int i = 0; i < n; i++) {
+		const struct kevent *kev = &evs[i];
+		struct poller_event *out = &events[count];
+
+		out->tag = (uint64_t)(uintptr_t)kev->udata;
+		switch (kev->filter) {
+		case EVFILT_READ:
+			if (kev->ident == (uintptr_t)p->wake_rd) {
+				poller_drain_wake(p);
+				out->events = POLLER_IN;
+			} else {
+				out->events = poller_from_kevent(kev);
+			}
+			break;
+		case EVFILT_WRITE:
+			out->events = poller_from_kevent(kev);
+			break;
+		case EVFILT_TIMER:
+		case EVFILT_SIGNAL:
+			out->events = POLLER_IN;
+			break;
+		default:
+			continue;
+		}
+		count++;
+	}
+	return count;
+}
