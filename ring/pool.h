@@ -32,6 +32,10 @@
 /* Most buffers in one pool; keeps the free ring at most 2^20 slots. */
 #define POOL_COUNT_MAX (UINT32_C(1) << 20)
 
+/* pkt->flags: set by whatever read the frame when it was longer than the
+ * buffer, so the frame is cut and must be dropped. */
+#define PKT_F_TRUNCATED 0x1u
+
 struct pkt {
 	uint32_t len;	/* bytes of frame in data[] */
 	uint32_t flags; /* per-packet flags, meaning set by the datapath */

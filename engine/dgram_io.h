@@ -1,0 +1,92 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/* dgram_io.h - batch send and receive on a nonblocking unix datagram
+ * socket: recvmmsg/sendmmsg on Linux (dgram_io_linux.c), the private
+ * recvmsg_x/sendmsg_x on macOS (dgram_io_darwin.c). */
+#ifndef VMNET_HELPER_DGRAM_IO_H
+#define VMNET_HELPER_DGRAM_IO_H
+
+#include <stdint.h>
+#include <sys/socket.h>
+#include <sys/un.h>
+
+#include "pool.h"
+
+/* Most datagrams per call; the macOS kernel clamps to 256 as well. */
+#define DGRAM_IO_BATCH_MAX 256
+
+struct dgram_io;
+
+/**
+ * dgram_io_create() - prepare batch I/O on @fd
+ * @fd:		nonblocking SOCK_DGRAM socket; not owned
+ * @max_batch:	largest batch any call will pass, 1 to DGRAM_IO_BATCH_MAX
+ * @want_source: if non-zero, dgram_io_recv() records each datagram's sender
+ *		(for a bound, unconnected socket that must tell clients apart)
+ * @iop:	on success, the new object
+ *
+ * All per-call arrays (message headers, iovecs, addresses) are allocated
+ * here, once. Receiving and sending use separate arrays, so one thread may
+ * call dgram_io_recv() while another calls dgram_io_send() on the same
+ * object; two threads must not both receive, or both send, at once.
+ *
+ * Return: 0, -EINVAL, -ENOMEM.
+ */
+int dgram_io_create(int fd, unsigned max_batch, int want_source,
+		    struct dgram_io **iop);
+
+/**
+ * dgram_io_destroy() - free @io; does not close the fd
+ * @io:	object, or NULL
+ */
+void dgram_io_destroy(struct dgram_io *io);
+
+/**
+ * dgram_io_recv() - receive up to @n datagrams, one per buffer
+ * @io:		object
+ * @pkts:	buffers; each gets its datagram in data[], its length in len,
+ *		and flags 0 or PKT_F_TRUNCATED
+ * @n:		buffers offered, 1 to max_batch
+ * @cap:	room in each buffer's data[]
+ *
+ * Never blocks. A truncated datagram is still returned (flagged), so the
+ * caller can count it as a bad frame.
+ *
+ * Return: datagrams received (>= 1), -EAGAIN when there are none, -EINVAL
+ * for @n out of range, or another negative errno (ECONNREFUSED, ENOTCONN,
+ * ...) when the socket failed. A closed peer is not reported here on Linux
+ * (receive keeps returning -EAGAIN); dgram_io_send() sees it.
+ */
+int dgram_io_recv(struct dgram_io *io, struct pkt **pkts, unsigned n,
+		  uint32_t cap);
+
+/**
+ * dgram_io_source() - sender of datagram @i of the last dgram_io_recv()
+ * @io:		object created with want_source
+ * @i:		index in that batch
+ * @len:	on return, the address length (0 for an unbound sender)
+ *
+ * Return: the address, valid until the next dgram_io_recv(); NULL (and
+ * *@len 0) if @io has no want_source or @i is beyond that batch.
+ */
+const struct sockaddr_un *dgram_io_source(const struct dgram_io *io, unsigned i,
+					  socklen_t *len);
+
+/**
+ * dgram_io_send() - send up to @n buffers, one datagram each, in order
+ * @io:		object; the socket must be connected
+ * @pkts:	buffers; data[0 .. len) of each is sent
+ * @n:		how many, 1 to max_batch
+ *
+ * Never blocks. Stops at the first datagram the kernel refuses; the caller
+ * resubmits from there.
+ *
+ * Return: datagrams sent (>= 1), or the negative errno that refused the
+ * first one: -EAGAIN (socket buffer full; also Linux's answer when the
+ * peer's queue is full), -ENOBUFS (macOS: peer's queue full; no event will
+ * say when it drains), -EMSGSIZE (this datagram can never be sent),
+ * -ECONNREFUSED / -ENOTCONN / -EPIPE (the peer is gone), -EINVAL (@n out of
+ * range), ...
+ */
+int dgram_io_send(struct dgram_io *io, struct pkt *const *pkts, unsigned n);
+
+#endif
