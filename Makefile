@@ -45,7 +45,7 @@ LIB_SRCS := $(filter-out $(PROGRAM_SRCS), \
 	$(foreach d,ring engine vmnet cli,$(wildcard $(d)/*.c $(d)/$(PLATFORM)/*.c)))
 # tests/tsan_runner.c replaces Criterion's runner under TSan (see there).
 TSAN_RUNNER_SRC := tests/tsan_runner.c
-TSAN_SCENARIO_SRCS := tests/stress.c
+TSAN_SCENARIO_SRCS := tests/stress.c tests/engine_scenarios.c
 TEST_SRCS := $(filter-out $(TSAN_RUNNER_SRC),$(wildcard tests/*.c))
 BENCH_SRCS := $(wildcard perf/*.c)
 

@@ -35,17 +35,14 @@ uint64_t stress_items(void)
 	return STRESS_DEFAULT_ITEMS;
 }
 
-static struct stress_result pass(void)
+struct stress_result stress_pass(void)
 {
 	struct stress_result r = {.ok = 1};
 
 	return r;
 }
 
-static struct stress_result fail(const char *fmt, ...)
-    __attribute__((format(printf, 1, 2)));
-
-static struct stress_result fail(const char *fmt, ...)
+struct stress_result stress_fail(const char *fmt, ...)
 {
 	struct stress_result r = {.ok = 0};
 	va_list ap;
@@ -158,21 +155,21 @@ static void *ring_stress_consumer(void *arg)
 struct stress_result stress_ring(unsigned burst)
 {
 	struct ring_stress s = {.items = stress_items(), .burst = burst};
-	struct stress_result r = pass();
+	struct stress_result r = stress_pass();
 
 	if (ring_create(1024, &s.ring))
-		return fail("ring_create(1024) failed");
+		return stress_fail("ring_create(1024) failed");
 	if (run_pair(ring_stress_producer, ring_stress_consumer, &s))
-		r = fail("pthread_create failed");
+		r = stress_fail("pthread_create failed");
 	else if (s.first_bad)
-		r = fail("burst %u: expected %" PRIu64 ", got %" PRIuPTR, burst,
-			 s.first_bad, s.bad_value);
+		r = stress_fail("burst %u: expected %" PRIu64 ", got %" PRIuPTR,
+				burst, s.first_bad, s.bad_value);
 	else if (s.received != s.items)
-		r = fail("burst %u: received %" PRIu64 " of %" PRIu64, burst,
-			 s.received, s.items);
+		r = stress_fail("burst %u: received %" PRIu64 " of %" PRIu64,
+				burst, s.received, s.items);
 	else if (ring_count(s.ring) != 0)
-		r = fail("burst %u: %u items left in the ring", burst,
-			 ring_count(s.ring));
+		r = stress_fail("burst %u: %u items left in the ring", burst,
+				ring_count(s.ring));
 	ring_destroy(s.ring);
 	return r;
 }
@@ -269,25 +266,25 @@ static void *pool_stress_emptier(void *arg)
 struct stress_result stress_pool(unsigned burst)
 {
 	struct pool_stress s = {.items = stress_items(), .burst = burst};
-	struct stress_result r = pass();
+	struct stress_result r = stress_pass();
 
 	if (pool_create(512, 1514, &s.pool))
-		return fail("pool_create(512, 1514) failed");
+		return stress_fail("pool_create(512, 1514) failed");
 	if (ring_create(512, &s.data)) {
 		pool_destroy(s.pool);
-		return fail("ring_create(512) failed");
+		return stress_fail("ring_create(512) failed");
 	}
 	if (run_pair(pool_stress_filler, pool_stress_emptier, &s))
-		r = fail("pthread_create failed");
+		r = stress_fail("pthread_create failed");
 	else if (s.first_bad)
-		r = fail("burst %u: frame %" PRIu64 " is wrong", burst,
-			 s.first_bad - 1);
+		r = stress_fail("burst %u: frame %" PRIu64 " is wrong", burst,
+				s.first_bad - 1);
 	else if (s.received != s.items)
-		r = fail("burst %u: received %" PRIu64 " of %" PRIu64, burst,
-			 s.received, s.items);
+		r = stress_fail("burst %u: received %" PRIu64 " of %" PRIu64,
+				burst, s.received, s.items);
 	else if (ring_count(s.pool->free) != 512)
-		r = fail("burst %u: %u of 512 buffers came back", burst,
-			 ring_count(s.pool->free));
+		r = stress_fail("burst %u: %u of 512 buffers came back", burst,
+				ring_count(s.pool->free));
 	ring_destroy(s.data);
 	pool_destroy(s.pool);
 	return r;

@@ -12,6 +12,11 @@ struct stress_result {
 	char why[256]; /* what went wrong, when !ok */
 };
 
+/* Verdicts: stress_fail() formats the explanation. */
+struct stress_result stress_pass(void);
+struct stress_result stress_fail(const char *fmt, ...)
+    __attribute__((format(printf, 1, 2)));
+
 /**
  * stress_items() - how many items a two-thread scenario moves
  *

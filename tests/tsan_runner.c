@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: Apache-2.0 */
-/* tsan_runner.c - runs the two-thread scenarios of stress.c under
+/* tsan_runner.c - runs the threaded scenarios of stress.c and
+ * engine_scenarios.c under
  * ThreadSanitizer, where Criterion cannot start (Snaipe/Criterion#274: its
  * BoxFort arena finds no free address space beside TSan's shadow). A race
  * makes TSan exit non-zero (halt_on_error); a wrong result fails the case.
@@ -8,6 +9,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "engine_scenarios.h"
 #include "stress.h"
 
 const char *__tsan_default_options(void);
@@ -20,8 +22,19 @@ int main(int argc, char **argv)
 {
 	unsigned passed = 0, failed = 0;
 
-	for (unsigned i = 0; i < stress_case_count; i++) {
-		const struct stress_case *c = &stress_cases[i];
+	const struct {
+		const struct stress_case *cases;
+		unsigned count;
+	} tables[] = {
+	    {stress_cases, stress_case_count},
+	    {engine_cases, engine_case_count},
+	};
+
+	for (unsigned i = 0; i < 2 * 1000; i++) {
+		unsigned t = i / 1000, k = i % 1000;
+		if (k >= tables[t].count)
+			continue;
+		const struct stress_case *c = &tables[t].cases[k];
 
 		if (argc > 1 && !strstr(c->name, argv[1]))
 			continue;

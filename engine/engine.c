@@ -1,0 +1,352 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/* engine.c - the supervisor: builds the datapath, runs the two workers,
+ * watches them and stops them. */
+#include "engine.h"
+
+#include <errno.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "poller.h"
+#include "worker.h"
+
+enum { SUP_TAG_WAKE = 1, SUP_TAG_SIGTERM, SUP_TAG_SIGINT, SUP_TAG_STATS };
+enum { HOST = 0, SOCKET = 1 };
+
+struct engine {
+	struct engine_config cfg;
+	struct endpoint *ep[2];
+	struct pool *pool[2]; /* pool[i]: buffers worker i reads into */
+	struct ring *ring[2]; /* ring[i]: frames worker i read */
+	struct worker worker[2];
+	struct poller *poller; /* the supervisor's */
+	_Atomic int stop_requested;
+	char exit_message[160];
+};
+
+void engine_config_defaults(struct engine_config *cfg)
+{
+	memset(cfg, 0, sizeof(*cfg));
+	cfg->batch = ENGINE_BATCH_DEFAULT;
+	cfg->ring_size = ENGINE_RING_DEFAULT;
+	cfg->write_wait_us = ENGINE_WRITE_WAIT_US_DEFAULT;
+	cfg->retry_us = ENGINE_RETRY_US_DEFAULT;
+	cfg->host_cpu = -1;
+	cfg->socket_cpu = -1;
+}
+
+static void say(char *err, size_t errlen, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+static void say(char *err, size_t errlen, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (!err || !errlen)
+		return;
+	va_start(ap, fmt);
+	vsnprintf(err, errlen, fmt, ap);
+	va_end(ap);
+}
+
+/* Worker ended: wake the supervisor, which looks at why. */
+static void on_worker_exit(void *arg)
+{
+	struct engine *e = arg;
+
+	poller_wake(e->poller);
+}
+
+static int check_config(const struct engine_config *c, char *err, size_t errlen)
+{
+	if (c->batch < 1 || c->batch > ENGINE_BATCH_MAX) {
+		say(err, errlen, "batch size %u: must be 1 to %d", c->batch,
+		    ENGINE_BATCH_MAX);
+		return -EINVAL;
+	}
+	if (c->ring_size < c->batch || (c->ring_size & (c->ring_size - 1)) ||
+	    c->ring_size > POOL_COUNT_MAX / 2) {
+		say(err, errlen,
+		    "ring size %u: must be a power of two from the batch "
+		    "size (%u) to %u",
+		    c->ring_size, c->batch, POOL_COUNT_MAX / 2);
+		return -EINVAL;
+	}
+	if (c->retry_us < 1 || c->write_wait_us < c->retry_us) {
+		say(err, errlen,
+		    "write wait %u us and retry %u us: retry must be at "
+		    "least 1 us and the wait at least one retry",
+		    c->write_wait_us, c->retry_us);
+		return -EINVAL;
+	}
+	return 0;
+}
+
+int engine_create(const struct engine_config *cfg, struct endpoint *host,
+		  struct endpoint *vm, struct engine **ep, char *err,
+		  size_t errlen)
+{
+	static const char *const names[2] = {"vmnet-host", "vmnet-socket"};
+	struct engine *e;
+	int r;
+
+	*ep = NULL;
+	r = check_config(cfg, err, errlen);
+	if (r)
+		return r;
+	e = calloc(1, sizeof(*e));
+	if (!e) {
+		say(err, errlen, "out of memory for the engine");
+		return -ENOMEM;
+	}
+	e->cfg = *cfg;
+	e->ep[HOST] = host;
+	e->ep[SOCKET] = vm;
+
+	/* A frame read on one side is written on the other, so both pools
+	 * hold the larger of the two sides' frames. */
+	uint32_t frame =
+	    host->max_frame > vm->max_frame ? host->max_frame : vm->max_frame;
+	/* Buffers can be on the ring, in the writer's pending batch, in the
+	 * reader's stash, or free: ring + 2 batches lets the reader always
+	 * fill the ring, so the ring, not the pool, is the limit. */
+	uint32_t count = cfg->ring_size + 2 * cfg->batch;
+
+	r = poller_create(&e->poller, SUP_TAG_WAKE);
+	for (int i = 0; i < 2 && !r; i++) {
+		r = pool_create(count, frame, &e->pool[i]);
+		if (r) {
+			say(err, errlen, "%s", pool_create_error(r));
+			break;
+		}
+		r = ring_create(cfg->ring_size, &e->ring[i]);
+		if (r) {
+			say(err, errlen, "%s", ring_create_error(r));
+			break;
+		}
+	}
+	for (int i = 0; i < 2 && !r; i++) {
+		struct worker *w = &e->worker[i];
+
+		w->cfg.name = names[i];
+		w->cfg.cpu = i == HOST ? cfg->host_cpu : cfg->socket_cpu;
+		w->cfg.batch = cfg->batch;
+		w->cfg.write_wait_us = cfg->write_wait_us;
+		w->cfg.retry_us = cfg->retry_us;
+		w->ep = e->ep[i];
+		w->rx_pool = e->pool[i];
+		w->rx_ring = e->ring[i];
+		w->tx_ring = e->ring[1 - i];
+		w->tx_pool = e->pool[1 - i];
+		w->peer = &e->worker[1 - i];
+		w->on_exit = on_worker_exit;
+		w->on_exit_arg = e;
+		r = poller_create(&w->poller, 1);
+		if (!r)
+			r = worker_init(w);
+	}
+	if (r) {
+		if (err && !*err)
+			say(err, errlen, "cannot set up the engine: %s",
+			    strerror(-r));
+		engine_destroy(e);
+		return r;
+	}
+	*ep = e;
+	return 0;
+}
+
+void engine_destroy(struct engine *e)
+{
+	if (!e)
+		return;
+	for (int i = 0; i < 2; i++) {
+		worker_free(&e->worker[i]);
+		poller_destroy(e->worker[i].poller);
+		ring_destroy(e->ring[i]);
+		pool_destroy(e->pool[i]);
+	}
+	poller_destroy(e->poller);
+	free(e);
+}
+
+size_t engine_memory_bytes(const struct engine *e)
+{
+	size_t total = 0;
+
+	for (int i = 0; i < 2; i++)
+		total +=
+		    e->pool[i]->mem_size +
+		    (size_t)ring_capacity(e->ring[i]) * sizeof(void *) +
+		    (size_t)ring_capacity(e->pool[i]->free) * sizeof(void *);
+	return total;
+}
+
+void engine_stop(struct engine *e)
+{
+	/* Release: pairs with the acquire in engine_run()'s loop. */
+	atomic_store_explicit(&e->stop_requested, 1, memory_order_release);
+	poller_wake(e->poller);
+}
+
+static void read_direction(struct direction_stats *d, struct counters *in,
+			   struct counters *out)
+{
+	d->packets = counter_get(&out->out.packets);
+	d->bytes = counter_get(&out->out.bytes);
+	d->batches = counter_get(&out->out.batches);
+	d->retries = counter_get(&out->out.retries);
+	d->drop_too_big = counter_get(&out->out.drop_too_big);
+	d->drop_stalled = counter_get(&out->out.drop_stalled);
+	d->read_packets = counter_get(&in->in.packets);
+	d->read_bytes = counter_get(&in->in.bytes);
+	d->read_batches = counter_get(&in->in.batches);
+	d->drop_runt = counter_get(&in->in.drop_runt);
+	d->drop_truncated = counter_get(&in->in.drop_truncated);
+	d->drop_vfkt = counter_get(&in->in.drop_vfkt);
+}
+
+void engine_get_stats(struct engine *e, struct engine_stats *s)
+{
+	struct counters *host = &e->worker[HOST].counters;
+	struct counters *sock = &e->worker[SOCKET].counters;
+
+	read_direction(&s->host_to_vm, host, sock);
+	read_direction(&s->vm_to_host, sock, host);
+	s->host_wakeups = counter_get(&host->wakeups);
+	s->socket_wakeups = counter_get(&sock->wakeups);
+}
+
+const char *engine_exit_message(const struct engine *e)
+{
+	return e->exit_message;
+}
+
+/* Why did a worker end? Fills the exit message; returns the engine exit. */
+static enum engine_exit worker_verdict(struct engine *e, int i)
+{
+	struct worker *w = &e->worker[i];
+	const char *side = i == HOST ? "host interface" : "VM socket";
+
+	switch (worker_exit_reason(w)) {
+	case WORKER_PEER_GONE:
+		snprintf(e->exit_message, sizeof(e->exit_message),
+			 i == HOST ? "the host interface %s closed (%s)"
+				   : "the VM closed its socket (%s%s)",
+			 i == HOST ? w->ep->name : "", strerror(w->exit_errno));
+		return i == HOST ? ENGINE_EXIT_HOST_GONE : ENGINE_EXIT_VM_GONE;
+	case WORKER_FAILED:
+		snprintf(e->exit_message, sizeof(e->exit_message),
+			 "%s %s failed: %s", side, w->ep->name,
+			 strerror(w->exit_errno));
+		return ENGINE_EXIT_FAILED;
+	default:
+		snprintf(e->exit_message, sizeof(e->exit_message),
+			 "%s worker stopped", side);
+		return ENGINE_EXIT_STOPPED;
+	}
+}
+
+static int setup_supervisor(struct engine *e)
+{
+	int r = 0;
+
+	/* A peer that vanishes mid-send must be an error code, not death. */
+	signal(SIGPIPE, SIG_IGN);
+	if (e->cfg.handle_signals) {
+		sigset_t set;
+
+		/* Blocked before the workers exist, so they inherit the
+		 * mask and only the supervisor's poller sees the signals. */
+		sigemptyset(&set);
+		sigaddset(&set, SIGTERM);
+		sigaddset(&set, SIGINT);
+		pthread_sigmask(SIG_BLOCK, &set, NULL);
+		r = poller_add_signal(e->poller, SIGTERM, SUP_TAG_SIGTERM);
+		if (!r)
+			r = poller_add_signal(e->poller, SIGINT,
+					      SUP_TAG_SIGINT);
+	}
+	if (!r && e->cfg.stats_interval_s && e->cfg.on_stats)
+		r = poller_add_timer(e->poller, SUP_TAG_STATS,
+				     e->cfg.stats_interval_s * 1000u);
+	return r;
+}
+
+enum engine_exit engine_run(struct engine *e)
+{
+	enum engine_exit verdict = ENGINE_EXIT_STOPPED;
+	int started = 0;
+	int r;
+
+	r = setup_supervisor(e);
+	for (int i = 0; i < 2 && !r; i++) {
+		r = worker_start(&e->worker[i]);
+		if (!r)
+			started++;
+	}
+	if (r) {
+		snprintf(e->exit_message, sizeof(e->exit_message),
+			 "cannot start the engine: %s", strerror(-r));
+		verdict = ENGINE_EXIT_FAILED;
+	}
+
+	while (!r) {
+		struct poller_event ev[8];
+		int n = poller_wait(e->poller, ev, 8, -1);
+
+		if (n < 0) {
+			snprintf(e->exit_message, sizeof(e->exit_message),
+				 "supervisor poller failed: %s", strerror(-n));
+			verdict = ENGINE_EXIT_FAILED;
+			break;
+		}
+		for (int k = 0; k < n && !r; k++) {
+			if (ev[k].tag == SUP_TAG_SIGTERM ||
+			    ev[k].tag == SUP_TAG_SIGINT) {
+				snprintf(
+				    e->exit_message, sizeof(e->exit_message),
+				    "stopped by %s",
+				    ev[k].tag == SUP_TAG_SIGTERM ? "SIGTERM"
+								 : "SIGINT");
+				verdict = ENGINE_EXIT_SIGNAL;
+				r = 1;
+			} else if (ev[k].tag == SUP_TAG_STATS) {
+				struct engine_stats s;
+
+				engine_get_stats(e, &s);
+				e->cfg.on_stats(&s, e->cfg.stats_arg);
+			}
+		}
+		if (r)
+			break;
+		/* Acquire: pairs with the release in engine_stop(). */
+		if (atomic_load_explicit(&e->stop_requested,
+					 memory_order_acquire)) {
+			snprintf(e->exit_message, sizeof(e->exit_message),
+				 "stopped");
+			verdict = ENGINE_EXIT_STOPPED;
+			break;
+		}
+		for (int i = 0; i < 2; i++) {
+			if (worker_exit_reason(&e->worker[i]) !=
+			    WORKER_RUNNING) {
+				verdict = worker_verdict(e, i);
+				r = 1;
+				break;
+			}
+		}
+	}
+
+	for (int i = 0; i < started; i++)
+		worker_request_stop(&e->worker[i]);
+	for (int i = 0; i < started; i++)
+		worker_join(&e->worker[i]);
+	/* SIGTERM and SIGINT stay blocked: one arriving during the caller's
+	 * cleanup must not kill the process with a signal status. */
+	return verdict;
+}

@@ -1,0 +1,150 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/* engine.h - the datapath between a host endpoint and the VM's socket: two
+ * pinned workers joined by SPSC rings, and the supervisor that starts,
+ * watches and stops them. */
+#ifndef VMNET_HELPER_ENGINE_H
+#define VMNET_HELPER_ENGINE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "endpoint.h"
+
+/* Defaults, from perf/engine_bench (docs/engine.md has the figures). */
+#define ENGINE_BATCH_DEFAULT	     64
+#define ENGINE_RING_DEFAULT	     512
+#define ENGINE_WRITE_WAIT_US_DEFAULT 500
+#define ENGINE_RETRY_US_DEFAULT	     50
+#define ENGINE_BATCH_MAX	     256
+
+enum engine_exit {
+	ENGINE_EXIT_SIGNAL,    /* SIGTERM or SIGINT */
+	ENGINE_EXIT_STOPPED,   /* engine_stop() */
+	ENGINE_EXIT_VM_GONE,   /* the VM's end of the socket went away */
+	ENGINE_EXIT_HOST_GONE, /* the host endpoint reached its end */
+	ENGINE_EXIT_FAILED,    /* an endpoint or the engine failed */
+};
+
+/* One direction, from the worker that reads it to the one that writes it. */
+struct direction_stats {
+	uint64_t packets, bytes; /* delivered */
+	uint64_t batches;	 /* write calls that delivered frames */
+	uint64_t read_packets, read_bytes, read_batches;
+	uint64_t retries;
+	uint64_t drop_runt, drop_truncated, drop_vfkt;
+	uint64_t drop_too_big, drop_stalled;
+};
+
+struct engine_stats {
+	struct direction_stats host_to_vm, vm_to_host;
+	uint64_t host_wakeups, socket_wakeups;
+};
+
+struct engine_config {
+	unsigned batch;		/* frames per call, 1 to ENGINE_BATCH_MAX */
+	unsigned ring_size;	/* slots per direction: power of 2, >= batch */
+	unsigned write_wait_us; /* longest a refused batch waits, then drop */
+	unsigned retry_us;	/* retry period when no event will come */
+	int host_cpu;		/* CPU for the host worker, or -1: unpinned */
+	int socket_cpu;		/* CPU for the socket worker, or -1 */
+	bool handle_signals;	/* SIGTERM/SIGINT stop the engine */
+	unsigned stats_interval_s; /* 0: no periodic stats */
+	void (*on_stats)(const struct engine_stats *s, void *arg);
+	void *stats_arg;
+};
+
+struct engine;
+
+/**
+ * engine_config_defaults() - fill @cfg with the defaults above, unpinned,
+ * no signals, no stats
+ * @cfg:	config to fill
+ */
+void engine_config_defaults(struct engine_config *cfg);
+
+/**
+ * engine_create() - allocate everything the datapath will ever use
+ * @cfg:	configuration; copied
+ * @host:	host endpoint; not owned, must outlive the engine
+ * @vm:		VM socket endpoint; likewise
+ * @ep:		on success, the engine
+ * @err:	on failure, a sentence naming what was wrong
+ * @errlen:	room in @err
+ *
+ * Pools, rings, pollers and worker arrays are sized from the batch, the
+ * ring size and the endpoints' max frame, and nothing grows later.
+ *
+ * Return: 0, -EINVAL (bad config), -ENOMEM, or another negative errno.
+ */
+int engine_create(const struct engine_config *cfg, struct endpoint *host,
+		  struct endpoint *vm, struct engine **ep, char *err,
+		  size_t errlen);
+
+/**
+ * engine_run() - run both workers until something stops them
+ * @e:	engine
+ *
+ * The calling thread becomes the supervisor: it blocks SIGTERM and SIGINT
+ * (with handle_signals) and ignores SIGPIPE before starting the workers,
+ * reports stats every stats_interval_s, and on a signal, engine_stop(), or
+ * a worker ending, stops and joins both workers. Call it once. The signals
+ * stay blocked afterwards, so one that arrives during the caller's cleanup
+ * cannot kill the process.
+ *
+ * Return: why it stopped; engine_exit_message() says it in words.
+ */
+enum engine_exit engine_run(struct engine *e);
+
+/**
+ * engine_stop() - make engine_run() return soon; any thread
+ * @e:	engine
+ */
+void engine_stop(struct engine *e);
+
+/**
+ * engine_get_stats() - read the counters; any thread, any time
+ * @e:	engine
+ * @s:	filled with a snapshot (each counter exact, not all at one instant)
+ */
+void engine_get_stats(struct engine *e, struct engine_stats *s);
+
+/**
+ * engine_exit_message() - why engine_run() returned, as a sentence
+ * @e:	engine after engine_run()
+ *
+ * Return: e.g. "stopped by SIGTERM", "the VM closed its socket
+ * (Connection refused)".
+ */
+const char *engine_exit_message(const struct engine *e);
+
+/**
+ * engine_destroy() - free the engine; endpoints are left to the caller
+ * @e:	engine not running, or NULL
+ */
+void engine_destroy(struct engine *e);
+
+/**
+ * engine_memory_bytes() - bytes allocated for packet buffers and rings
+ * @e:	engine
+ *
+ * Return: the total, the bulk of the helper's footprint.
+ */
+size_t engine_memory_bytes(const struct engine *e);
+
+/**
+ * engine_format_stats() - one JSON object of counters, no newline
+ * @s:		counters
+ * @buf:	output
+ * @len:	room in @buf
+ *
+ * The keys of vmnet-helper's "[stats]" line ("time", and per direction
+ * "host" (host to VM) and "vm" (VM to host) with "packets", "bytes",
+ * "drops", "fast", "slow"), plus ours: batches and drops by reason per
+ * direction, and wake-ups per worker.
+ *
+ * Return: the length written, or -1 if @buf was too small.
+ */
+int engine_format_stats(const struct engine_stats *s, char *buf, size_t len);
+
+#endif

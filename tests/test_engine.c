@@ -1,0 +1,186 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/* test_engine.c - the engine: configuration limits, the stats line, and the
+ * datapath scenarios of engine_scenarios.c. */
+#include <criterion/criterion.h>
+#include <errno.h>
+#include <signal.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include "endpoint_dgram.h"
+#include "engine.h"
+#include "engine_scenarios.h"
+#include "testutil.h"
+
+/* Two throwaway endpoints, enough for engine_create(). */
+static struct endpoint *ep[2];
+static int app[2];
+
+static void endpoints_open(void)
+{
+	for (int i = 0; i < 2; i++) {
+		int sv[2];
+
+		cr_assert_eq(socketpair(AF_UNIX, SOCK_DGRAM, 0, sv), 0);
+		app[i] = sv[0];
+		cr_assert_eq(
+		    endpoint_dgram_open(sv[1], "test", 1514, 256, &ep[i]), 0);
+	}
+}
+
+static void endpoints_close(void)
+{
+	for (int i = 0; i < 2; i++) {
+		endpoint_close(ep[i]);
+		close(app[i]);
+	}
+}
+
+static void expect_rejected(struct engine_config *cfg, const char *words)
+{
+	struct engine *e = (struct engine *)1;
+	char err[160] = "";
+
+	cr_assert_eq(engine_create(cfg, ep[0], ep[1], &e, err, sizeof(err)),
+		     -EINVAL);
+	cr_assert_null(e);
+	cr_assert(strstr(err, words), "error '%s' lacks '%s'", err, words);
+}
+
+Test(engine, rejects_batch_out_of_range, .init = endpoints_open,
+     .fini = endpoints_close)
+{
+	struct engine_config cfg;
+
+	engine_config_defaults(&cfg);
+	cfg.batch = 0;
+	expect_rejected(&cfg, "batch size 0");
+	cfg.batch = ENGINE_BATCH_MAX + 1;
+	expect_rejected(&cfg, "batch size 257");
+}
+
+Test(engine, rejects_ring_not_power_of_two_or_below_batch,
+     .init = endpoints_open, .fini = endpoints_close)
+{
+	struct engine_config cfg;
+
+	engine_config_defaults(&cfg);
+	cfg.ring_size = 300;
+	expect_rejected(&cfg, "ring size 300");
+	cfg.ring_size = 32;
+	cfg.batch = 64;
+	expect_rejected(&cfg, "power of two from the batch size (64)");
+}
+
+Test(engine, rejects_wait_shorter_than_retry, .init = endpoints_open,
+     .fini = endpoints_close)
+{
+	struct engine_config cfg;
+
+	engine_config_defaults(&cfg);
+	cfg.write_wait_us = 10;
+	cfg.retry_us = 50;
+	expect_rejected(&cfg, "write wait 10 us");
+}
+
+Test(engine, memory_stays_small_for_1514_and_tso_frames)
+{
+	struct engine_config cfg;
+	struct endpoint *e[2];
+	struct engine *eng;
+	int sv[2][2];
+	const uint32_t frames[2] = {1514, 65550};
+	const size_t limits[2] = {8u << 20, 32u << 20};
+
+	engine_config_defaults(&cfg);
+	for (int k = 0; k < 2; k++) {
+		/* TSO frames use smaller batches and rings, as the CLI
+		 * picks them, to stay within the same budget. */
+		if (frames[k] > 1514) {
+			cfg.batch = 16;
+			cfg.ring_size = 64;
+		}
+		for (int i = 0; i < 2; i++) {
+			cr_assert_eq(socketpair(AF_UNIX, SOCK_DGRAM, 0, sv[i]),
+				     0);
+			cr_assert_eq(endpoint_dgram_open(sv[i][1], "t",
+							 frames[k], cfg.batch,
+							 &e[i]),
+				     0);
+		}
+		cr_assert_eq(engine_create(&cfg, e[0], e[1], &eng, NULL, 0), 0);
+		size_t bytes = engine_memory_bytes(eng);
+		cr_assert_lt(bytes, limits[k], "%u-byte frames: %zu bytes",
+			     frames[k], bytes);
+		engine_destroy(eng);
+		for (int i = 0; i < 2; i++) {
+			endpoint_close(e[i]);
+			close(sv[i][0]);
+		}
+	}
+}
+
+Test(engine, stats_line_has_vmnet_helper_keys_and_ours)
+{
+	struct engine_stats s;
+	char buf[2048];
+
+	memset(&s, 0, sizeof(s));
+	s.host_to_vm.packets = 11;
+	s.host_to_vm.drop_stalled = 2;
+	s.host_to_vm.drop_runt = 1;
+	s.vm_to_host.bytes = 4242;
+	s.vm_to_host.read_batches = 7;
+	int n = engine_format_stats(&s, buf, sizeof(buf));
+	cr_assert_gt(n, 0);
+	cr_assert_eq((size_t)n, strlen(buf));
+	cr_assert_eq(buf[0], '{');
+	cr_assert_eq(buf[n - 1], '}');
+	cr_assert(strstr(buf, "\"time\":\""));
+	cr_assert(strstr(buf, "\"host\":{\"packets\":11,"), "%s", buf);
+	cr_assert(strstr(buf, "\"drops\":3,"), "%s", buf);
+	cr_assert(strstr(buf, "\"vm\":{\"packets\":0,\"bytes\":4242,"), "%s",
+		  buf);
+	cr_assert(strstr(buf, "\"fast\":7,\"slow\":0"), "%s", buf);
+	cr_assert(strstr(buf, "\"drop_stalled\":2"), "%s", buf);
+	cr_assert(strstr(buf, "\"wakeups\":{\"host\":0,\"socket\":0}"));
+	cr_assert_eq(engine_format_stats(&s, buf, 40), -1, "too small");
+}
+
+Test(engine_flow, both_directions_arrive_intact_in_order, .timeout = 120)
+{
+	STRESS_ASSERT(scenario_both_directions(200000));
+}
+Test(engine_flow, stalled_host_reader_accounts_every_frame, .timeout = 120)
+{
+	STRESS_ASSERT(scenario_stalled_reader(1));
+}
+Test(engine_flow, stalled_vm_reader_accounts_every_frame, .timeout = 120)
+{
+	STRESS_ASSERT(scenario_stalled_reader(0));
+}
+Test(engine_flow, sigterm_during_flood_stops_cleanly, .timeout = 60)
+{
+	STRESS_ASSERT(scenario_signal_during_flood(SIGTERM));
+}
+Test(engine_flow, sigint_during_flood_stops_cleanly, .timeout = 60)
+{
+	STRESS_ASSERT(scenario_signal_during_flood(SIGINT));
+}
+Test(engine_flow, vm_close_stops_engine, .timeout = 60)
+{
+	STRESS_ASSERT(scenario_peer_close(0));
+}
+Test(engine_flow, host_close_stops_engine, .timeout = 60)
+{
+	STRESS_ASSERT(scenario_peer_close(1));
+}
+Test(engine_flow, bad_frames_from_vm_counted, .timeout = 60)
+{
+	STRESS_ASSERT(scenario_bad_frames(0));
+}
+Test(engine_flow, bad_frames_from_host_counted, .timeout = 60)
+{
+	STRESS_ASSERT(scenario_bad_frames(1));
+}
