@@ -36,6 +36,7 @@ void engine_config_defaults(struct engine_config *cfg)
 	cfg->ring_size = ENGINE_RING_DEFAULT;
 	cfg->write_wait_us = ENGINE_WRITE_WAIT_US_DEFAULT;
 	cfg->retry_us = ENGINE_RETRY_US_DEFAULT;
+	cfg->spin_us = ENGINE_SPIN_US_DEFAULT;
 	cfg->host_cpu = -1;
 	cfg->socket_cpu = -1;
 }
@@ -137,6 +138,7 @@ int engine_create(const struct engine_config *cfg, struct endpoint *host,
 		w->cfg.batch = cfg->batch;
 		w->cfg.write_wait_us = cfg->write_wait_us;
 		w->cfg.retry_us = cfg->retry_us;
+		w->cfg.spin_us = cfg->spin_us;
 		w->ep = e->ep[i];
 		w->rx_pool = e->pool[i];
 		w->rx_ring = e->ring[i];
@@ -219,6 +221,15 @@ void engine_get_stats(struct engine *e, struct engine_stats *s)
 	read_direction(&s->vm_to_host, sock, host);
 	s->host_wakeups = counter_get(&host->wakeups);
 	s->socket_wakeups = counter_get(&sock->wakeups);
+	/* cpu_ns is written before the release store of the exit reason,
+	 * so it may be read once that is seen (acquire). */
+	s->host_cpu_ns = worker_exit_reason(&e->worker[HOST]) != WORKER_RUNNING
+			     ? e->worker[HOST].cpu_ns
+			     : 0;
+	s->socket_cpu_ns =
+	    worker_exit_reason(&e->worker[SOCKET]) != WORKER_RUNNING
+		? e->worker[SOCKET].cpu_ns
+		: 0;
 }
 
 const char *engine_exit_message(const struct engine *e)

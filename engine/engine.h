@@ -16,6 +16,7 @@
 #define ENGINE_RING_DEFAULT	     512
 #define ENGINE_WRITE_WAIT_US_DEFAULT 500
 #define ENGINE_RETRY_US_DEFAULT	     50
+#define ENGINE_SPIN_US_DEFAULT	     0
 #define ENGINE_BATCH_MAX	     256
 
 enum engine_exit {
@@ -39,6 +40,9 @@ struct direction_stats {
 struct engine_stats {
 	struct direction_stats host_to_vm, vm_to_host;
 	uint64_t host_wakeups, socket_wakeups;
+	/* CPU time (user + system) of each worker thread, known once it has
+	 * stopped; 0 while it runs. */
+	uint64_t host_cpu_ns, socket_cpu_ns;
 };
 
 struct engine_config {
@@ -46,6 +50,7 @@ struct engine_config {
 	unsigned ring_size;	/* slots per direction: power of 2, >= batch */
 	unsigned write_wait_us; /* longest a refused batch waits, then drop */
 	unsigned retry_us;	/* retry period when no event will come */
+	unsigned spin_us;	/* look for work this long before sleeping */
 	int host_cpu;		/* CPU for the host worker, or -1: unpinned */
 	int socket_cpu;		/* CPU for the socket worker, or -1 */
 	bool handle_signals;	/* SIGTERM/SIGINT stop the engine */

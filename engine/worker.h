@@ -31,6 +31,7 @@ struct worker_config {
 	unsigned batch;		/* frames per read and per write call */
 	unsigned write_wait_us; /* longest a batch waits for a full peer */
 	unsigned retry_us;	/* retry period when no event will come */
+	unsigned spin_us; /* look for ring work this long before sleeping */
 };
 
 struct worker {
@@ -52,6 +53,7 @@ struct worker {
 	_Atomic int ep_ready;	 /* set by the endpoint's notify callback */
 	_Atomic int exit_reason; /* enum worker_exit, release-stored once */
 	int exit_errno;		 /* valid once exit_reason is set */
+	uint64_t cpu_ns;	 /* thread CPU time at exit; likewise */
 	int pin_error;		 /* result of placement_pin_self(), 0 = ok */
 
 	/* Written by this worker only, read by the supervisor. */
