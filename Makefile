@@ -36,8 +36,10 @@ CFLAGS += -fsanitize=$(SAN) -fno-omit-frame-pointer -fno-sanitize-recover=all
 LDFLAGS += -fsanitize=$(SAN)
 endif
 
-CRITERION_CFLAGS := $(shell pkg-config --cflags criterion 2>/dev/null)
-CRITERION_LIBS := $(shell pkg-config --libs criterion 2>/dev/null || echo -lcriterion)
+# The tests parse our JSON with a real parser (json-c).
+CRITERION_CFLAGS := $(shell pkg-config --cflags criterion json-c 2>/dev/null)
+CRITERION_LIBS := $(shell pkg-config --libs criterion json-c 2>/dev/null || \
+	echo -lcriterion -ljson-c)
 
 # Files that hold a main() are programs, everything else goes in the library.
 PROGRAM_SRCS := $(wildcard cli/main_*.c)
