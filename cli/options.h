@@ -1,0 +1,132 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/* options.h - the vmnet-helper command line: parse and validate argv into
+ * struct options, and the --help text; no I/O besides the help. */
+#ifndef VMNET_HELPER_OPTIONS_H
+#define VMNET_HELPER_OPTIONS_H
+
+#include <netinet/in.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <sys/types.h>
+
+/* Room for any message options_parse() writes; longer ones are cut. */
+#define OPTIONS_ERR_MAX 512
+
+/* Length of a UUID in its 8-4-4-4-12 text form, without the NUL. */
+#define OPTIONS_UUID_STRLEN 36
+
+/* Whose rules to apply: each platform refuses the other's options. */
+enum options_platform {
+	OPTIONS_PLATFORM_LINUX,
+	OPTIONS_PLATFORM_DARWIN,
+};
+
+/* What to do. HELP, VERSION and LIST act as soon as they are seen. */
+enum options_action {
+	OPTIONS_RUN,
+	OPTIONS_HELP,
+	OPTIONS_VERSION,
+	OPTIONS_LIST_SHARED_INTERFACES,
+};
+
+enum options_mode {
+	OPTIONS_MODE_SHARED,
+	OPTIONS_MODE_HOST,
+	OPTIONS_MODE_BRIDGED,
+};
+
+/*
+ * The parsed command line. Strings point into the argv given to
+ * options_parse() and live as long as it does.
+ */
+struct options {
+	enum options_action action;
+
+	/* The VM's socket: exactly one of these is set for OPTIONS_RUN. */
+	int fd;			 /* -1: not given */
+	const char *socket_path; /* NULL: not given */
+
+	/* Host interface, both platforms. */
+	uint8_t interface_id[16];
+	char interface_id_str[OPTIONS_UUID_STRLEN + 1]; /* lower case */
+	bool interface_id_given;
+	bool enable_tso;
+
+	/* Host interface, macOS (vmnet.framework). */
+	enum options_mode operation_mode; /* default OPTIONS_MODE_SHARED */
+	bool operation_mode_given;
+	const char *shared_interface; /* NULL: not given */
+	struct in_addr start_address, end_address, subnet_mask;
+	bool start_address_given, end_address_given, subnet_mask_given;
+	bool enable_checksum_offload;
+	bool enable_isolation;
+	const char *network; /* vmnet-broker network, NULL: not given */
+
+	/* Host interface, Linux. */
+	const char *tap;    /* TAP device name, NULL: not given */
+	const char *bridge; /* bridge to attach it to, NULL: not given */
+
+	/* The engine. */
+	int host_cpu, socket_cpu; /* -1: not pinned */
+	unsigned batch_size;	  /* 0: the engine's default */
+	unsigned ring_size;	  /* 0: the engine's default */
+
+	/* Process. */
+	const char *user;	 /* name or uid to run as, NULL: default */
+	const char *group;	 /* name or gid to run as, NULL: default */
+	pid_t pid;		 /* exit when this process exits, 0: none */
+	unsigned stats_interval; /* seconds between stats, 0: off */
+	bool verbose;
+
+	/* --interface-id was given with --network, which ignores it. */
+	bool warn_interface_id_ignored;
+};
+
+/**
+ * options_parse() - parse and validate a vmnet-helper command line
+ * @o:		filled with the result (defaults for what is not given)
+ * @argc:	number of arguments, argv[0] included
+ * @argv:	the arguments; getopt may reorder them
+ * @platform:	whose rules apply (options_build_platform() in the program)
+ * @err:	on failure, one line saying what is wrong and what to pass
+ *		instead; no newline and no "ERROR " prefix
+ * @errlen:	room in @err, OPTIONS_ERR_MAX is always enough
+ *
+ * Options are read in order, as vmnet-helper does: --help, --version and
+ * --list-shared-interfaces return at once with o->action set and the
+ * rest ignored. Rules between options are checked after the last one.
+ * Reads no environment and keeps no state, so it can be called any
+ * number of times in one process.
+ *
+ * Return: 0, or -1 with @err filled.
+ */
+int options_parse(struct options *o, int argc, char *const argv[],
+		  enum options_platform platform, char *err, size_t errlen);
+
+/**
+ * options_build_platform() - the platform this binary was built for
+ *
+ * Return: OPTIONS_PLATFORM_DARWIN on macOS, else OPTIONS_PLATFORM_LINUX.
+ */
+enum options_platform options_build_platform(void);
+
+/**
+ * options_usage() - write the --help text
+ * @out:	where to write it (vmnet-helper writes it to stderr)
+ * @prog:	program name for the usage line, usually argv[0]
+ * @platform:	the platform the text is for; options of the other one are
+ *		listed too, marked as theirs
+ */
+void options_usage(FILE *out, const char *prog, enum options_platform platform);
+
+/**
+ * options_long_name() - the long options, one by one, for tests
+ * @i:	index from 0
+ *
+ * Return: the name without "--", or NULL when @i is past the last one.
+ */
+const char *options_long_name(size_t i);
+
+#endif
