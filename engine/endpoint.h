@@ -54,7 +54,8 @@ struct endpoint_ops {
 	 * @notify:	function; calls may come before or during reads
 	 * @arg:	its argument
 	 *
-	 * NULL for endpoints with an fd.
+	 * NULL for endpoints with an fd. Called with a NULL @notify when
+	 * the worker stops: no call may follow once it returns.
 	 */
 	void (*set_notify)(struct endpoint *ep, void (*notify)(void *arg),
 			   void *arg);

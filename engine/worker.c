@@ -442,6 +442,10 @@ static void *worker_main(void *arg)
 			err = worker_sleep(w);
 	}
 
+	/* No notifications once the loop is over: the endpoint may outlive
+	 * this worker (see endpoint.h, set_notify). */
+	if (w->ep->fd < 0 && w->ep->ops->set_notify)
+		w->ep->ops->set_notify(w->ep, NULL, NULL);
 	if (!err)
 		worker_finish(w, WORKER_STOPPED, 0);
 	else if (is_peer_gone(err))

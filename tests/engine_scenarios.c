@@ -145,13 +145,20 @@ static bool rig_wait(struct rig *r, int seconds)
 	return true;
 }
 
-static void rig_finish(struct rig *r)
+/* Stop the engine and wait for it: afterwards its counters are final, and
+ * every counter write happens before the caller's reads (thread join). */
+static void rig_stop(struct rig *r)
 {
 	if (r->running) {
 		engine_stop(r->engine);
 		pthread_join(r->thread, NULL);
 		r->running = false;
 	}
+}
+
+static void rig_finish(struct rig *r)
+{
+	rig_stop(r);
 	engine_destroy(r->engine);
 	for (int i = 0; i < 2; i++) {
 		endpoint_close(r->ep[i]);
@@ -388,6 +395,7 @@ struct stress_result scenario_both_directions(unsigned frames)
 	REQUIRE(atomic_load(&host.received) == frames,
 		"host received %" PRIu64 " of %u", (uint64_t)host.received,
 		frames);
+	rig_stop(&rig);
 	engine_get_stats(rig.engine, &s);
 	REQUIRE(s.host_to_vm.packets == frames &&
 		    s.vm_to_host.packets == frames,
@@ -424,6 +432,7 @@ struct stress_result scenario_stalled_reader(unsigned stall_host)
 	CHECK(check_intact("host", &host));
 	CHECK(check_intact("VM", &vm));
 
+	rig_stop(&rig);
 	engine_get_stats(rig.engine, &s);
 	struct direction_stats *into_stalled =
 	    stall_host ? &s.vm_to_host : &s.host_to_vm;
@@ -598,6 +607,8 @@ struct stress_result scenario_bad_frames(unsigned from_host)
 		struct pollfd pfd = {.fd = rig.app[dst], .events = POLLIN};
 		poll(&pfd, 1, 10);
 	}
+	rig_stop(&rig);
+	engine_get_stats(rig.engine, &s);
 	struct direction_stats *d = from_host ? &s.host_to_vm : &s.vm_to_host;
 	REQUIRE(d->drop_vfkt == 1, "drop_vfkt %" PRIu64, d->drop_vfkt);
 	REQUIRE(d->drop_runt == 3, "drop_runt %" PRIu64, d->drop_runt);
