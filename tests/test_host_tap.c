@@ -1,0 +1,760 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/* test_host_tap.c - the Linux host side: TAP devices, bridges, MACs, MTUs
+ * and real ARP and ping through the kernel, each test in its own network
+ * namespace. */
+#include <criterion/criterion.h>
+#include <arpa/inet.h>
+#include <errno.h>
+#include <net/if.h>
+#include <poll.h>
+#include <sched.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/socket.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "host.h"
+#include "pool.h"
+
+#define TEST_BATCH 8
+
+/*
+ * Every test that touches devices runs as root in a network namespace of
+ * its own: Criterion forks a process per test, and the namespace dies with
+ * it, so no TAP or bridge outlives a test, even a failed one, and no frame
+ * leaves it.
+ */
+static void need_private_netns(void)
+{
+	struct ifreq ifr;
+	int fd;
+
+	if (geteuid() != 0)
+		cr_skip_test("needs root and /dev/net/tun: %s",
+			     "not running as root");
+	if (access("/dev/net/tun", R_OK | W_OK) != 0)
+		cr_skip_test("needs root and /dev/net/tun: /dev/net/tun: %s",
+			     strerror(errno));
+	if (unshare(CLONE_NEWNET) != 0)
+		cr_skip_test(
+		    "needs root and /dev/net/tun: unshare(CLONE_NEWNET)"
+		    ": %s",
+		    strerror(errno));
+
+	fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+	cr_assert_geq(fd, 0, "socket: %s", strerror(errno));
+	memset(&ifr, 0, sizeof(ifr));
+	strcpy(ifr.ifr_name, "lo");
+	cr_assert_eq(ioctl(fd, SIOCGIFFLAGS, &ifr), 0, "lo flags: %s",
+		     strerror(errno));
+	if (!(ifr.ifr_flags & IFF_UP)) {
+		ifr.ifr_flags |= IFF_UP;
+		cr_assert_eq(ioctl(fd, SIOCSIFFLAGS, &ifr), 0, "lo up: %s",
+			     strerror(errno));
+	}
+	close(fd);
+}
+
+/* Run a shell command in the test's namespace; it must succeed. */
+static void run(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+static void run(const char *fmt, ...)
+{
+	char cmd[512];
+	va_list ap;
+	int st;
+
+	va_start(ap, fmt);
+	vsnprintf(cmd, sizeof(cmd), fmt, ap);
+	va_end(ap);
+	st = system(cmd);
+	cr_assert_eq(st, 0, "'%s' failed (status %d)", cmd, st);
+}
+
+/* The first line `cmd` prints, without its newline. */
+static void output_of(const char *cmd, char *out, size_t len)
+{
+	FILE *f = popen(cmd, "r");
+
+	cr_assert_not_null(f, "popen '%s': %s", cmd, strerror(errno));
+	if (!fgets(out, (int)len, f))
+		out[0] = '\0';
+	out[strcspn(out, "\n")] = '\0';
+	pclose(f);
+}
+
+static struct host_config config(const char *tap)
+{
+	struct host_config cfg;
+
+	memset(&cfg, 0, sizeof(cfg));
+	cfg.tap = tap;
+	cfg.max_batch = TEST_BATCH;
+	return cfg;
+}
+
+static struct endpoint *open_ok(const struct host_config *cfg,
+				struct host_info *info)
+{
+	struct endpoint *ep = NULL;
+	char err[256] = "";
+	int r;
+
+	r = host_open(cfg, &ep, info, err, sizeof(err));
+	cr_assert_eq(r, 0, "host_open: %d (%s)", r, err);
+	cr_assert_not_null(ep);
+	return ep;
+}
+
+static void parse_mac(const char *s, unsigned char mac[6])
+{
+	cr_assert_eq(sscanf(s, "%2hhx:%2hhx:%2hhx:%2hhx:%2hhx:%2hhx", &mac[0],
+			    &mac[1], &mac[2], &mac[3], &mac[4], &mac[5]),
+		     6, "not a MAC: '%s'", s);
+	cr_assert_eq(strlen(s), 17, "not a MAC: '%s'", s);
+}
+
+static bool link_is_up(const char *name)
+{
+	struct ifreq ifr;
+	int fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+	int r;
+
+	cr_assert_geq(fd, 0);
+	memset(&ifr, 0, sizeof(ifr));
+	snprintf(ifr.ifr_name, sizeof(ifr.ifr_name), "%s", name);
+	r = ioctl(fd, SIOCGIFFLAGS, &ifr);
+	close(fd);
+	cr_assert_eq(r, 0, "flags of %s: %s", name, strerror(errno));
+	return ifr.ifr_flags & IFF_UP;
+}
+
+static bool is_uuid(const char *s)
+{
+	if (strlen(s) != 36)
+		return false;
+	for (int i = 0; i < 36; i++) {
+		bool dash = i == 8 || i == 13 || i == 18 || i == 23;
+
+		if (dash ? s[i] != '-' : !strchr("0123456789abcdef", s[i]))
+			return false;
+	}
+	return true;
+}
+
+Test(host_tap, list_shared_interfaces_is_macos_only)
+{
+	char err[256] = "";
+
+	cr_assert_eq(host_list_shared_interfaces(stdout, err, sizeof(err)),
+		     -ENOTSUP);
+	cr_assert_not_null(strstr(err, "--bridge"), "message: %s", err);
+}
+
+Test(host_tap, creates_named_tap_that_is_up)
+{
+	struct host_config cfg = config("tap-test0");
+	struct host_info info;
+	struct endpoint *ep;
+	unsigned char mac[6];
+
+	need_private_netns();
+	ep = open_ok(&cfg, &info);
+	cr_expect_str_eq(info.tap_name, "tap-test0");
+	cr_expect_str_eq(ep->name, "tap-test0");
+	cr_expect(link_is_up("tap-test0"));
+	cr_expect_eq(info.mtu, 1500);
+	cr_expect_eq(info.max_packet_size, 1514);
+	cr_expect_eq(ep->max_frame, 1514);
+	cr_expect_geq(ep->fd, 0);
+	cr_expect_eq(info.read_max_packets, TEST_BATCH);
+	cr_expect_eq(info.write_max_packets, TEST_BATCH);
+	parse_mac(info.mac_address, mac);
+	cr_expect(mac[0] & 0x02, "not locally administered: %s",
+		  info.mac_address);
+	cr_expect(!(mac[0] & 0x01), "multicast: %s", info.mac_address);
+	cr_expect_str_empty(info.bridge);
+	cr_expect_str_empty(info.start_address);
+	cr_expect_str_empty(info.end_address);
+	cr_expect_str_empty(info.subnet_mask);
+	endpoint_close(ep);
+	/* We created it, so it goes away with the fd. */
+	cr_expect_eq(if_nametoindex("tap-test0"), 0);
+}
+
+Test(host_tap, same_id_gives_same_mac_and_different_ids_do_not)
+{
+	static const unsigned char id_a[16] = {
+	    0x00, 0x11, 0x22, 0x33, 0x44, 0x55, 0x66, 0x77,
+	    0x88, 0x99, 0xaa, 0xbb, 0xcc, 0xdd, 0xee, 0xff};
+	struct host_config cfg = config("tap-test0");
+	struct host_info a1, a2, b;
+	struct endpoint *ep;
+
+	need_private_netns();
+	cfg.interface_id_given = true;
+	memcpy(cfg.interface_id, id_a, 16);
+	ep = open_ok(&cfg, &a1);
+	endpoint_close(ep);
+	ep = open_ok(&cfg, &a2);
+	endpoint_close(ep);
+	cfg.interface_id[15] ^= 1;
+	ep = open_ok(&cfg, &b);
+	endpoint_close(ep);
+
+	cr_expect_str_eq(a1.interface_id,
+			 "00112233-4455-6677-8899-aabbccddeeff");
+	cr_expect_str_eq(a1.mac_address, a2.mac_address);
+	cr_expect_str_neq(a1.mac_address, b.mac_address);
+	cr_expect_str_eq(b.interface_id,
+			 "00112233-4455-6677-8899-aabbccddeefe");
+}
+
+Test(host_tap, reports_random_uuid_without_id)
+{
+	struct host_config cfg = config("tap-test0");
+	struct host_info a, b;
+	struct endpoint *ep;
+
+	need_private_netns();
+	ep = open_ok(&cfg, &a);
+	endpoint_close(ep);
+	ep = open_ok(&cfg, &b);
+	endpoint_close(ep);
+	cr_expect(is_uuid(a.interface_id), "not a UUID: '%s'", a.interface_id);
+	cr_expect_eq(a.interface_id[14], '4', "not v4: %s", a.interface_id);
+	cr_expect(strchr("89ab", a.interface_id[19]), "bad variant: %s",
+		  a.interface_id);
+	cr_expect_str_neq(a.interface_id, b.interface_id);
+	cr_expect_str_neq(a.mac_address, b.mac_address);
+}
+
+Test(host_tap, reported_id_gives_back_the_same_mac)
+{
+	struct host_config cfg = config("tap-test0");
+	struct host_info a, b;
+	struct endpoint *ep;
+	unsigned v[16];
+
+	need_private_netns();
+	ep = open_ok(&cfg, &a);
+	endpoint_close(ep);
+	cr_assert_eq(sscanf(a.interface_id,
+			    "%2x%2x%2x%2x-%2x%2x-%2x%2x-%2x%2x-%2x%2x%2x%2x%2x"
+			    "%2x",
+			    &v[0], &v[1], &v[2], &v[3], &v[4], &v[5], &v[6],
+			    &v[7], &v[8], &v[9], &v[10], &v[11], &v[12], &v[13],
+			    &v[14], &v[15]),
+		     16);
+	cfg.interface_id_given = true;
+	for (int i = 0; i < 16; i++)
+		cfg.interface_id[i] = (unsigned char)v[i];
+	ep = open_ok(&cfg, &b);
+	endpoint_close(ep);
+	cr_expect_str_eq(a.mac_address, b.mac_address);
+}
+
+Test(host_tap, kernel_chooses_name_without_tap)
+{
+	struct host_config cfg = config(NULL);
+	struct host_info info;
+	struct endpoint *ep;
+
+	need_private_netns();
+	ep = open_ok(&cfg, &info);
+	cr_expect_eq(strncmp(info.tap_name, "tap", 3), 0, "name '%s'",
+		     info.tap_name);
+	cr_expect_neq(if_nametoindex(info.tap_name), 0);
+	cr_expect(link_is_up(info.tap_name));
+	endpoint_close(ep);
+}
+
+/* tun caps a TAP's MTU at 65535 - 14, so the largest frame is 65535. */
+Test(host_tap, tso_raises_mtu_to_the_tap_maximum)
+{
+	struct host_config cfg = config("tap-test0");
+	struct host_info info;
+	struct endpoint *ep;
+	char line[512];
+
+	need_private_netns();
+	cfg.enable_tso = true;
+	ep = open_ok(&cfg, &info);
+	cr_expect_eq(info.mtu, 65521);
+	cr_expect_eq(info.max_packet_size, 65535);
+	cr_expect_eq(ep->max_frame, 65535);
+	output_of("ip -o link show dev tap-test0", line, sizeof(line));
+	cr_expect_not_null(strstr(line, " mtu 65521 "), "%s", line);
+	endpoint_close(ep);
+}
+
+Test(host_tap, attaches_to_existing_persistent_tap)
+{
+	struct host_config cfg = config("tap-persist");
+	struct host_info info;
+	struct endpoint *ep;
+
+	need_private_netns();
+	run("ip tuntap add dev tap-persist mode tap");
+	ep = open_ok(&cfg, &info);
+	cr_expect_str_eq(info.tap_name, "tap-persist");
+	cr_expect(link_is_up("tap-persist"));
+	endpoint_close(ep);
+	/* Not ours to delete. */
+	cr_expect_neq(if_nametoindex("tap-persist"), 0);
+}
+
+Test(host_tap, refuses_a_device_that_is_not_a_tap)
+{
+	struct host_config cfg = config("lo");
+	struct host_info info;
+	struct endpoint *ep = NULL;
+	char err[256] = "";
+
+	need_private_netns();
+	cr_expect_eq(host_open(&cfg, &ep, &info, err, sizeof(err)), -EINVAL);
+	cr_expect_null(ep);
+	cr_expect_not_null(strstr(err, "'lo'"), "message: %s", err);
+	cr_expect_not_null(strstr(err, "not a TAP"), "message: %s", err);
+}
+
+Test(host_tap, joins_bridge_and_reports_its_subnet)
+{
+	struct host_config cfg = config("tap-test0");
+	struct host_info info;
+	struct endpoint *ep;
+	char line[512];
+
+	need_private_netns();
+	run("ip link add br-test type bridge && ip link set br-test up && "
+	    "ip addr add 192.0.2.1/24 dev br-test");
+	cfg.bridge = "br-test";
+	ep = open_ok(&cfg, &info);
+	output_of("ip -o link show dev tap-test0", line, sizeof(line));
+	cr_expect_not_null(strstr(line, " master br-test "), "%s", line);
+	cr_expect_str_eq(info.bridge, "br-test");
+	cr_expect_str_eq(info.start_address, "192.0.2.1");
+	cr_expect_str_eq(info.subnet_mask, "255.255.255.0");
+	cr_expect_str_eq(info.end_address, "192.0.2.254");
+	endpoint_close(ep);
+}
+
+Test(host_tap, rejoins_bridge_it_is_already_a_port_of)
+{
+	struct host_config cfg = config("tap-persist");
+	struct host_info info;
+	struct endpoint *ep;
+
+	need_private_netns();
+	run("ip link add br-test type bridge && "
+	    "ip tuntap add dev tap-persist mode tap && "
+	    "ip link set tap-persist master br-test");
+	cfg.bridge = "br-test";
+	ep = open_ok(&cfg, &info);
+	cr_expect_str_eq(info.bridge, "br-test");
+	cr_expect_str_empty(info.start_address);
+	endpoint_close(ep);
+}
+
+Test(host_tap, refuses_tap_that_is_a_port_of_another_bridge)
+{
+	struct host_config cfg = config("tap-persist");
+	struct host_info info;
+	struct endpoint *ep = NULL;
+	char err[256] = "";
+
+	need_private_netns();
+	run("ip link add br-a type bridge && ip link add br-b type bridge && "
+	    "ip tuntap add dev tap-persist mode tap && "
+	    "ip link set tap-persist master br-a");
+	cfg.bridge = "br-b";
+	cr_expect_eq(host_open(&cfg, &ep, &info, err, sizeof(err)), -EBUSY);
+	cr_expect_null(ep);
+	cr_expect_not_null(strstr(err, "already a port"), "message: %s", err);
+	cr_expect_not_null(strstr(err, "nomaster"), "message: %s", err);
+}
+
+Test(host_tap, missing_bridge_is_named)
+{
+	struct host_config cfg = config("tap-test0");
+	struct host_info info;
+	struct endpoint *ep = NULL;
+	char err[256] = "";
+	int r;
+
+	need_private_netns();
+	cfg.bridge = "br-missing";
+	r = host_open(&cfg, &ep, &info, err, sizeof(err));
+	cr_expect_eq(r, -ENODEV);
+	cr_expect_null(ep);
+	cr_expect_not_null(strstr(err, "bridge 'br-missing' does not exist"),
+			   "message: %s", err);
+	cr_expect_not_null(strstr(err, "ip link add br-missing type bridge"),
+			   "message: %s", err);
+	cr_expect_eq(if_nametoindex("tap-test0"), 0, "TAP left behind");
+}
+
+Test(host_tap, not_a_bridge_is_named)
+{
+	struct host_config cfg = config("tap-test0");
+	struct host_info info;
+	struct endpoint *ep = NULL;
+	char err[256] = "";
+
+	need_private_netns();
+	cfg.bridge = "lo";
+	cr_expect_lt(host_open(&cfg, &ep, &info, err, sizeof(err)), 0);
+	cr_expect_null(ep);
+	cr_expect_not_null(strstr(err, "'lo' is not a bridge"), "message: %s",
+			   err);
+	cr_expect_eq(if_nametoindex("tap-test0"), 0, "TAP left behind");
+}
+
+/* Frames for the traffic tests. The VM is 198.51.100.2 with the MAC
+ * host_open() reported; the host is the TAP's 198.51.100.1. */
+#define VM_IP	"198.51.100.2"
+#define HOST_IP "198.51.100.1"
+
+static size_t put_eth(unsigned char *f, const unsigned char dst[6],
+		      const unsigned char src[6], uint16_t type)
+{
+	memcpy(f, dst, 6);
+	memcpy(f + 6, src, 6);
+	f[12] = (unsigned char)(type >> 8);
+	f[13] = (unsigned char)type;
+	return 14;
+}
+
+static uint16_t get16(const unsigned char *p)
+{
+	return (uint16_t)(p[0] << 8 | p[1]);
+}
+
+static void put16(unsigned char *p, uint16_t v)
+{
+	p[0] = (unsigned char)(v >> 8);
+	p[1] = (unsigned char)v;
+}
+
+static void put_ip(unsigned char *p, const char *ip)
+{
+	cr_assert_eq(inet_pton(AF_INET, ip, p), 1);
+}
+
+static bool ip_is(const unsigned char *p, const char *ip)
+{
+	unsigned char a[4];
+
+	put_ip(a, ip);
+	return memcmp(p, a, 4) == 0;
+}
+
+/* RFC 1071 Internet checksum. */
+static uint16_t inet_csum(const unsigned char *p, size_t len)
+{
+	uint32_t sum = 0;
+
+	for (; len > 1; p += 2, len -= 2)
+		sum += get16(p);
+	if (len)
+		sum += (uint32_t)p[0] << 8;
+	while (sum >> 16)
+		sum = (sum & 0xffff) + (sum >> 16);
+	return (uint16_t)~sum;
+}
+
+static size_t build_arp_request(unsigned char *f, const unsigned char vm[6])
+{
+	static const unsigned char bcast[6] = {0xff, 0xff, 0xff,
+					       0xff, 0xff, 0xff};
+	unsigned char *a = f + put_eth(f, bcast, vm, 0x0806);
+
+	put16(a, 1);	      /* Ethernet */
+	put16(a + 2, 0x0800); /* IPv4 */
+	a[4] = 6;
+	a[5] = 4;
+	put16(a + 6, 1); /* request */
+	memcpy(a + 8, vm, 6);
+	put_ip(a + 14, VM_IP);
+	memset(a + 18, 0, 6);
+	put_ip(a + 24, HOST_IP);
+	return 14 + 28;
+}
+
+static size_t build_echo_request(unsigned char *f, const unsigned char vm[6],
+				 const unsigned char host[6], uint16_t id,
+				 uint16_t seq, const char *payload)
+{
+	unsigned char *ip = f + put_eth(f, host, vm, 0x0800);
+	unsigned char *icmp = ip + 20;
+	size_t plen = strlen(payload);
+
+	memset(ip, 0, 20);
+	ip[0] = 0x45;
+	put16(ip + 2, (uint16_t)(20 + 8 + plen));
+	put16(ip + 4, 0x1234);
+	put16(ip + 6, 0x4000); /* don't fragment */
+	ip[8] = 64;
+	ip[9] = 1; /* ICMP */
+	put_ip(ip + 12, VM_IP);
+	put_ip(ip + 16, HOST_IP);
+	put16(ip + 10, inet_csum(ip, 20));
+
+	icmp[0] = 8; /* echo request */
+	icmp[1] = 0;
+	put16(icmp + 2, 0);
+	put16(icmp + 4, id);
+	put16(icmp + 6, seq);
+	memcpy(icmp + 8, payload, plen);
+	put16(icmp + 2, inet_csum(icmp, 8 + plen));
+	return 14 + 20 + 8 + plen;
+}
+
+static void write_frame(struct endpoint *ep, struct pkt *p,
+			const unsigned char *f, size_t len)
+{
+	memcpy(p->data, f, len);
+	p->len = (uint32_t)len;
+	p->flags = 0;
+	cr_assert_eq(endpoint_write(ep, &p, 1), 1);
+}
+
+static long long now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/* Read from @ep, up to 5 s in all, until @match accepts a frame; other
+ * frames (IPv6 router solicitations, MLD reports) are skipped. The
+ * matching frame is copied to @out. */
+static void read_until(struct endpoint *ep, struct pool *pool,
+		       bool (*match)(const struct pkt *, const void *),
+		       const void *arg, unsigned char *out)
+{
+	long long deadline = now_ms() + 5000;
+	struct pkt *pkts[TEST_BATCH];
+
+	cr_assert_eq(pool_get_burst(pool, pkts, TEST_BATCH), TEST_BATCH);
+	for (;;) {
+		struct pollfd pfd = {.fd = ep->fd, .events = POLLIN};
+		long long left = deadline - now_ms();
+		int r;
+
+		cr_assert_gt(left, 0, "no matching frame within 5 s");
+		r = poll(&pfd, 1, (int)left);
+		cr_assert_geq(r, 0, "poll: %s", strerror(errno));
+		r = endpoint_read(ep, pkts, TEST_BATCH);
+		if (r == -EAGAIN)
+			continue;
+		cr_assert_gt(r, 0, "read: %d", r);
+		for (int i = 0; i < r; i++) {
+			cr_assert_eq(pkts[i]->flags, 0);
+			if (match(pkts[i], arg)) {
+				memcpy(out, pkts[i]->data, pkts[i]->len);
+				pool_put_burst(pool, pkts, TEST_BATCH);
+				return;
+			}
+		}
+	}
+}
+
+static bool is_arp_reply(const struct pkt *p, const void *arg)
+{
+	const unsigned char *vm = arg, *f = p->data, *a = f + 14;
+
+	return p->len >= 42 && get16(f + 12) == 0x0806 &&
+	       memcmp(f, vm, 6) == 0 && get16(a + 6) == 2 &&
+	       ip_is(a + 14, HOST_IP) && memcmp(a + 18, vm, 6) == 0 &&
+	       ip_is(a + 24, VM_IP);
+}
+
+static bool is_echo_reply(const struct pkt *p, const void *arg)
+{
+	const unsigned char *vm = arg, *f = p->data, *ip = f + 14;
+
+	return p->len >= 14 + 20 + 8 && get16(f + 12) == 0x0800 &&
+	       memcmp(f, vm, 6) == 0 && ip[9] == 1 && ip_is(ip + 12, HOST_IP) &&
+	       ip_is(ip + 16, VM_IP) && ip[20] == 0;
+}
+
+Test(host_tap, kernel_answers_arp_and_ping)
+{
+	static const char payload[] = "vmnet-helper tap test payload";
+	struct host_config cfg = config("tap-test0");
+	unsigned char vm[6], host[6], f[2048], *ip, *icmp;
+	struct host_info info;
+	struct endpoint *ep;
+	struct pool *pool;
+	struct pkt *p;
+	size_t len;
+
+	need_private_netns();
+	ep = open_ok(&cfg, &info);
+	run("ip addr add " HOST_IP "/24 dev tap-test0");
+	parse_mac(info.mac_address, vm);
+	cr_assert_eq(pool_create(2 * TEST_BATCH, ep->max_frame, &pool), 0);
+	cr_assert_eq(pool_get_burst(pool, &p, 1), 1);
+
+	len = build_arp_request(f, vm);
+	write_frame(ep, p, f, len);
+	read_until(ep, pool, is_arp_reply, vm, f);
+	memcpy(host, f + 14 + 8, 6);
+	cr_expect_eq(memcmp(f + 6, host, 6), 0,
+		     "Ethernet source is not the "
+		     "sender hardware address");
+
+	len = build_echo_request(f, vm, host, 0xbeef, 7, payload);
+	write_frame(ep, p, f, len);
+	read_until(ep, pool, is_echo_reply, vm, f);
+	ip = f + 14;
+	icmp = ip + 20;
+	cr_expect_eq(memcmp(f + 6, host, 6), 0);
+	cr_expect_eq(inet_csum(ip, 20), 0, "bad IPv4 header checksum");
+	cr_expect_eq(get16(ip + 2), 20 + 8 + strlen(payload));
+	cr_expect_eq(inet_csum(icmp, 8 + strlen(payload)), 0,
+		     "bad ICMP checksum");
+	cr_expect_eq(get16(icmp + 4), 0xbeef);
+	cr_expect_eq(get16(icmp + 6), 7);
+	cr_expect_eq(memcmp(icmp + 8, payload, strlen(payload)), 0);
+
+	pool_put_burst(pool, &p, 1);
+	pool_destroy(pool);
+	endpoint_close(ep);
+}
+
+Test(host_tap, refuses_runt_frame_alone)
+{
+	struct host_config cfg = config("tap-test0");
+	struct host_info info;
+	struct endpoint *ep;
+	struct pool *pool;
+	struct pkt *p[2];
+
+	need_private_netns();
+	ep = open_ok(&cfg, &info);
+	cr_assert_eq(pool_create(2, ep->max_frame, &pool), 0);
+	cr_assert_eq(pool_get_burst(pool, p, 2), 2);
+	memset(p[0]->data, 0xff, 10);
+	p[0]->len = 10;
+	memset(p[1]->data, 0xff, 60);
+	p[1]->len = 60;
+	cr_expect_eq(endpoint_write(ep, p, 2), -EMSGSIZE);
+	cr_expect_eq(endpoint_write(ep, p + 1, 1), 1);
+	pool_put_burst(pool, p, 2);
+	pool_destroy(pool);
+	endpoint_close(ep);
+}
+
+Test(host_tap, deleted_tap_reads_as_peer_gone)
+{
+	struct host_config cfg = config("tap-test0");
+	struct pollfd pfd = {.events = POLLIN};
+	struct host_info info;
+	struct endpoint *ep;
+	struct pool *pool;
+	struct pkt *p;
+
+	need_private_netns();
+	ep = open_ok(&cfg, &info);
+	cr_assert_eq(pool_create(1, ep->max_frame, &pool), 0);
+	cr_assert_eq(pool_get_burst(pool, &p, 1), 1);
+	run("ip link del tap-test0");
+	/* The engine learns of it from its poller: an error event. */
+	pfd.fd = ep->fd;
+	cr_expect_eq(poll(&pfd, 1, 1000), 1);
+	cr_expect(pfd.revents & POLLERR, "revents %#x", pfd.revents);
+	cr_expect_eq(endpoint_read(ep, &p, 1), -EPIPE);
+	p->len = 60;
+	memset(p->data, 0xff, 60);
+	cr_expect_eq(endpoint_write(ep, &p, 1), -EPIPE);
+	pool_put_burst(pool, &p, 1);
+	pool_destroy(pool);
+	endpoint_close(ep);
+}
+
+Test(host_tap, down_tap_drops_frames_until_up_again)
+{
+	struct host_config cfg = config("tap-test0");
+	struct host_info info;
+	struct endpoint *ep;
+	struct pool *pool;
+	struct pkt *p;
+
+	need_private_netns();
+	ep = open_ok(&cfg, &info);
+	cr_assert_eq(pool_create(1, ep->max_frame, &pool), 0);
+	cr_assert_eq(pool_get_burst(pool, &p, 1), 1);
+	p->len = 60;
+	memset(p->data, 0xff, 60);
+	run("ip link set tap-test0 down");
+	cr_expect_eq(endpoint_write(ep, &p, 1), -EMSGSIZE);
+	run("ip link set tap-test0 up");
+	cr_expect_eq(endpoint_write(ep, &p, 1), 1);
+	pool_put_burst(pool, &p, 1);
+	pool_destroy(pool);
+	endpoint_close(ep);
+}
+
+/* A frame longer than max_frame (here: the MTU raised by hand after start)
+ * is cut to max_frame and flagged, never passed on as if whole. */
+Test(host_tap, frame_longer_than_max_frame_is_flagged_truncated)
+{
+	struct host_config cfg = config("tap-test0");
+	struct sockaddr_in to = {.sin_family = AF_INET, .sin_port = htons(9)};
+	static char big[2000];
+	struct host_info info;
+	struct endpoint *ep;
+	struct pool *pool;
+	struct pkt *pkts[TEST_BATCH];
+	long long deadline;
+	bool seen = false;
+	int s;
+
+	need_private_netns();
+	ep = open_ok(&cfg, &info);
+	cr_assert_eq(ep->max_frame, 1514);
+	run("ip link set tap-test0 mtu 3000 && "
+	    "ip addr add " HOST_IP "/24 dev tap-test0 && "
+	    "ip neigh add " VM_IP " lladdr %s dev tap-test0",
+	    info.mac_address);
+	cr_assert_eq(pool_create(TEST_BATCH, ep->max_frame, &pool), 0);
+	cr_assert_eq(pool_get_burst(pool, pkts, TEST_BATCH), TEST_BATCH);
+
+	s = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+	cr_assert_geq(s, 0);
+	put_ip((unsigned char *)&to.sin_addr, VM_IP);
+	cr_assert_eq(
+	    sendto(s, big, sizeof(big), 0, (struct sockaddr *)&to, sizeof(to)),
+	    (ssize_t)sizeof(big), "sendto: %s", strerror(errno));
+	close(s);
+
+	deadline = now_ms() + 5000;
+	while (!seen && now_ms() < deadline) {
+		struct pollfd pfd = {.fd = ep->fd, .events = POLLIN};
+		int r;
+
+		poll(&pfd, 1, 100);
+		r = endpoint_read(ep, pkts, TEST_BATCH);
+		if (r == -EAGAIN)
+			continue;
+		cr_assert_gt(r, 0, "read: %d", r);
+		for (int i = 0; i < r; i++) {
+			if (get16(pkts[i]->data + 12) != 0x0800)
+				continue;
+			cr_expect_eq(pkts[i]->flags, PKT_F_TRUNCATED);
+			cr_expect_eq(pkts[i]->len, 1514);
+			seen = true;
+		}
+	}
+	cr_expect(seen, "the 2042-byte frame never came");
+	pool_put_burst(pool, pkts, TEST_BATCH);
+	pool_destroy(pool);
+	endpoint_close(ep);
+}

@@ -1,0 +1,381 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/* test_vmnet_desc.c - host_config to vmnet interface description: entries
+ * and their order per mode, and what the mapping refuses. */
+#include <arpa/inet.h>
+#include <criterion/criterion.h>
+#include <errno.h>
+#include <string.h>
+
+#include "vmnet_desc.h"
+
+static const unsigned char test_uuid[16] = {
+    0x0c, 0x2f, 0x5a, 0x71, 0x3e, 0x44, 0x4b, 0x1d,
+    0x9a, 0x50, 0x6e, 0x21, 0x8f, 0x03, 0xd7, 0xc4,
+};
+
+static struct in_addr addr(const char *s)
+{
+	struct in_addr a;
+
+	cr_assert_eq(inet_pton(AF_INET, s, &a), 1, "bad test address %s", s);
+	return a;
+}
+
+static struct host_config config(enum host_mode mode)
+{
+	struct host_config c;
+
+	memset(&c, 0, sizeof(c));
+	c.mode = mode;
+	c.max_batch = 64;
+	return c;
+}
+
+static void with_addresses(struct host_config *c, const char *start,
+			   const char *end, const char *mask)
+{
+	c->addresses_given = true;
+	c->start_address = addr(start);
+	c->end_address = addr(end);
+	c->subnet_mask = addr(mask);
+}
+
+static struct vmnet_desc build_ok(const struct host_config *c)
+{
+	struct vmnet_desc d;
+	char err[256] = "";
+	int r = vmnet_desc_build(c, &d, err, sizeof(err));
+
+	cr_assert_eq(r, 0, "vmnet_desc_build: %d: %s", r, err);
+	return d;
+}
+
+/* Build must fail with -EINVAL, leave nothing, and say @needle. */
+static void build_fails(const struct host_config *c, const char *needle)
+{
+	struct vmnet_desc d;
+	char err[256] = "";
+	int r = vmnet_desc_build(c, &d, err, sizeof(err));
+
+	cr_assert_eq(r, -EINVAL, "expected -EINVAL, got %d", r);
+	cr_assert_eq(d.count, 0);
+	cr_assert(strstr(err, needle), "message '%s' lacks '%s'", err, needle);
+	cr_assert_null(strchr(err, '\n'), "message is not one line: %s", err);
+}
+
+/* The keys of @d, in order, must be exactly @keys. */
+static void assert_keys(const struct vmnet_desc *d,
+			const enum vmnet_desc_key *keys, unsigned n)
+{
+	cr_assert_eq(d->count, n, "%u entries, expected %u", d->count, n);
+	for (unsigned i = 0; i < n; i++)
+		cr_assert_eq(d->entries[i].key, keys[i],
+			     "entry %u is %s, expected %s", i,
+			     vmnet_desc_key_name(d->entries[i].key),
+			     vmnet_desc_key_name(keys[i]));
+}
+
+static const struct vmnet_desc_entry *find(const struct vmnet_desc *d,
+					   enum vmnet_desc_key key)
+{
+	for (unsigned i = 0; i < d->count; i++)
+		if (d->entries[i].key == key)
+			return &d->entries[i];
+	return NULL;
+}
+
+static void assert_bool(const struct vmnet_desc *d, enum vmnet_desc_key key,
+			bool v)
+{
+	const struct vmnet_desc_entry *e = find(d, key);
+
+	cr_assert_not_null(e, "%s missing", vmnet_desc_key_name(key));
+	cr_assert_eq(e->type, VMNET_DESC_BOOL);
+	cr_assert_eq(e->value.b, v, "%s is %d", vmnet_desc_key_name(key),
+		     e->value.b);
+}
+
+static void assert_str(const struct vmnet_desc *d, enum vmnet_desc_key key,
+		       const char *v)
+{
+	const struct vmnet_desc_entry *e = find(d, key);
+
+	cr_assert_not_null(e, "%s missing", vmnet_desc_key_name(key));
+	cr_assert_eq(e->type, VMNET_DESC_STRING);
+	cr_assert_str_eq(e->value.str, v);
+}
+
+static void assert_mode(const struct vmnet_desc *d, uint64_t mode)
+{
+	const struct vmnet_desc_entry *e =
+	    find(d, VMNET_DESC_KEY_OPERATION_MODE);
+
+	cr_assert_not_null(e);
+	cr_assert_eq(e->type, VMNET_DESC_UINT64);
+	cr_assert_eq(e->value.u64, mode);
+}
+
+Test(vmnet_desc, mode_constants_are_vmnets_numbers)
+{
+	cr_assert_eq(VMNET_DESC_MODE_HOST, 1000);
+	cr_assert_eq(VMNET_DESC_MODE_SHARED, 1001);
+	cr_assert_eq(VMNET_DESC_MODE_BRIDGED, 1002);
+}
+
+Test(vmnet_desc, shared_default_sets_mode_isolation_tso_and_checksum)
+{
+	struct host_config c = config(HOST_MODE_SHARED);
+	static const enum vmnet_desc_key keys[] = {
+	    VMNET_DESC_KEY_OPERATION_MODE,
+	    VMNET_DESC_KEY_ENABLE_ISOLATION,
+	    VMNET_DESC_KEY_ENABLE_TSO,
+	    VMNET_DESC_KEY_ENABLE_CHECKSUM_OFFLOAD,
+	};
+	struct vmnet_desc d = build_ok(&c);
+
+	assert_keys(&d, keys, 4);
+	assert_mode(&d, VMNET_DESC_MODE_SHARED);
+	assert_bool(&d, VMNET_DESC_KEY_ENABLE_ISOLATION, false);
+	assert_bool(&d, VMNET_DESC_KEY_ENABLE_TSO, false);
+	assert_bool(&d, VMNET_DESC_KEY_ENABLE_CHECKSUM_OFFLOAD, false);
+}
+
+Test(vmnet_desc, shared_with_everything_keeps_vmnet_helpers_order)
+{
+	struct host_config c = config(HOST_MODE_SHARED);
+	static const enum vmnet_desc_key keys[] = {
+	    VMNET_DESC_KEY_INTERFACE_ID,
+	    VMNET_DESC_KEY_OPERATION_MODE,
+	    VMNET_DESC_KEY_START_ADDRESS,
+	    VMNET_DESC_KEY_END_ADDRESS,
+	    VMNET_DESC_KEY_SUBNET_MASK,
+	    VMNET_DESC_KEY_ENABLE_ISOLATION,
+	    VMNET_DESC_KEY_ENABLE_TSO,
+	    VMNET_DESC_KEY_ENABLE_CHECKSUM_OFFLOAD,
+	};
+	struct vmnet_desc d;
+
+	c.interface_id_given = true;
+	memcpy(c.interface_id, test_uuid, sizeof(test_uuid));
+	with_addresses(&c, "192.168.105.1", "192.168.105.254", "255.255.255.0");
+	c.enable_isolation = true;
+	c.enable_tso = true;
+	c.enable_checksum_offload = true;
+	d = build_ok(&c);
+
+	assert_keys(&d, keys, 8);
+	cr_assert_eq(d.entries[0].type, VMNET_DESC_UUID);
+	cr_assert_arr_eq(d.entries[0].value.uuid, test_uuid, 16);
+	assert_str(&d, VMNET_DESC_KEY_START_ADDRESS, "192.168.105.1");
+	assert_str(&d, VMNET_DESC_KEY_END_ADDRESS, "192.168.105.254");
+	assert_str(&d, VMNET_DESC_KEY_SUBNET_MASK, "255.255.255.0");
+	assert_bool(&d, VMNET_DESC_KEY_ENABLE_ISOLATION, true);
+	assert_bool(&d, VMNET_DESC_KEY_ENABLE_TSO, true);
+	assert_bool(&d, VMNET_DESC_KEY_ENABLE_CHECKSUM_OFFLOAD, true);
+}
+
+Test(vmnet_desc, host_mode_uses_host_constant_and_takes_addresses)
+{
+	struct host_config c = config(HOST_MODE_HOST);
+	static const enum vmnet_desc_key keys[] = {
+	    VMNET_DESC_KEY_OPERATION_MODE,
+	    VMNET_DESC_KEY_START_ADDRESS,
+	    VMNET_DESC_KEY_END_ADDRESS,
+	    VMNET_DESC_KEY_SUBNET_MASK,
+	    VMNET_DESC_KEY_ENABLE_ISOLATION,
+	    VMNET_DESC_KEY_ENABLE_TSO,
+	    VMNET_DESC_KEY_ENABLE_CHECKSUM_OFFLOAD,
+	};
+	struct vmnet_desc d;
+
+	with_addresses(&c, "10.20.0.1", "10.20.255.254", "255.255.0.0");
+	d = build_ok(&c);
+
+	assert_keys(&d, keys, 7);
+	assert_mode(&d, VMNET_DESC_MODE_HOST);
+	assert_str(&d, VMNET_DESC_KEY_START_ADDRESS, "10.20.0.1");
+	assert_str(&d, VMNET_DESC_KEY_SUBNET_MASK, "255.255.0.0");
+}
+
+Test(vmnet_desc, address_trio_is_sent_only_when_given)
+{
+	struct host_config c = config(HOST_MODE_HOST);
+	struct vmnet_desc d = build_ok(&c);
+
+	cr_assert_null(find(&d, VMNET_DESC_KEY_START_ADDRESS));
+	cr_assert_null(find(&d, VMNET_DESC_KEY_END_ADDRESS));
+	cr_assert_null(find(&d, VMNET_DESC_KEY_SUBNET_MASK));
+	/* Values left in the struct without the flag are not sent. */
+	c.start_address = addr("192.168.1.1");
+	d = build_ok(&c);
+	cr_assert_null(find(&d, VMNET_DESC_KEY_START_ADDRESS));
+}
+
+Test(vmnet_desc, interface_id_is_sent_first_and_only_when_given)
+{
+	struct host_config c = config(HOST_MODE_BRIDGED);
+	struct vmnet_desc d;
+
+	c.shared_interface = "en0";
+	d = build_ok(&c);
+	cr_assert_null(find(&d, VMNET_DESC_KEY_INTERFACE_ID));
+
+	c.interface_id_given = true;
+	memcpy(c.interface_id, test_uuid, sizeof(test_uuid));
+	d = build_ok(&c);
+	cr_assert_eq(d.entries[0].key, VMNET_DESC_KEY_INTERFACE_ID);
+	cr_assert_arr_eq(d.entries[0].value.uuid, test_uuid, 16);
+}
+
+Test(vmnet_desc, bridged_sends_interface_name_and_no_isolation)
+{
+	struct host_config c = config(HOST_MODE_BRIDGED);
+	static const enum vmnet_desc_key keys[] = {
+	    VMNET_DESC_KEY_OPERATION_MODE,
+	    VMNET_DESC_KEY_SHARED_INTERFACE_NAME,
+	    VMNET_DESC_KEY_ENABLE_TSO,
+	    VMNET_DESC_KEY_ENABLE_CHECKSUM_OFFLOAD,
+	};
+	struct vmnet_desc d;
+
+	c.shared_interface = "en0";
+	c.enable_tso = true;
+	d = build_ok(&c);
+
+	assert_keys(&d, keys, 4);
+	assert_mode(&d, VMNET_DESC_MODE_BRIDGED);
+	assert_str(&d, VMNET_DESC_KEY_SHARED_INTERFACE_NAME, "en0");
+	assert_bool(&d, VMNET_DESC_KEY_ENABLE_TSO, true);
+	assert_bool(&d, VMNET_DESC_KEY_ENABLE_CHECKSUM_OFFLOAD, false);
+}
+
+Test(vmnet_desc, network_mode_sends_vmnet_helpers_four_entries)
+{
+	struct host_config c = config(HOST_MODE_SHARED);
+	static const enum vmnet_desc_key keys[] = {
+	    VMNET_DESC_KEY_ALLOCATE_MAC_ADDRESS,
+	    VMNET_DESC_KEY_ENABLE_TSO,
+	    VMNET_DESC_KEY_ENABLE_CHECKSUM_OFFLOAD,
+	    VMNET_DESC_KEY_ENABLE_ISOLATION,
+	};
+	struct vmnet_desc d;
+
+	c.network = "shared";
+	c.enable_checksum_offload = true;
+	c.enable_isolation = true;
+	/* vmnet ignores the id on a network, so it is not sent. */
+	c.interface_id_given = true;
+	memcpy(c.interface_id, test_uuid, sizeof(test_uuid));
+	d = build_ok(&c);
+
+	assert_keys(&d, keys, 4);
+	assert_bool(&d, VMNET_DESC_KEY_ALLOCATE_MAC_ADDRESS, false);
+	assert_bool(&d, VMNET_DESC_KEY_ENABLE_TSO, false);
+	assert_bool(&d, VMNET_DESC_KEY_ENABLE_CHECKSUM_OFFLOAD, true);
+	assert_bool(&d, VMNET_DESC_KEY_ENABLE_ISOLATION, true);
+}
+
+Test(vmnet_desc, bridged_refuses_missing_interface_isolation_and_addresses)
+{
+	struct host_config c = config(HOST_MODE_BRIDGED);
+
+	build_fails(&c, "needs a shared interface");
+	c.shared_interface = "";
+	build_fails(&c, "needs a shared interface");
+	c.shared_interface = "a-name-far-too-long";
+	build_fails(&c, "at most 15 characters");
+
+	c.shared_interface = "en0";
+	c.enable_isolation = true;
+	build_fails(&c, "isolation cannot be used with bridged mode");
+
+	c.enable_isolation = false;
+	with_addresses(&c, "192.168.105.1", "192.168.105.254", "255.255.255.0");
+	build_fails(&c, "cannot be used with bridged mode");
+}
+
+Test(vmnet_desc, shared_interface_outside_bridged_is_refused)
+{
+	struct host_config c = config(HOST_MODE_SHARED);
+
+	c.shared_interface = "en0";
+	build_fails(&c, "needs bridged mode");
+	c.mode = HOST_MODE_HOST;
+	build_fails(&c, "the mode is host");
+}
+
+Test(vmnet_desc, bad_address_ranges_are_refused)
+{
+	struct host_config c = config(HOST_MODE_SHARED);
+
+	with_addresses(&c, "192.168.105.1", "192.168.105.254", "255.0.255.0");
+	build_fails(&c, "subnet mask 255.0.255.0 is not contiguous");
+	with_addresses(&c, "192.168.105.1", "192.168.105.254", "0.0.0.0");
+	build_fails(&c, "not contiguous");
+	with_addresses(&c, "192.168.105.9", "192.168.105.9", "255.255.255.0");
+	build_fails(&c, "is not below end address 192.168.105.9");
+	with_addresses(&c, "192.168.105.1", "192.168.106.9", "255.255.255.0");
+	build_fails(&c, "not in one subnet");
+	with_addresses(&c, "100.64.0.1", "100.64.0.254", "255.255.255.0");
+	build_fails(&c, "RFC 1918");
+	with_addresses(&c, "172.32.0.1", "172.32.0.254", "255.255.255.0");
+	build_fails(&c, "RFC 1918");
+	with_addresses(&c, "172.31.0.1", "172.31.0.254", "255.255.255.0");
+	build_ok(&c);
+}
+
+Test(vmnet_desc, network_refuses_interface_addresses_and_empty_name)
+{
+	struct host_config c = config(HOST_MODE_SHARED);
+
+	c.network = "";
+	build_fails(&c, "needs a network name");
+	c.network = "shared";
+	c.shared_interface = "en0";
+	build_fails(&c, "--network 'shared' cannot be used with a shared");
+	c.shared_interface = NULL;
+	with_addresses(&c, "192.168.105.1", "192.168.105.254", "255.255.255.0");
+	build_fails(&c, "the network sets the addresses");
+}
+
+Test(vmnet_desc, unknown_mode_is_refused)
+{
+	struct host_config c = config((enum host_mode)7);
+
+	build_fails(&c, "unknown operation mode 7");
+}
+
+Test(vmnet_desc, message_is_cut_to_the_room_given)
+{
+	struct host_config c = config(HOST_MODE_BRIDGED);
+	struct vmnet_desc d;
+	char err[8];
+
+	memset(err, 'x', sizeof(err));
+	cr_assert_eq(vmnet_desc_build(&c, &d, err, sizeof(err)), -EINVAL);
+	cr_assert_eq(strlen(err), sizeof(err) - 1);
+	cr_assert_eq(vmnet_desc_build(&c, &d, NULL, 0), -EINVAL);
+}
+
+Test(vmnet_desc, key_names_are_vmnets_symbols)
+{
+	cr_assert_str_eq(vmnet_desc_key_name(VMNET_DESC_KEY_OPERATION_MODE),
+			 "vmnet_operation_mode_key");
+	cr_assert_str_eq(vmnet_desc_key_name(VMNET_DESC_KEY_INTERFACE_ID),
+			 "vmnet_interface_id_key");
+	cr_assert_str_eq(
+	    vmnet_desc_key_name(VMNET_DESC_KEY_SHARED_INTERFACE_NAME),
+	    "vmnet_shared_interface_name_key");
+	cr_assert_str_eq(
+	    vmnet_desc_key_name(VMNET_DESC_KEY_ENABLE_CHECKSUM_OFFLOAD),
+	    "vmnet_enable_checksum_offload_key");
+	cr_assert_str_eq(vmnet_desc_key_name(VMNET_DESC_KEY_COUNT), "?");
+	for (int k = 0; k < VMNET_DESC_KEY_COUNT; k++) {
+		const char *n = vmnet_desc_key_name((enum vmnet_desc_key)k);
+		size_t len = strlen(n);
+
+		cr_assert(strncmp(n, "vmnet_", 6) == 0 && len > 10 &&
+			      strcmp(n + len - 4, "_key") == 0,
+			  "key %d: %s", k, n);
+	}
+}

@@ -1,0 +1,82 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/* host.h - open the host side of the cable: vmnet.framework on macOS
+ * (vmnet/darwin/host_vmnet.c), a TAP device on Linux
+ * (vmnet/linux/host_tap.c). Either gives the engine an endpoint and the
+ * CLI the facts for its JSON line. */
+#ifndef VMNET_HELPER_HOST_H
+#define VMNET_HELPER_HOST_H
+
+#include <netinet/in.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdint.h>
+
+#include "endpoint.h"
+
+enum host_mode { HOST_MODE_SHARED, HOST_MODE_HOST, HOST_MODE_BRIDGED };
+
+/* What to open: the CLI fills it from the options. */
+struct host_config {
+	/* Both platforms. */
+	bool interface_id_given;
+	unsigned char interface_id[16]; /* same id, same MAC, every run */
+	bool enable_tso;		/* 64 KiB frames */
+	unsigned max_batch;		/* largest batch the engine passes */
+
+	/* macOS (vmnet). */
+	enum host_mode mode;
+	const char *shared_interface; /* bridged: host interface, e.g. en0 */
+	bool addresses_given;	      /* start, end, mask all set */
+	struct in_addr start_address, end_address, subnet_mask;
+	bool enable_checksum_offload;
+	bool enable_isolation;
+	const char *network; /* vmnet-broker network, or NULL */
+
+	/* Linux (TAP). */
+	const char *tap;    /* existing or new TAP name; NULL: kernel picks */
+	const char *bridge; /* bridge to enslave the TAP to, or NULL */
+};
+
+/* What was opened, for the JSON line; empty strings / 0 where a fact has
+ * no meaning on this platform or mode. */
+struct host_info {
+	char mac_address[18];  /* the MAC the VM should use */
+	char interface_id[37]; /* lower-case UUID */
+	uint32_t mtu;
+	uint32_t max_packet_size; /* largest frame, both ways */
+	uint32_t read_max_packets, write_max_packets;
+	char start_address[16], end_address[16], subnet_mask[16];
+	char nat66_prefix[48];
+	char tap_name[16]; /* Linux: the TAP device */
+	char bridge[16];   /* Linux: the bridge it is attached to */
+};
+
+/**
+ * host_open() - start the host interface
+ * @cfg:	what to open
+ * @epp:	on success, its endpoint; close with endpoint_close(), which
+ *		stops the interface and never hangs
+ * @info:	on success, what was opened
+ * @err:	on failure, one line naming what failed and what to do
+ * @errlen:	room in @err
+ *
+ * Needs root or the platform's privilege (CAP_NET_ADMIN, the vmnet
+ * entitlement) only here; the endpoint works unprivileged afterwards.
+ *
+ * Return: 0 or a negative errno.
+ */
+int host_open(const struct host_config *cfg, struct endpoint **epp,
+	      struct host_info *info, char *err, size_t errlen);
+
+/**
+ * host_list_shared_interfaces() - print the interfaces bridged mode can use,
+ * one per line
+ * @out:	where to print
+ * @err:	on failure, one line saying why
+ * @errlen:	room in @err
+ *
+ * Return: 0, or a negative errno (-ENOTSUP on Linux).
+ */
+int host_list_shared_interfaces(FILE *out, char *err, size_t errlen);
+
+#endif
