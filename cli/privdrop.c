@@ -1,0 +1,488 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/* privdrop.c - whom to run as (--user/--group, SUDO_UID/SUDO_GID, the real
+ * ids), and the one-way drop from root to them, checked afterwards. */
+#include <errno.h>
+#include <grp.h>
+#include <pwd.h>
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "privdrop.h"
+
+/* Parsing ids relies on both types being unsigned, as they are on Linux
+ * and macOS: then (uid_t)-1 is the largest value. */
+_Static_assert((uid_t)-1 > 0, "uid_t must be unsigned");
+_Static_assert((gid_t)-1 > 0, "gid_t must be unsigned");
+
+/* The largest usable ids: (uid_t)-1 means "leave unchanged" to setresuid()
+ * and chown(), so a target of 4294967295 would silently keep root. */
+#define PRIVDROP_UID_MAX ((unsigned long long)(uid_t)-1 - 1)
+#define PRIVDROP_GID_MAX ((unsigned long long)(gid_t)-1 - 1)
+
+/*
+ * Format one line into @err and return @rc. Values come from the command
+ * line and the environment, so control characters are written as \xNN:
+ * the message must stay on one line.
+ */
+static int privdrop_fail(char *err, size_t errlen, int rc, const char *fmt, ...)
+    __attribute__((format(printf, 4, 5)));
+
+static int privdrop_fail(char *err, size_t errlen, int rc, const char *fmt, ...)
+{
+	char msg[PRIVDROP_ERR_MAX];
+	size_t n = 0;
+	va_list ap;
+
+	if (err == NULL || errlen == 0)
+		return rc;
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	for (const char *p = msg; *p != '\0'; p++) {
+		unsigned char c = (unsigned char)*p;
+		char esc[5] = {(char)c, '\0'};
+		size_t len;
+
+		if (c < 0x20 || c == 0x7f)
+			snprintf(esc, sizeof(esc), "\\x%02x", c);
+		len = strlen(esc);
+		if (n + len >= errlen)
+			break;
+		memcpy(err + n, esc, len);
+		n += len;
+	}
+	err[n] = '\0';
+	return rc;
+}
+
+/*
+ * Where an id came from, for messages: @name is "--user" or "SUDO_UID",
+ * @kind "uid" or "gid", @fix what to do about a bad value.
+ */
+struct privdrop_src {
+	const char *name;
+	bool env;
+	const char *kind;
+	unsigned long long max;
+	const char *fix;
+};
+
+static const struct privdrop_src privdrop_user_src = {
+    "--user", false, "uid", PRIVDROP_UID_MAX,
+    "pass a user name or a decimal uid"};
+static const struct privdrop_src privdrop_group_src = {
+    "--group", false, "gid", PRIVDROP_GID_MAX,
+    "pass a group name or a decimal gid"};
+static const struct privdrop_src privdrop_sudo_uid_src = {
+    "SUDO_UID", true, "uid", PRIVDROP_UID_MAX,
+    "fix or unset SUDO_UID, or pass --user"};
+static const struct privdrop_src privdrop_sudo_gid_src = {
+    "SUDO_GID", true, "gid", PRIVDROP_GID_MAX,
+    "fix or unset SUDO_GID, or pass --group"};
+
+/*
+ * Parse @s as a plain decimal id no larger than @src->max. strtoul() is
+ * not used because it takes blanks, a sign (and wraps "-1" to the
+ * largest value) and, with base 0, octal and hex.
+ */
+static int privdrop_parse_id(const struct privdrop_src *src, const char *s,
+			     unsigned long long *out, char *err, size_t errlen)
+{
+	/* Env values are shown as NAME='v', option values as --opt 'v'. */
+	const char *sep = src->env ? "=" : " ";
+	unsigned long long v = 0;
+	const char *why = NULL;
+	int rc = -EINVAL;
+
+	if (*s == '\0')
+		why = "is empty, not a number";
+	else if (*s == '-' || *s == '+')
+		why = "has a sign, not a plain decimal number";
+	for (const char *p = s; why == NULL && *p != '\0'; p++) {
+		unsigned d = (unsigned)(*p - '0');
+
+		if (*p < '0' || *p > '9') {
+			why = "is not a number";
+		} else if (v > (src->max - d) / 10) {
+			why = "is out of range";
+			rc = -ERANGE;
+		} else {
+			v = v * 10 + d;
+		}
+	}
+	if (why == NULL) {
+		*out = v;
+		return 0;
+	}
+	if (rc == -ERANGE)
+		return privdrop_fail(
+		    err, errlen, rc, "%s%s'%s' %s (the largest %s is %llu); %s",
+		    src->name, sep, s, why, src->kind, src->max, src->fix);
+	return privdrop_fail(err, errlen, rc, "%s%s'%s' %s; %s", src->name, sep,
+			     s, why, src->fix);
+}
+
+/*
+ * Whether an option value is meant as an id rather than a name: all
+ * digits, or empty or signed, which can only be a mistyped number (user
+ * and group names do not start with a sign and are never empty).
+ */
+static bool privdrop_is_id(const char *s)
+{
+	if (*s == '\0' || *s == '-' || *s == '+')
+		return true;
+	return strspn(s, "0123456789") == strlen(s);
+}
+
+/*
+ * getpwnam() and getgrnam() return NULL both for "no such name" and for a
+ * failed lookup; only the errno tells them apart, and the "not found"
+ * errnos vary by NSS module (getpwnam(3) lists these).
+ */
+static bool privdrop_not_found(int e)
+{
+	return e == 0 || e == ENOENT || e == ESRCH || e == EBADF || e == EPERM;
+}
+
+/* --user: a uid, or a name whose uid and primary gid we take. */
+static int privdrop_user(const char *s, uid_t *uid, bool *has_gid, gid_t *gid,
+			 char *err, size_t errlen)
+{
+	const struct privdrop_src *src = &privdrop_user_src;
+	unsigned long long v;
+	struct passwd *pw;
+	int rc;
+
+	if (privdrop_is_id(s)) {
+		rc = privdrop_parse_id(src, s, &v, err, errlen);
+		if (rc == 0)
+			*uid = (uid_t)v;
+		return rc;
+	}
+	errno = 0;
+	pw = getpwnam(s);
+	if (pw == NULL) {
+		int e = errno;
+
+		if (privdrop_not_found(e))
+			return privdrop_fail(err, errlen, -ENOENT,
+					     "--user '%s': no such user; %s", s,
+					     src->fix);
+		return privdrop_fail(err, errlen, -e,
+				     "--user '%s': looking up the user "
+				     "failed: %s",
+				     s, strerror(e));
+	}
+	/* pw points into static storage: copy out before any other lookup. */
+	*uid = pw->pw_uid;
+	*gid = pw->pw_gid;
+	*has_gid = true;
+	return 0;
+}
+
+/* --group: a gid or a group name. */
+static int privdrop_group(const char *s, gid_t *gid, char *err, size_t errlen)
+{
+	const struct privdrop_src *src = &privdrop_group_src;
+	unsigned long long v;
+	struct group *gr;
+	int rc;
+
+	if (privdrop_is_id(s)) {
+		rc = privdrop_parse_id(src, s, &v, err, errlen);
+		if (rc == 0)
+			*gid = (gid_t)v;
+		return rc;
+	}
+	errno = 0;
+	gr = getgrnam(s);
+	if (gr == NULL) {
+		int e = errno;
+
+		if (privdrop_not_found(e))
+			return privdrop_fail(err, errlen, -ENOENT,
+					     "--group '%s': no such group; %s",
+					     s, src->fix);
+		return privdrop_fail(err, errlen, -e,
+				     "--group '%s': looking up the group "
+				     "failed: %s",
+				     s, strerror(e));
+	}
+	*gid = gr->gr_gid;
+	return 0;
+}
+
+int privdrop_resolve(const char *user, const char *group, const char *sudo_uid,
+		     const char *sudo_gid, uid_t real_uid, gid_t real_gid,
+		     struct privdrop_target *t, char *err, size_t errlen)
+{
+	struct privdrop_target r = {0};
+	bool has_user_gid = false;
+	gid_t user_gid = 0;
+	unsigned long long v;
+	int rc;
+
+	if (user != NULL) {
+		rc = privdrop_user(user, &r.uid, &has_user_gid, &user_gid, err,
+				   errlen);
+		if (rc != 0)
+			return rc;
+		r.source = "--user";
+	} else if (sudo_uid != NULL) {
+		rc = privdrop_parse_id(&privdrop_sudo_uid_src, sudo_uid, &v,
+				       err, errlen);
+		if (rc != 0)
+			return rc;
+		r.uid = (uid_t)v;
+		r.source = "SUDO_UID";
+	} else {
+		r.uid = real_uid;
+		r.source = "real uid";
+	}
+
+	if (group != NULL) {
+		rc = privdrop_group(group, &r.gid, err, errlen);
+		if (rc != 0)
+			return rc;
+		r.gid_source = "--group";
+	} else if (sudo_gid != NULL) {
+		rc = privdrop_parse_id(&privdrop_sudo_gid_src, sudo_gid, &v,
+				       err, errlen);
+		if (rc != 0)
+			return rc;
+		r.gid = (gid_t)v;
+		r.gid_source = "SUDO_GID";
+	} else if (has_user_gid) {
+		r.gid = user_gid;
+		r.gid_source = "--user's primary group";
+	} else {
+		r.gid = real_gid;
+		r.gid_source = "real gid";
+	}
+
+	/* Dropping to uid 0 would keep every privilege: say so instead. */
+	r.drop = r.uid != 0;
+	*t = r;
+	return 0;
+}
+
+/*
+ * Set the real, effective and saved gid, then uid. This is the first of three
+ * places that differ by platform: Linux has setresgid()/setresuid(), which
+ * set all three ids at once and fail rather than do part of it; macOS has
+ * neither, but there setgid() and setuid() called as root set all three
+ * (setuid(2)), and setegid()/seteuid() after them only confirm the
+ * effective id. privdrop_verify() checks the outcome either way.
+ */
+static int privdrop_set_ids(uid_t uid, gid_t gid, char *err, size_t errlen)
+{
+	const char *step;
+	unsigned id;
+	int e;
+
+#if defined(__linux__)
+	step = "setresgid";
+	id = gid;
+	if (setresgid(gid, gid, gid) != 0)
+		goto fail;
+	step = "setresuid";
+	id = uid;
+	if (setresuid(uid, uid, uid) != 0)
+		goto fail;
+#elif defined(__APPLE__)
+	step = "setgid";
+	id = gid;
+	if (setgid(gid) != 0)
+		goto fail;
+	step = "setegid";
+	if (setegid(gid) != 0)
+		goto fail;
+	step = "setuid";
+	id = uid;
+	if (setuid(uid) != 0)
+		goto fail;
+	step = "seteuid";
+	if (seteuid(uid) != 0)
+		goto fail;
+#else
+#error "privdrop: only Linux and macOS are supported"
+#endif
+	return 0;
+
+fail:
+	e = errno;
+	return privdrop_fail(err, errlen, -e, "%s(%u): %s", step, id,
+			     strerror(e));
+}
+
+/*
+ * Read the saved uid and gid, the second place that differs by platform:
+ * Linux has getresuid()/getresgid(); macOS has no call that reads them,
+ * so it returns -ENOSYS and the seteuid(0)/setegid(0) checks in
+ * privdrop_verify() stand in: they succeed whenever the saved id is 0.
+ */
+static int privdrop_saved_ids(uid_t *suid, gid_t *sgid)
+{
+#if defined(__linux__)
+	uid_t ruid, euid;
+	gid_t rgid, egid;
+
+	if (getresuid(&ruid, &euid, suid) != 0 ||
+	    getresgid(&rgid, &egid, sgid) != 0)
+		return -errno;
+	return 0;
+#elif defined(__APPLE__)
+	(void)suid;
+	(void)sgid;
+	return -ENOSYS;
+#else
+#error "privdrop: only Linux and macOS are supported"
+#endif
+}
+
+/*
+ * getgroups() as the kernel holds the list, the third place that differs:
+ * with _DARWIN_C_SOURCE, macOS's <unistd.h> binds getgroups() to a libc
+ * variant that reports the user's groups from the directory service, not
+ * the list setgroups() set (getgroups(2) says so), which would make the
+ * check below both fail and prove nothing. The plain libSystem symbol is
+ * the system call, so we bind to it by name.
+ */
+static int privdrop_getgroups(int size, gid_t *list)
+{
+#if defined(__APPLE__)
+	extern int privdrop_sys_getgroups(int, gid_t *) __asm__("_getgroups");
+
+	return privdrop_sys_getgroups(size, list);
+#else
+	return getgroups(size, list);
+#endif
+}
+
+/* Fail with -EPERM unless @got is @want: "getuid() is 0, not 1000". */
+static int privdrop_expect(const char *what, unsigned got, unsigned want,
+			   char *err, size_t errlen)
+{
+	if (got == want)
+		return 0;
+	return privdrop_fail(err, errlen, -EPERM,
+			     "after the drop %s is %u, not %u", what, got,
+			     want);
+}
+
+/*
+ * Prove the drop happened and is permanent: every id we can read is the
+ * target, the only group left is the target gid, and no way back to root
+ * works. A check that finds root reachable is as fatal as a failed call.
+ */
+static int privdrop_verify(const struct privdrop_target *t, char *err,
+			   size_t errlen)
+{
+	uid_t suid;
+	gid_t sgid, g;
+	int rc, n;
+
+	if ((rc = privdrop_expect("getuid()", getuid(), t->uid, err, errlen)) !=
+		0 ||
+	    (rc = privdrop_expect("geteuid()", geteuid(), t->uid, err,
+				  errlen)) != 0 ||
+	    (rc = privdrop_expect("getgid()", getgid(), t->gid, err, errlen)) !=
+		0 ||
+	    (rc = privdrop_expect("getegid()", getegid(), t->gid, err,
+				  errlen)) != 0)
+		return rc;
+
+	rc = privdrop_saved_ids(&suid, &sgid);
+	if (rc == 0) {
+		if ((rc = privdrop_expect("the saved uid", suid, t->uid, err,
+					  errlen)) != 0 ||
+		    (rc = privdrop_expect("the saved gid", sgid, t->gid, err,
+					  errlen)) != 0)
+			return rc;
+	} else if (rc != -ENOSYS) {
+		return privdrop_fail(err, errlen, rc,
+				     "reading the saved ids after the drop: "
+				     "%s",
+				     strerror(-rc));
+	}
+
+	/* Count first: only 0 or 1 groups are expected, so one slot will do
+	 * and there is no need for an NGROUPS_MAX-sized array. */
+	n = privdrop_getgroups(0, NULL);
+	if (n < 0 || (n == 1 && privdrop_getgroups(1, &g) != 1)) {
+		int e = errno;
+
+		return privdrop_fail(err, errlen, -e, "getgroups: %s",
+				     strerror(e));
+	}
+	if (n > 1)
+		return privdrop_fail(err, errlen, -EPERM,
+				     "after the drop the process still has %d "
+				     "supplementary groups, expected only gid "
+				     "%u",
+				     n, (unsigned)t->gid);
+	if (n == 1 && g != t->gid)
+		return privdrop_fail(err, errlen, -EPERM,
+				     "after the drop the process still has "
+				     "supplementary group %u, expected only "
+				     "gid %u",
+				     (unsigned)g, (unsigned)t->gid);
+
+	/* The real proof: if any of these succeeds, the process is root (or
+	 * group root) again, and the caller must exit rather than go on. */
+	if (setuid(0) == 0)
+		return privdrop_fail(err, errlen, -EPERM,
+				     "setuid(0) succeeded after dropping to "
+				     "uid %u: root can be regained",
+				     (unsigned)t->uid);
+	if (seteuid(0) == 0)
+		return privdrop_fail(err, errlen, -EPERM,
+				     "seteuid(0) succeeded after dropping to "
+				     "uid %u: root can be regained",
+				     (unsigned)t->uid);
+	/* With a target gid of 0 these would succeed and prove nothing. */
+	if (t->gid != 0 && setgid(0) == 0)
+		return privdrop_fail(err, errlen, -EPERM,
+				     "setgid(0) succeeded after dropping to "
+				     "gid %u: group root can be regained",
+				     (unsigned)t->gid);
+	if (t->gid != 0 && setegid(0) == 0)
+		return privdrop_fail(err, errlen, -EPERM,
+				     "setegid(0) succeeded after dropping to "
+				     "gid %u: group root can be regained",
+				     (unsigned)t->gid);
+	return 0;
+}
+
+int privdrop_apply(const struct privdrop_target *t, char *err, size_t errlen)
+{
+	int rc;
+
+	if (geteuid() != 0 || !t->drop)
+		return 0;
+
+	/*
+	 * Supplementary groups first, while we still may: root's groups
+	 * would otherwise survive the drop (vmnet-helper's gap). One entry,
+	 * the target gid, rather than setgroups(0, NULL): on macOS and the
+	 * BSDs the group list and the effective gid are entwined, and an
+	 * empty list is not portable, while [gid] means the same everywhere
+	 * and gives no group beyond the one we run as. Not initgroups(): the
+	 * helper needs none of the user's groups, and a numeric --user may
+	 * have no passwd entry.
+	 */
+	if (setgroups(1, &t->gid) != 0) {
+		int e = errno;
+
+		return privdrop_fail(err, errlen, -e, "setgroups(1, [%u]): %s",
+				     (unsigned)t->gid, strerror(e));
+	}
+	/* Then gid, then uid: once the uid is not 0, the gid can't change. */
+	rc = privdrop_set_ids(t->uid, t->gid, err, errlen);
+	if (rc != 0)
+		return rc;
+	return privdrop_verify(t, err, errlen);
+}
