@@ -1,0 +1,88 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/* vm_socket.h - the VM's end of the cable: check an inherited --fd, or
+ * bind --socket PATH and wait for the VM to send its first datagram. */
+#ifndef VMNET_HELPER_VM_SOCKET_H
+#define VMNET_HELPER_VM_SOCKET_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+/* Socket buffers, as vmnet-helper sizes them: the send buffer caps the
+ * largest datagram (65 KiB admits a 65550-byte TSO frame); the receive
+ * buffer absorbs bursts from the VM (8 MiB with TSO keeps ~2 ms of fill). */
+#define VM_SOCKET_SNDBUF     (65 * 1024)
+#define VM_SOCKET_RCVBUF     (4 * 1024 * 1024)
+#define VM_SOCKET_RCVBUF_TSO (8 * 1024 * 1024)
+
+/**
+ * vm_socket_check_fd() - check that @fd is an open unix datagram socket
+ * @fd:		the --fd value
+ * @err:	on failure, what it is instead and what to pass
+ * @errlen:	room in @err
+ *
+ * Return: 0, or -EBADF (not open), -ENOTSOCK (another kind of file),
+ * -EPROTOTYPE (a stream or seqpacket socket), -EAFNOSUPPORT (not AF_UNIX).
+ */
+int vm_socket_check_fd(int fd, char *err, size_t errlen);
+
+struct vm_socket {
+	const char *path;
+	char lock_path[512];
+	int lock_fd;
+	int fd;
+	bool bound; /* path exists and is ours to remove */
+};
+
+/**
+ * vm_socket_bind() - lock PATH.lock, remove a stale PATH, bind it, 0600
+ * @s:		zeroed; path set by the caller
+ * @tso:	size the receive buffer for 64 KiB frames
+ * @err:	on failure, one line naming the path and the cause
+ * @errlen:	room in @err
+ *
+ * The lock is exclusive and held for the process's life, so a second
+ * helper on the same path fails at once instead of stealing the socket.
+ *
+ * Return: 0 or a negative errno (-EWOULDBLOCK: another helper holds it).
+ */
+int vm_socket_bind(struct vm_socket *s, bool tso, char *err, size_t errlen);
+
+/**
+ * vm_socket_try_accept() - connect to the sender of the first datagram, if
+ * one has arrived; never blocks
+ * @s:		bound socket
+ * @client:	on success, the client's path (room @clientlen)
+ * @clientlen:	room in @client
+ * @err:	on failure, one line
+ * @errlen:	room in @err
+ *
+ * A first datagram that is exactly vfkit's "VFKT" hello is consumed; any
+ * other first datagram stays queued for the engine. An unbound sender
+ * cannot be answered: its datagram is dropped and waiting goes on. Call it
+ * again whenever the socket becomes readable.
+ *
+ * Return: 0 when connected, 1 when no client has sent yet, or a negative
+ * errno.
+ */
+int vm_socket_try_accept(struct vm_socket *s, char *client, size_t clientlen,
+			 char *err, size_t errlen);
+
+/**
+ * vm_socket_close() - close, remove the socket path and the lock file
+ * @s:	socket from vm_socket_bind(), possibly failed half-way
+ */
+void vm_socket_close(struct vm_socket *s);
+
+/**
+ * vm_socket_set_buffers() - size an inherited or bound socket's buffers
+ * @fd:		socket
+ * @tso:	64 KiB frames
+ *
+ * Failures are not fatal (the kernel may cap the sizes); they are returned
+ * so the caller can warn.
+ *
+ * Return: 0 or a negative errno.
+ */
+int vm_socket_set_buffers(int fd, bool tso);
+
+#endif
