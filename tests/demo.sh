@@ -8,7 +8,8 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-helper=build/vmnet-helper
+# VMNET_HELPER: the binary to run (the sanitizer suites pass their own).
+helper=${VMNET_HELPER:-build/vmnet-helper}
 mib=${DEMO_MIB:-64}
 # DEMO_BRIDGE=1: side b's TAP joins a bridge that holds b's address.
 bridge=${DEMO_BRIDGE:-0}

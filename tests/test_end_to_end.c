@@ -3,32 +3,53 @@
  * vmnet-helper, the helpers joined by a socketpair: real kernel stacks on
  * both ends (tests/demo.sh does the wiring and removes everything after). */
 #include <criterion/criterion.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
+/* The vmnet-helper built beside this test binary ($(O)/tests/unit-tests
+ * -> $(O)/vmnet-helper), so the ASan suite runs the ASan helper. */
+static char helper[PATH_MAX];
+
+static void find_helper(void)
+{
+	ssize_t n = readlink("/proc/self/exe", helper, sizeof(helper) - 1);
+
+	helper[n > 0 ? n : 0] = '\0';
+	for (int up = 0; up < 2; up++) {
+		char *slash = strrchr(helper, '/');
+		if (slash)
+			*slash = '\0';
+	}
+	strncat(helper, "/vmnet-helper", sizeof(helper) - strlen(helper) - 1);
+}
+
 /* Why this machine cannot run the test, or NULL. */
 static const char *missing(void)
 {
+	find_helper();
 	if (geteuid() != 0)
 		return "not running as root";
 	if (access("/dev/net/tun", R_OK | W_OK) != 0)
 		return "no /dev/net/tun";
 	if (system("command -v ip ping python3 >/dev/null 2>&1") != 0)
 		return "ip, ping or python3 is not installed";
-	if (access("build/vmnet-helper", X_OK) != 0)
-		return "build/vmnet-helper not built (run from the top "
-		       "directory after make)";
+	if (access(helper, X_OK) != 0)
+		return "vmnet-helper is not built beside the tests";
+	if (access("tests/demo.sh", R_OK) != 0)
+		return "run from the top directory (tests/demo.sh)";
 	return NULL;
 }
 
 /* Run the demo with @env; return its output and exit status. */
 static int run_demo(const char *env, char *out, size_t len)
 {
-	char cmd[256];
+	char cmd[PATH_MAX + 128];
 
-	snprintf(cmd, sizeof(cmd), "%s bash tests/demo.sh 2>&1", env);
+	snprintf(cmd, sizeof(cmd), "VMNET_HELPER=%s %s bash tests/demo.sh 2>&1",
+		 helper, env);
 	FILE *p = popen(cmd, "r");
 	cr_assert_not_null(p);
 	size_t n = fread(out, 1, len - 1, p);
