@@ -3,6 +3,8 @@
  * getopt_long, the platform checks and the --help text. */
 #include "options.h"
 
+#include "errmsg.h"
+
 #include <arpa/inet.h>
 #include <errno.h>
 #include <getopt.h>
@@ -226,29 +228,11 @@ static int fail(char *err, size_t errlen, const char *fmt, ...)
 
 static int fail(char *err, size_t errlen, const char *fmt, ...)
 {
-	char msg[OPTIONS_ERR_MAX];
-	size_t n = 0;
 	va_list ap;
 
 	va_start(ap, fmt);
-	vsnprintf(msg, sizeof(msg), fmt, ap);
+	errmsg_vformat(err, errlen, fmt, ap);
 	va_end(ap);
-	if (err == NULL || errlen == 0)
-		return -1;
-	for (const char *p = msg; *p != '\0'; p++) {
-		unsigned char c = (unsigned char)*p;
-		char esc[5] = {(char)c, '\0'};
-		size_t len;
-
-		if (c < 0x20 || c == 0x7f)
-			snprintf(esc, sizeof(esc), "\\x%02x", c);
-		len = strlen(esc);
-		if (n + len >= errlen)
-			break;
-		memcpy(err + n, esc, len);
-		n += len;
-	}
-	err[n] = '\0';
 	return -1;
 }
 

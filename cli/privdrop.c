@@ -12,6 +12,8 @@
 
 #include "privdrop.h"
 
+#include "errmsg.h"
+
 /* Parsing ids relies on both types being unsigned, as they are on Linux
  * and macOS: then (uid_t)-1 is the largest value. */
 _Static_assert((uid_t)-1 > 0, "uid_t must be unsigned");
@@ -32,29 +34,11 @@ static int privdrop_fail(char *err, size_t errlen, int rc, const char *fmt, ...)
 
 static int privdrop_fail(char *err, size_t errlen, int rc, const char *fmt, ...)
 {
-	char msg[PRIVDROP_ERR_MAX];
-	size_t n = 0;
 	va_list ap;
 
-	if (err == NULL || errlen == 0)
-		return rc;
 	va_start(ap, fmt);
-	vsnprintf(msg, sizeof(msg), fmt, ap);
+	errmsg_vformat(err, errlen, fmt, ap);
 	va_end(ap);
-	for (const char *p = msg; *p != '\0'; p++) {
-		unsigned char c = (unsigned char)*p;
-		char esc[5] = {(char)c, '\0'};
-		size_t len;
-
-		if (c < 0x20 || c == 0x7f)
-			snprintf(esc, sizeof(esc), "\\x%02x", c);
-		len = strlen(esc);
-		if (n + len >= errlen)
-			break;
-		memcpy(err + n, esc, len);
-		n += len;
-	}
-	err[n] = '\0';
 	return rc;
 }
 

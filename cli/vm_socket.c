@@ -3,6 +3,8 @@
  * the VM's first datagram. */
 #include "vm_socket.h"
 
+#include "errmsg.h"
+
 #include <errno.h>
 #include <fcntl.h>
 #include <stddef.h>
@@ -22,7 +24,7 @@ static int fail(char *err, size_t errlen, int code, const char *fmt, ...)
 	va_list ap;
 
 	va_start(ap, fmt);
-	vsnprintf(err, errlen, fmt, ap);
+	errmsg_vformat(err, errlen, fmt, ap);
 	va_end(ap);
 	return code;
 }

@@ -1,0 +1,23 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/* errmsg.h - format the one-line error messages the CLI modules return. */
+#ifndef VMNET_HELPER_ERRMSG_H
+#define VMNET_HELPER_ERRMSG_H
+
+#include <stdarg.h>
+#include <stddef.h>
+
+/**
+ * errmsg_vformat() - format a message into @err as exactly one line
+ * @err:	output, always NUL-terminated when @errlen > 0; may be NULL
+ * @errlen:	room in @err
+ * @fmt:	printf format
+ * @ap:		its arguments
+ *
+ * Control characters (a newline in a user's value, say) are written as
+ * \xNN, so the message stays one line on the terminal and in logs; a
+ * message too long for @err is cut.
+ */
+void errmsg_vformat(char *err, size_t errlen, const char *fmt, va_list ap)
+    __attribute__((format(printf, 3, 0)));
+
+#endif
