@@ -3,6 +3,7 @@
  * watches them and stops them. */
 #include "engine.h"
 
+#include "errmsg.h"
 #include <errno.h>
 #include <pthread.h>
 #include <signal.h>
@@ -47,10 +48,8 @@ static void say(char *err, size_t errlen, const char *fmt, ...)
 {
 	va_list ap;
 
-	if (!err || !errlen)
-		return;
 	va_start(ap, fmt);
-	vsnprintf(err, errlen, fmt, ap);
+	errmsg_vformat(err, errlen, fmt, ap);
 	va_end(ap);
 }
 

@@ -3,6 +3,7 @@
  * pure, no vmnet, built and tested on every platform. */
 #include "vmnet_desc.h"
 
+#include "errmsg.h"
 #include <arpa/inet.h>
 #include <errno.h>
 #include <stdarg.h>
@@ -35,11 +36,9 @@ __attribute__((format(printf, 3, 4))) static int fail(char *err, size_t errlen,
 {
 	va_list ap;
 
-	if (errlen > 0) {
-		va_start(ap, fmt);
-		vsnprintf(err, errlen, fmt, ap);
-		va_end(ap);
-	}
+	va_start(ap, fmt);
+	errmsg_vformat(err, errlen, fmt, ap);
+	va_end(ap);
 	return -EINVAL;
 }
 

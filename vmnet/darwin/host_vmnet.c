@@ -4,6 +4,7 @@
  * endpoint. */
 #include "host.h"
 
+#include "errmsg.h"
 /*
  * How it works
  *
@@ -85,11 +86,9 @@ fail(int r, char *err, size_t errlen, const char *fmt, ...)
 {
 	va_list ap;
 
-	if (errlen > 0) {
-		va_start(ap, fmt);
-		vsnprintf(err, errlen, fmt, ap);
-		va_end(ap);
-	}
+	va_start(ap, fmt);
+	errmsg_vformat(err, errlen, fmt, ap);
+	va_end(ap);
 	return r;
 }
 

@@ -3,6 +3,7 @@
  * as an endpoint the engine reads and writes. */
 #include "host.h"
 
+#include "errmsg.h"
 #include <arpa/inet.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -165,10 +166,8 @@ static void tap_error(char *err, size_t errlen, const char *fmt, ...)
 {
 	va_list ap;
 
-	if (!err || !errlen)
-		return;
 	va_start(ap, fmt);
-	vsnprintf(err, errlen, fmt, ap);
+	errmsg_vformat(err, errlen, fmt, ap);
 	va_end(ap);
 }
 

@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: Apache-2.0 */
-/* errmsg.c - format the one-line error messages the CLI modules return. */
+/* errmsg.c - format the one-line error messages modules return to callers. */
 #include "errmsg.h"
 
 #include <stdio.h>

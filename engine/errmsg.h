@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: Apache-2.0 */
-/* errmsg.h - format the one-line error messages the CLI modules return. */
+/* errmsg.h - format the one-line error messages modules return to callers. */
 #ifndef VMNET_HELPER_ERRMSG_H
 #define VMNET_HELPER_ERRMSG_H
 
