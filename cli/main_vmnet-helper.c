@@ -16,8 +16,10 @@
 #include "host_json.h"
 #include "log.h"
 #include "options.h"
+#include "peer_watch.h"
 #include "poller.h"
 #include "privdrop.h"
+#include "proc_watch.h"
 #include "vm_socket.h"
 
 #ifndef VMNET_HELPER_VERSION
@@ -26,6 +28,11 @@
 #ifndef VMNET_HELPER_COMMIT
 #define VMNET_HELPER_COMMIT "unknown"
 #endif
+
+/* How often the supervisor asks whether the VM's end of the socket still
+ * exists: a closed datagram peer raises no event on Linux (peer_watch.h).
+ * One sock_diag query costs a few microseconds. */
+#define VM_CHECK_MS 250
 
 /* TSO frames are 43 times larger: smaller batches and rings keep the
  * helper under 32 MiB (docs/engine.md). */
@@ -65,19 +72,42 @@ static void on_stats(const struct engine_stats *s, void *arg)
 		log_info("[stats] %s", line);
 }
 
-/* Wait for the VM's first datagram on a --socket; SIGTERM or SIGINT end
- * the wait. Return: 0 connected, 1 stopped by a signal, <0 error. */
-static int wait_for_client(struct vm_socket *s, char *err, size_t errlen)
+/* Everything main() sets up once and every client session uses. */
+struct helper {
+	struct options o;
+	struct engine_config cfg;
+	struct host_info info;
+	struct endpoint *host;
+	struct vm_socket sock;
+	struct peer_watch *fd_watch; /* --fd: the VM's end, or NULL */
+	int pid_fd;		     /* --pid: readable once it exits, or -1 */
+	char pid_why[64];
+	struct engine_stats total; /* over every client served */
+	char why[OPTIONS_ERR_MAX + 64]; /* why it stopped, for the last line */
+};
+
+static int vm_alive(void *arg)
 {
-	enum { TAG_WAKE, TAG_SIGNAL, TAG_SOCKET };
+	return peer_watch_check(arg);
+}
+
+/* Wait for the VM's first datagram on a --socket; SIGTERM, SIGINT and the
+ * --pid process exiting end the wait. Return: 0 a client sent, 1 stopped
+ * (h->why says why), <0 error (@err says it). */
+static int wait_for_client(struct helper *h, char *err, size_t errlen)
+{
+	enum { TAG_WAKE, TAG_SIGTERM, TAG_SIGINT, TAG_PID, TAG_SOCKET };
+	struct vm_socket *s = &h->sock;
 	struct poller *p;
 	char client[128];
 	int r = poller_create(&p, TAG_WAKE);
 
 	if (!r)
-		r = poller_add_signal(p, SIGTERM, TAG_SIGNAL);
+		r = poller_add_signal(p, SIGTERM, TAG_SIGTERM);
 	if (!r)
-		r = poller_add_signal(p, SIGINT, TAG_SIGNAL);
+		r = poller_add_signal(p, SIGINT, TAG_SIGINT);
+	if (!r && h->pid_fd >= 0)
+		r = poller_add_fd(p, h->pid_fd, POLLER_IN, TAG_PID);
 	if (!r)
 		r = poller_add_fd(p, s->fd, POLLER_IN, TAG_SOCKET);
 	if (r) {
@@ -99,13 +129,24 @@ static int wait_for_client(struct vm_socket *s, char *err, size_t errlen)
 				 strerror(-n));
 			break;
 		}
-		for (int i = 0; i < n; i++)
-			if (ev[i].tag == TAG_SIGNAL)
-				r = 2;
-		if (r == 2)
-			break;
-		r = vm_socket_try_accept(s, client, sizeof(client), err,
-					 errlen);
+		for (int i = 0; i < n && r == 1; i++) {
+			if (ev[i].tag == TAG_SIGTERM || ev[i].tag == TAG_SIGINT)
+				snprintf(h->why, sizeof(h->why),
+					 "stopped by %s while waiting for a "
+					 "client",
+					 ev[i].tag == TAG_SIGTERM ? "SIGTERM"
+								  : "SIGINT");
+			else if (ev[i].tag == TAG_PID)
+				snprintf(h->why, sizeof(h->why),
+					 "%s while waiting for a client",
+					 h->pid_why);
+			else
+				continue;
+			r = 2;
+		}
+		if (r == 1)
+			r = vm_socket_try_accept(s, client, sizeof(client),
+						 err, errlen);
 	}
 	poller_destroy(p);
 	if (r == 0)
@@ -119,25 +160,247 @@ static int exit_status(enum engine_exit verdict)
 	case ENGINE_EXIT_SIGNAL:
 	case ENGINE_EXIT_STOPPED:
 	case ENGINE_EXIT_VM_GONE:
+	case ENGINE_EXIT_WATCHED:
 		return 0; /* as vmnet-helper: a normal end of the VM's life */
 	default:
 		return 1;
 	}
 }
 
-int main(int argc, char **argv)
+/* Serve one VM socket until something ends it. @vm_fd is owned from here.
+ * @client: for a --socket, whom to accept frames from, else NULL.
+ * @watch: the VM's end to poll, or NULL. h->why says why it ended. */
+static enum engine_exit serve(struct helper *h, int vm_fd,
+			      const struct sockaddr_un *client,
+			      socklen_t client_len, struct peer_watch *watch)
+{
+	struct endpoint *vm = NULL;
+	struct engine *engine = NULL;
+	struct engine_config cfg = h->cfg;
+	struct engine_stats s;
+	char err[OPTIONS_ERR_MAX];
+	int r;
+
+	r = client ? endpoint_dgram_open_client(
+			 vm_fd, "vm socket", h->info.max_packet_size,
+			 cfg.batch, client, client_len, &vm)
+		   : endpoint_dgram_open(vm_fd, "vm socket",
+					 h->info.max_packet_size, cfg.batch,
+					 &vm);
+	if (r) {
+		close(vm_fd);
+		snprintf(h->why, sizeof(h->why), "VM socket: %s", strerror(-r));
+		return ENGINE_EXIT_FAILED;
+	}
+	if (watch) {
+		cfg.vm_alive = vm_alive;
+		cfg.vm_alive_arg = watch;
+		cfg.vm_check_ms = VM_CHECK_MS;
+	}
+	if (engine_create(&cfg, h->host, vm, &engine, err, sizeof(err))) {
+		endpoint_close(vm);
+		snprintf(h->why, sizeof(h->why), "%s", err);
+		return ENGINE_EXIT_FAILED;
+	}
+	enum engine_exit verdict = engine_run(engine);
+	snprintf(h->why, sizeof(h->why), "%s", engine_exit_message(engine));
+	engine_get_stats(engine, &s);
+	engine_stats_add(&h->total, &s);
+	/* The VM endpoint first: the host's stays open for the next
+	 * client. */
+	endpoint_close(vm);
+	engine_destroy(engine);
+	return verdict;
+}
+
+/* --socket: serve one client after another until a signal, --pid or an
+ * error ends it. Return: the exit status. */
+static int serve_clients(struct helper *h)
 {
 	char err[OPTIONS_ERR_MAX];
-	struct options o;
+
+	for (;;) {
+		int r = wait_for_client(h, err, sizeof(err));
+		if (r == 1)
+			return 0;
+		if (r < 0) {
+			snprintf(h->why, sizeof(h->why), "%s", err);
+			return 1;
+		}
+
+		struct peer_watch *watch = NULL;
+		r = peer_watch_open(h->sock.fd, &watch);
+		if (r)
+			log_warn("[main] cannot watch the client's socket "
+				 "(%s): a client that leaves is noticed "
+				 "only when frames are sent to it",
+				 strerror(-r));
+		int fd = dup(h->sock.fd); /* the endpoint's to close */
+		enum engine_exit verdict =
+		    fd < 0 ? ENGINE_EXIT_FAILED
+			   : serve(h, fd, &h->sock.client, h->sock.client_len,
+				   watch);
+		if (fd < 0)
+			snprintf(h->why, sizeof(h->why), "dup: %s",
+				 strerror(errno));
+		peer_watch_close(watch);
+		if (verdict != ENGINE_EXIT_VM_GONE)
+			return exit_status(verdict);
+
+		log_info("[main] client left: %s; waiting for the next one",
+			 h->why);
+		if (vm_socket_rebind(&h->sock, err, sizeof(err))) {
+			snprintf(h->why, sizeof(h->why), "%s", err);
+			return 1;
+		}
+	}
+}
+
+/* Checks and watches that need the original privileges, or that must
+ * fail before the host interface starts. Return: 0 or -1 (logged). */
+static int prepare(struct helper *h)
+{
+	char err[OPTIONS_ERR_MAX];
+	struct options *o = &h->o;
+	int r;
+
+	if (o->fd >= 0) {
+		if (vm_socket_check_fd(o->fd, err, sizeof(err))) {
+			log_error("%s", err);
+			return -1;
+		}
+		r = peer_watch_open(o->fd, &h->fd_watch);
+		if (r)
+			log_warn("[main] cannot watch the VM's end of --fd "
+				 "%d (%s): a VM that closes it is noticed "
+				 "only when frames are sent to it; --pid "
+				 "helps",
+				 o->fd, strerror(-r));
+		else if (peer_watch_check(h->fd_watch) == 0) {
+			log_error("--fd %d: the other end of this socket is "
+				  "already closed (or was never connected); "
+				  "pass one end of a socketpair and keep the "
+				  "other open in the VM",
+				  o->fd);
+			return -1;
+		}
+	}
+	if (o->pid) {
+		r = proc_watch_open(o->pid, &h->pid_fd);
+		if (r) {
+			log_error("--pid %d: %s", (int)o->pid,
+				  r == -ESRCH ? "no such process"
+					      : strerror(-r));
+			return -1;
+		}
+		snprintf(h->pid_why, sizeof(h->pid_why), "process %d exited",
+			 (int)o->pid);
+		h->cfg.exit_fd = h->pid_fd;
+		h->cfg.exit_why = h->pid_why;
+	}
+	return 0;
+}
+
+static void configure_engine(struct helper *h)
+{
+	struct engine_config *cfg = &h->cfg;
+	const struct options *o = &h->o;
+
+	engine_config_defaults(cfg);
+	if (o->enable_tso) {
+		cfg->batch = TSO_BATCH;
+		cfg->ring_size = TSO_RING;
+	}
+	if (o->batch_size)
+		cfg->batch = o->batch_size;
+	if (o->ring_size)
+		cfg->ring_size = o->ring_size;
+	cfg->host_cpu = o->host_cpu;
+	cfg->socket_cpu = o->socket_cpu;
+	cfg->handle_signals = true;
+	cfg->stats_interval_s = (unsigned)o->stats_interval;
+	cfg->on_stats = on_stats;
+}
+
+/* The privilege drop, right after the host interface is up. Return: 0 or
+ * -1 (logged). */
+static int drop_privileges(const struct privdrop_target *target)
+{
+	char err[OPTIONS_ERR_MAX];
+
+	if (geteuid() != 0) {
+		log_debug("[main] not running as root: nothing to drop");
+	} else if (!target->drop) {
+		log_warn("[main] running as root: no SUDO_UID and no --user "
+			 "to drop privileges to");
+	} else if (privdrop_apply(target, err, sizeof(err))) {
+		log_error("%s", err);
+		return -1;
+	} else {
+		log_info("[main] dropped privileges to uid: %d gid: %d",
+			 (int)target->uid, (int)target->gid);
+	}
+	return 0;
+}
+
+/* Host interface up, privileges dropped, socket bound, JSON printed, then
+ * serve. Return: the exit status; h->why says why it ended. */
+static int run(struct helper *h, const struct privdrop_target *target)
+{
+	char err[OPTIONS_ERR_MAX];
+	struct host_config hc;
+	char line[1024];
+
+	host_config_from(&h->o, &hc, h->cfg.batch);
+	if (host_open(&hc, &h->host, &h->info, err, sizeof(err))) {
+		snprintf(h->why, sizeof(h->why), "%s", err);
+		return 1;
+	}
+	log_info("[main] host interface %s started: mtu %u, max frame %u",
+		 h->host->name, h->info.mtu, h->info.max_packet_size);
+	if (drop_privileges(target)) {
+		snprintf(h->why, sizeof(h->why), "cannot drop privileges");
+		return 1;
+	}
+	if (h->o.socket_path) {
+		if (vm_socket_bind(&h->sock, h->o.enable_tso, err,
+				   sizeof(err))) {
+			snprintf(h->why, sizeof(h->why), "%s", err);
+			return 1;
+		}
+	} else {
+		log_info("[main] using fd %d", h->o.fd);
+	}
+
+	/* Printed only now: the VM can send the moment a tool reads it. */
+	if (host_json_line(&h->info, line, sizeof(line)) < 0) {
+		snprintf(h->why, sizeof(h->why),
+			 "the interface parameters do not fit the JSON line");
+		return 1;
+	}
+	printf("%s\n", line);
+	fflush(stdout);
+
+	if (h->o.socket_path)
+		return serve_clients(h);
+	enum engine_exit verdict =
+	    serve(h, h->o.fd, NULL, 0, h->fd_watch);
+	return exit_status(verdict);
+}
+
+int main(int argc, char **argv)
+{
+	static struct helper h = {.pid_fd = -1};
+	char err[OPTIONS_ERR_MAX];
 	struct utsname un;
 	sigset_t sigs;
 
-	if (options_parse(&o, argc, argv, options_build_platform(), err,
+	if (options_parse(&h.o, argc, argv, options_build_platform(), err,
 			  sizeof(err))) {
 		log_error("%s", err);
 		return 1;
 	}
-	switch (o.action) {
+	switch (h.o.action) {
 	case OPTIONS_HELP:
 		options_usage(stderr, "vmnet-helper", options_build_platform());
 		return 0;
@@ -154,16 +417,10 @@ int main(int argc, char **argv)
 	case OPTIONS_RUN:
 		break;
 	}
-	log_set_debug(o.verbose);
-	if (o.warn_interface_id_ignored)
+	log_set_debug(h.o.verbose);
+	if (h.o.warn_interface_id_ignored)
 		log_warn("[main] --interface-id is ignored with --network: "
 			 "vmnet assigns the MAC");
-	if (o.pid) {
-		log_error("--pid %d: not implemented yet; supervise the helper "
-			  "with vmnet-run or send it SIGTERM",
-			  (int)o.pid);
-		return 1;
-	}
 
 	/* Blocked before any thread exists (vmnet's dispatch queues, the
 	 * engine's workers), so only our pollers ever see them. */
@@ -181,126 +438,33 @@ int main(int argc, char **argv)
 
 	/* Everything that can be checked is checked before the host
 	 * interface starts, so a bad input never leaves one half-started. */
-	if (o.fd >= 0 && vm_socket_check_fd(o.fd, err, sizeof(err))) {
-		log_error("%s", err);
-		return 1;
-	}
 	struct privdrop_target target;
-	if (privdrop_resolve(o.user, o.group, getenv("SUDO_UID"),
+	configure_engine(&h);
+	h.sock = (struct vm_socket){
+	    .path = h.o.socket_path, .fd = -1, .lock_fd = -1};
+	if (prepare(&h))
+		return 1;
+	if (privdrop_resolve(h.o.user, h.o.group, getenv("SUDO_UID"),
 			     getenv("SUDO_GID"), getuid(), getgid(), &target,
 			     err, sizeof(err))) {
 		log_error("%s", err);
 		return 1;
 	}
 
-	struct engine_config cfg;
-	engine_config_defaults(&cfg);
-	if (o.enable_tso) {
-		cfg.batch = TSO_BATCH;
-		cfg.ring_size = TSO_RING;
-	}
-	if (o.batch_size)
-		cfg.batch = o.batch_size;
-	if (o.ring_size)
-		cfg.ring_size = o.ring_size;
-	cfg.host_cpu = o.host_cpu;
-	cfg.socket_cpu = o.socket_cpu;
-	cfg.handle_signals = true;
-	cfg.stats_interval_s = (unsigned)o.stats_interval;
-	cfg.on_stats = on_stats;
-
-	struct host_config hc;
-	struct host_info info;
-	struct endpoint *host = NULL, *vm = NULL;
-	struct engine *engine = NULL;
-	struct vm_socket sock = {
-	    .path = o.socket_path, .fd = -1, .lock_fd = -1};
-	int status = 1;
-
-	host_config_from(&o, &hc, cfg.batch);
-	if (host_open(&hc, &host, &info, err, sizeof(err))) {
-		log_error("%s", err);
-		return 1;
-	}
-	log_info("[main] host interface %s started: mtu %u, max frame %u",
-		 host->name, info.mtu, info.max_packet_size);
-
-	if (geteuid() != 0) {
-		log_debug("[main] not running as root: nothing to drop");
-	} else if (!target.drop) {
-		log_warn("[main] running as root: no SUDO_UID and no --user "
-			 "to drop privileges to");
-	} else if (privdrop_apply(&target, err, sizeof(err))) {
-		log_error("%s", err);
-		goto out;
-	} else {
-		log_info("[main] dropped privileges to uid: %d gid: %d",
-			 (int)target.uid, (int)target.gid);
-	}
-
-	int vm_fd = o.fd;
-	if (o.socket_path) {
-		if (vm_socket_bind(&sock, o.enable_tso, err, sizeof(err))) {
-			log_error("%s", err);
-			goto out;
-		}
-	} else {
-		log_info("[main] using fd %d", o.fd);
-	}
-
-	/* Printed only now: the VM can send the moment a tool reads it. */
-	char line[1024];
-	if (host_json_line(&info, line, sizeof(line)) < 0) {
-		log_error("the interface parameters do not fit the JSON line");
-		goto out;
-	}
-	printf("%s\n", line);
-	fflush(stdout);
-
-	if (o.socket_path) {
-		int r = wait_for_client(&sock, err, sizeof(err));
-		if (r == 1) {
-			log_info("[main] stopped by a signal while waiting "
-				 "for a client");
-			status = 0;
-			goto out;
-		}
-		if (r < 0) {
-			log_error("%s", err);
-			goto out;
-		}
-		vm_fd = sock.fd;
-	}
-	int r = endpoint_dgram_open(vm_fd, "vm socket", info.max_packet_size,
-				    cfg.batch, &vm);
-	if (r) {
-		log_error("VM socket: %s", strerror(-r));
-		goto out;
-	}
-	sock.fd = -1; /* the endpoint owns it now */
-
-	if (engine_create(&cfg, host, vm, &engine, err, sizeof(err))) {
-		log_error("%s", err);
-		goto out;
-	}
-	enum engine_exit verdict = engine_run(engine);
-	struct engine_stats s;
+	int status = run(&h, &target);
 	char counters[2048];
-	engine_get_stats(engine, &s);
-	if (engine_format_stats(&s, counters, sizeof(counters)) > 0)
+	if (engine_format_stats(&h.total, counters, sizeof(counters)) > 0)
 		log_info("[main] final counters %s", counters);
-	if (exit_status(verdict) == 0)
-		log_info("[main] %s", engine_exit_message(engine));
+	/* Closing vmnet ends its callbacks; every engine that could be
+	 * woken by them is gone already. */
+	endpoint_close(h.host);
+	vm_socket_close(&h.sock);
+	peer_watch_close(h.fd_watch);
+	if (h.pid_fd >= 0)
+		close(h.pid_fd);
+	if (status == 0)
+		log_info("[main] exiting with status 0: %s", h.why);
 	else
-		log_error("[main] %s", engine_exit_message(engine));
-	status = exit_status(verdict);
-out:
-	/* Endpoints first: closing vmnet ends its callbacks, which could
-	 * otherwise wake a worker that engine_destroy() has freed. */
-	endpoint_close(vm);
-	endpoint_close(host);
-	engine_destroy(engine);
-	vm_socket_close(&sock);
-	log_info("[main] exiting with status %d", status);
+		log_error("[main] exiting with status %d: %s", status, h.why);
 	return status;
 }

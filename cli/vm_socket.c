@@ -100,6 +100,40 @@ int vm_socket_set_buffers(int fd, bool tso)
 	return r;
 }
 
+/* Remove whatever is at the path and bind a new socket there, 0600. */
+static int bind_path(struct vm_socket *s, char *err, size_t errlen)
+{
+	struct sockaddr_un addr = {.sun_family = AF_UNIX};
+
+	/* Safe: whoever made a stale socket here no longer holds the lock,
+	 * so nobody is serving it. */
+	if (unlink(s->path) < 0 && errno != ENOENT)
+		return fail(err, errlen, -errno,
+			    "--socket: cannot remove stale '%s': %s", s->path,
+			    strerror(errno));
+
+	s->fd = socket(AF_UNIX, SOCK_DGRAM, 0);
+	if (s->fd < 0)
+		return fail(err, errlen, -errno, "socket(AF_UNIX): %s",
+			    strerror(errno));
+	fcntl(s->fd, F_SETFD, FD_CLOEXEC);
+	vm_socket_set_buffers(s->fd, s->tso);
+	memcpy(addr.sun_path, s->path, strlen(s->path) + 1);
+	/* The umask makes bind() create the socket 0600 from the start;
+	 * chmod() afterwards would leave a window where others could
+	 * connect. */
+	mode_t old = umask(0177);
+	int r = bind(s->fd, (struct sockaddr *)&addr, sizeof(addr));
+	int e = errno;
+	umask(old);
+	if (r < 0)
+		return fail(err, errlen, -e, "--socket: cannot bind '%s': %s",
+			    s->path, strerror(e));
+	s->bound = true;
+	chmod(s->path, 0600);
+	return 0;
+}
+
 int vm_socket_bind(struct vm_socket *s, bool tso, char *err, size_t errlen)
 {
 	struct sockaddr_un addr = {.sun_family = AF_UNIX};
@@ -124,33 +158,8 @@ int vm_socket_bind(struct vm_socket *s, bool tso, char *err, size_t errlen)
 			    "'%s' (%s); stop it or choose another path",
 			    s->path, s->lock_path, strerror(e));
 	}
-	/* Safe now: whoever made a stale socket here no longer holds the
-	 * lock, so nobody is serving it. */
-	if (unlink(s->path) < 0 && errno != ENOENT)
-		return fail(err, errlen, -errno,
-			    "--socket: cannot remove stale '%s': %s", s->path,
-			    strerror(errno));
-
-	s->fd = socket(AF_UNIX, SOCK_DGRAM, 0);
-	if (s->fd < 0)
-		return fail(err, errlen, -errno, "socket(AF_UNIX): %s",
-			    strerror(errno));
-	fcntl(s->fd, F_SETFD, FD_CLOEXEC);
-	vm_socket_set_buffers(s->fd, tso);
-	memcpy(addr.sun_path, s->path, strlen(s->path) + 1);
-	/* The umask makes bind() create the socket 0600 from the start;
-	 * chmod() afterwards would leave a window where others could
-	 * connect. */
-	mode_t old = umask(0177);
-	int r = bind(s->fd, (struct sockaddr *)&addr, sizeof(addr));
-	int e = errno;
-	umask(old);
-	if (r < 0)
-		return fail(err, errlen, -e, "--socket: cannot bind '%s': %s",
-			    s->path, strerror(e));
-	s->bound = true;
-	chmod(s->path, 0600);
-	return 0;
+	s->tso = tso;
+	return bind_path(s, err, errlen);
 }
 
 /* Peek at the next datagram: its sender and whether it is the hello. */
@@ -210,8 +219,21 @@ int vm_socket_try_accept(struct vm_socket *s, char *client, size_t clientlen,
 				    "'%.*s': %s",
 				    s->path, n, from.sun_path, strerror(errno));
 		snprintf(client, clientlen, "%.*s", n, from.sun_path);
+		s->client = from;
+		s->client_len = fromlen;
 		return 0;
 	}
+}
+
+int vm_socket_rebind(struct vm_socket *s, char *err, size_t errlen)
+{
+	if (s->fd >= 0)
+		close(s->fd);
+	s->fd = -1;
+	s->bound = false;
+	memset(&s->client, 0, sizeof(s->client));
+	s->client_len = 0;
+	return bind_path(s, err, errlen);
 }
 
 void vm_socket_close(struct vm_socket *s)

@@ -6,6 +6,8 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <sys/socket.h>
+#include <sys/un.h>
 
 /* Socket buffers, as vmnet-helper sizes them: the send buffer caps the
  * largest datagram (65 KiB admits a 65550-byte TSO frame); the receive
@@ -31,6 +33,10 @@ struct vm_socket {
 	int lock_fd;
 	int fd;
 	bool bound; /* path exists and is ours to remove */
+	bool tso;   /* buffers sized for 64 KiB frames */
+	/* The client being served, set by vm_socket_try_accept(). */
+	struct sockaddr_un client;
+	socklen_t client_len;
 };
 
 /**
@@ -61,11 +67,26 @@ int vm_socket_bind(struct vm_socket *s, bool tso, char *err, size_t errlen);
  * cannot be answered: its datagram is dropped and waiting goes on. Call it
  * again whenever the socket becomes readable.
  *
- * Return: 0 when connected, 1 when no client has sent yet, or a negative
- * errno.
+ * Return: 0 when connected (s->client and s->client_len say to whom), 1
+ * when no client has sent yet, or a negative errno.
  */
 int vm_socket_try_accept(struct vm_socket *s, char *client, size_t clientlen,
 			 char *err, size_t errlen);
+
+/**
+ * vm_socket_rebind() - forget the client: a fresh socket on the same path,
+ * ready for vm_socket_try_accept() again
+ * @s:		socket from vm_socket_bind(); the lock stays held
+ * @err:	on failure, one line naming the path and the cause
+ * @errlen:	room in @err
+ *
+ * A new socket rather than a disconnect: macOS has no portable way to undo
+ * connect() on a datagram socket, and the old one may still hold the old
+ * client's last datagrams.
+ *
+ * Return: 0 or a negative errno.
+ */
+int vm_socket_rebind(struct vm_socket *s, char *err, size_t errlen);
 
 /**
  * vm_socket_close() - close, remove the socket path and the lock file

@@ -53,8 +53,10 @@ void dgram_io_destroy(struct dgram_io *io);
  *
  * Return: datagrams received (>= 1), -EAGAIN when there are none, -EINVAL
  * for @n out of range, or another negative errno (ECONNREFUSED, ENOTCONN,
- * ...) when the socket failed. A closed peer is not reported here on Linux
- * (receive keeps returning -EAGAIN); dgram_io_send() sees it.
+ * ...) when the socket failed; -ECONNRESET also when the socket can
+ * receive no more (macOS, after the peer closed). A closed peer is not
+ * reported here on Linux (receive keeps returning -EAGAIN); dgram_io_send()
+ * sees it, and peer_watch.h can ask the kernel.
  */
 int dgram_io_recv(struct dgram_io *io, struct pkt **pkts, unsigned n,
 		  uint32_t cap);

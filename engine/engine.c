@@ -16,7 +16,14 @@
 #include "poller.h"
 #include "worker.h"
 
-enum { SUP_TAG_WAKE = 1, SUP_TAG_SIGTERM, SUP_TAG_SIGINT, SUP_TAG_STATS };
+enum {
+	SUP_TAG_WAKE = 1,
+	SUP_TAG_SIGTERM,
+	SUP_TAG_SIGINT,
+	SUP_TAG_STATS,
+	SUP_TAG_VM_CHECK,
+	SUP_TAG_EXIT_FD,
+};
 enum { HOST = 0, SOCKET = 1 };
 
 struct engine {
@@ -40,6 +47,7 @@ void engine_config_defaults(struct engine_config *cfg)
 	cfg->spin_us = ENGINE_SPIN_US_DEFAULT;
 	cfg->host_cpu = -1;
 	cfg->socket_cpu = -1;
+	cfg->exit_fd = -1;
 }
 
 static void say(char *err, size_t errlen, const char *fmt, ...)
@@ -209,6 +217,7 @@ static void read_direction(struct direction_stats *d, struct counters *in,
 	d->drop_runt = counter_get(&in->in.drop_runt);
 	d->drop_truncated = counter_get(&in->in.drop_truncated);
 	d->drop_vfkt = counter_get(&in->in.drop_vfkt);
+	d->drop_foreign = counter_get(&in->in.drop_foreign);
 }
 
 void engine_get_stats(struct engine *e, struct engine_stats *s)
@@ -284,6 +293,12 @@ static int setup_supervisor(struct engine *e)
 	if (!r && e->cfg.stats_interval_s && e->cfg.on_stats)
 		r = poller_add_timer(e->poller, SUP_TAG_STATS,
 				     e->cfg.stats_interval_s * 1000u);
+	if (!r && e->cfg.vm_alive && e->cfg.vm_check_ms)
+		r = poller_add_timer(e->poller, SUP_TAG_VM_CHECK,
+				     e->cfg.vm_check_ms);
+	if (!r && e->cfg.exit_fd >= 0)
+		r = poller_add_fd(e->poller, e->cfg.exit_fd, POLLER_IN,
+				  SUP_TAG_EXIT_FD);
 	return r;
 }
 
@@ -324,6 +339,21 @@ enum engine_exit engine_run(struct engine *e)
 				    ev[k].tag == SUP_TAG_SIGTERM ? "SIGTERM"
 								 : "SIGINT");
 				verdict = ENGINE_EXIT_SIGNAL;
+				r = 1;
+			} else if (ev[k].tag == SUP_TAG_EXIT_FD) {
+				snprintf(e->exit_message,
+					 sizeof(e->exit_message), "%s",
+					 e->cfg.exit_why ? e->cfg.exit_why
+							 : "watched fd fired");
+				verdict = ENGINE_EXIT_WATCHED;
+				r = 1;
+			} else if (ev[k].tag == SUP_TAG_VM_CHECK &&
+				   e->cfg.vm_alive(e->cfg.vm_alive_arg) == 0) {
+				snprintf(e->exit_message,
+					 sizeof(e->exit_message),
+					 "the VM closed its socket (its end no "
+					 "longer exists)");
+				verdict = ENGINE_EXIT_VM_GONE;
 				r = 1;
 			} else if (ev[k].tag == SUP_TAG_STATS) {
 				struct engine_stats s;

@@ -25,6 +25,7 @@ enum engine_exit {
 	ENGINE_EXIT_VM_GONE,   /* the VM's end of the socket went away */
 	ENGINE_EXIT_HOST_GONE, /* the host endpoint reached its end */
 	ENGINE_EXIT_FAILED,    /* an endpoint or the engine failed */
+	ENGINE_EXIT_WATCHED,   /* cfg.exit_fd became readable (--pid) */
 };
 
 /* One direction, from the worker that reads it to the one that writes it. */
@@ -33,7 +34,7 @@ struct direction_stats {
 	uint64_t batches;	 /* write calls that delivered frames */
 	uint64_t read_packets, read_bytes, read_batches;
 	uint64_t retries;
-	uint64_t drop_runt, drop_truncated, drop_vfkt;
+	uint64_t drop_runt, drop_truncated, drop_vfkt, drop_foreign;
 	uint64_t drop_too_big, drop_stalled;
 };
 
@@ -57,6 +58,22 @@ struct engine_config {
 	unsigned stats_interval_s; /* 0: no periodic stats */
 	void (*on_stats)(const struct engine_stats *s, void *arg);
 	void *stats_arg;
+	/*
+	 * A datagram socket has no end of file: on Linux a VM that closes
+	 * its end raises no event, and only the next send would notice. So
+	 * the supervisor asks vm_alive() every vm_check_ms whether the VM's
+	 * end still exists: 1 yes, 0 gone (the engine stops with
+	 * ENGINE_EXIT_VM_GONE), negative: cannot tell (ignored). NULL or 0
+	 * ms: never asked.
+	 */
+	int (*vm_alive)(void *arg);
+	void *vm_alive_arg;
+	unsigned vm_check_ms;
+	/* An fd that becomes readable when the engine must end, e.g. a
+	 * process watch for --pid; exit_why says what happened ("process
+	 * 42 exited"). -1 (the default): none. Not owned. */
+	int exit_fd;
+	const char *exit_why;
 };
 
 struct engine;
@@ -136,6 +153,13 @@ void engine_destroy(struct engine *e);
  * Return: the total, the bulk of the helper's footprint.
  */
 size_t engine_memory_bytes(const struct engine *e);
+
+/**
+ * engine_stats_add() - add every counter of @s to @sum
+ * @sum:	running total, e.g. over the clients a --socket served
+ * @s:		one engine's counters
+ */
+void engine_stats_add(struct engine_stats *sum, const struct engine_stats *s);
 
 /**
  * engine_format_stats() - one JSON object of counters, no newline

@@ -52,7 +52,7 @@ static void put_direction(struct out *o, const char *name,
 			  const struct direction_stats *d, uint64_t fast)
 {
 	uint64_t drops = d->drop_runt + d->drop_truncated + d->drop_vfkt +
-			 d->drop_too_big + d->drop_stalled;
+			 d->drop_foreign + d->drop_too_big + d->drop_stalled;
 
 	put(o,
 	    "\"%s\":{\"packets\":%" PRIu64 ",\"bytes\":%" PRIu64
@@ -60,11 +60,40 @@ static void put_direction(struct out *o, const char *name,
 	    ",\"batches\":%" PRIu64 ",\"read_packets\":%" PRIu64
 	    ",\"read_batches\":%" PRIu64 ",\"retries\":%" PRIu64
 	    ",\"drop_runt\":%" PRIu64 ",\"drop_truncated\":%" PRIu64
-	    ",\"drop_vfkt\":%" PRIu64 ",\"drop_too_big\":%" PRIu64
+	    ",\"drop_vfkt\":%" PRIu64 ",\"drop_foreign\":%" PRIu64
+	    ",\"drop_too_big\":%" PRIu64
 	    ",\"drop_stalled\":%" PRIu64 "}",
 	    name, d->packets, d->bytes, drops, fast, d->batches,
 	    d->read_packets, d->read_batches, d->retries, d->drop_runt,
-	    d->drop_truncated, d->drop_vfkt, d->drop_too_big, d->drop_stalled);
+	    d->drop_truncated, d->drop_vfkt, d->drop_foreign, d->drop_too_big, d->drop_stalled);
+}
+
+static void add_direction(struct direction_stats *sum,
+			  const struct direction_stats *d)
+{
+	sum->packets += d->packets;
+	sum->bytes += d->bytes;
+	sum->batches += d->batches;
+	sum->read_packets += d->read_packets;
+	sum->read_bytes += d->read_bytes;
+	sum->read_batches += d->read_batches;
+	sum->retries += d->retries;
+	sum->drop_runt += d->drop_runt;
+	sum->drop_truncated += d->drop_truncated;
+	sum->drop_vfkt += d->drop_vfkt;
+	sum->drop_foreign += d->drop_foreign;
+	sum->drop_too_big += d->drop_too_big;
+	sum->drop_stalled += d->drop_stalled;
+}
+
+void engine_stats_add(struct engine_stats *sum, const struct engine_stats *s)
+{
+	add_direction(&sum->host_to_vm, &s->host_to_vm);
+	add_direction(&sum->vm_to_host, &s->vm_to_host);
+	sum->host_wakeups += s->host_wakeups;
+	sum->socket_wakeups += s->socket_wakeups;
+	sum->host_cpu_ns += s->host_cpu_ns;
+	sum->socket_cpu_ns += s->socket_cpu_ns;
 }
 
 int engine_format_stats(const struct engine_stats *s, char *buf, size_t len)

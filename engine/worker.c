@@ -212,6 +212,10 @@ static int worker_write(struct worker *w, bool *progress, bool *kick)
 /* Whether a frame may cross; counts the reason when it may not. */
 static bool frame_ok(struct counters_in *c, const struct pkt *pkt)
 {
+	if (pkt->flags & PKT_F_FOREIGN) {
+		counter_add(&c->drop_foreign, 1);
+		return false;
+	}
 	if (pkt->flags & PKT_F_TRUNCATED) {
 		counter_add(&c->drop_truncated, 1);
 		return false;

@@ -35,6 +35,9 @@
 /* pkt->flags: set by whatever read the frame when it was longer than the
  * buffer, so the frame is cut and must be dropped. */
 #define PKT_F_TRUNCATED 0x1u
+/* pkt->flags: set by an endpoint that serves one client when the frame came
+ * from another sender; it must be dropped. */
+#define PKT_F_FOREIGN 0x2u
 
 struct pkt {
 	uint32_t len;	/* bytes of frame in data[] */

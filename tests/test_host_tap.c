@@ -19,45 +19,9 @@
 
 #include "host.h"
 #include "pool.h"
+#include "testutil.h"
 
 #define TEST_BATCH 8
-
-/*
- * Every test that touches devices runs as root in a network namespace of
- * its own: Criterion forks a process per test, and the namespace dies with
- * it, so no TAP or bridge outlives a test, even a failed one, and no frame
- * leaves it.
- */
-static void need_private_netns(void)
-{
-	struct ifreq ifr;
-	int fd;
-
-	if (geteuid() != 0)
-		cr_skip_test("needs root and /dev/net/tun: %s",
-			     "not running as root");
-	if (access("/dev/net/tun", R_OK | W_OK) != 0)
-		cr_skip_test("needs root and /dev/net/tun: /dev/net/tun: %s",
-			     strerror(errno));
-	if (unshare(CLONE_NEWNET) != 0)
-		cr_skip_test(
-		    "needs root and /dev/net/tun: unshare(CLONE_NEWNET)"
-		    ": %s",
-		    strerror(errno));
-
-	fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
-	cr_assert_geq(fd, 0, "socket: %s", strerror(errno));
-	memset(&ifr, 0, sizeof(ifr));
-	strcpy(ifr.ifr_name, "lo");
-	cr_assert_eq(ioctl(fd, SIOCGIFFLAGS, &ifr), 0, "lo flags: %s",
-		     strerror(errno));
-	if (!(ifr.ifr_flags & IFF_UP)) {
-		ifr.ifr_flags |= IFF_UP;
-		cr_assert_eq(ioctl(fd, SIOCSIFFLAGS, &ifr), 0, "lo up: %s",
-			     strerror(errno));
-	}
-	close(fd);
-}
 
 /* Run a shell command in the test's namespace; it must succeed. */
 static void run(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
@@ -162,7 +126,7 @@ Test(host_tap, creates_named_tap_that_is_up)
 	struct endpoint *ep;
 	unsigned char mac[6];
 
-	need_private_netns();
+	test_need_private_netns();
 	ep = open_ok(&cfg, &info);
 	cr_expect_str_eq(info.tap_name, "tap-test0");
 	cr_expect_str_eq(ep->name, "tap-test0");
@@ -195,7 +159,7 @@ Test(host_tap, same_id_gives_same_mac_and_different_ids_do_not)
 	struct host_info a1, a2, b;
 	struct endpoint *ep;
 
-	need_private_netns();
+	test_need_private_netns();
 	cfg.interface_id_given = true;
 	memcpy(cfg.interface_id, id_a, 16);
 	ep = open_ok(&cfg, &a1);
@@ -220,7 +184,7 @@ Test(host_tap, reports_random_uuid_without_id)
 	struct host_info a, b;
 	struct endpoint *ep;
 
-	need_private_netns();
+	test_need_private_netns();
 	ep = open_ok(&cfg, &a);
 	endpoint_close(ep);
 	ep = open_ok(&cfg, &b);
@@ -240,7 +204,7 @@ Test(host_tap, reported_id_gives_back_the_same_mac)
 	struct endpoint *ep;
 	unsigned v[16];
 
-	need_private_netns();
+	test_need_private_netns();
 	ep = open_ok(&cfg, &a);
 	endpoint_close(ep);
 	cr_assert_eq(sscanf(a.interface_id,
@@ -264,7 +228,7 @@ Test(host_tap, kernel_chooses_name_without_tap)
 	struct host_info info;
 	struct endpoint *ep;
 
-	need_private_netns();
+	test_need_private_netns();
 	ep = open_ok(&cfg, &info);
 	cr_expect_eq(strncmp(info.tap_name, "tap", 3), 0, "name '%s'",
 		     info.tap_name);
@@ -281,7 +245,7 @@ Test(host_tap, tso_raises_mtu_to_the_tap_maximum)
 	struct endpoint *ep;
 	char line[512];
 
-	need_private_netns();
+	test_need_private_netns();
 	cfg.enable_tso = true;
 	ep = open_ok(&cfg, &info);
 	cr_expect_eq(info.mtu, 65521);
@@ -298,7 +262,7 @@ Test(host_tap, attaches_to_existing_persistent_tap)
 	struct host_info info;
 	struct endpoint *ep;
 
-	need_private_netns();
+	test_need_private_netns();
 	run("ip tuntap add dev tap-persist mode tap");
 	ep = open_ok(&cfg, &info);
 	cr_expect_str_eq(info.tap_name, "tap-persist");
@@ -315,7 +279,7 @@ Test(host_tap, refuses_a_device_that_is_not_a_tap)
 	struct endpoint *ep = NULL;
 	char err[256] = "";
 
-	need_private_netns();
+	test_need_private_netns();
 	cr_expect_eq(host_open(&cfg, &ep, &info, err, sizeof(err)), -EINVAL);
 	cr_expect_null(ep);
 	cr_expect_not_null(strstr(err, "'lo'"), "message: %s", err);
@@ -329,7 +293,7 @@ Test(host_tap, joins_bridge_and_reports_its_subnet)
 	struct endpoint *ep;
 	char line[512];
 
-	need_private_netns();
+	test_need_private_netns();
 	run("ip link add br-test type bridge && ip link set br-test up && "
 	    "ip addr add 192.0.2.1/24 dev br-test");
 	cfg.bridge = "br-test";
@@ -349,7 +313,7 @@ Test(host_tap, rejoins_bridge_it_is_already_a_port_of)
 	struct host_info info;
 	struct endpoint *ep;
 
-	need_private_netns();
+	test_need_private_netns();
 	run("ip link add br-test type bridge && "
 	    "ip tuntap add dev tap-persist mode tap && "
 	    "ip link set tap-persist master br-test");
@@ -367,7 +331,7 @@ Test(host_tap, refuses_tap_that_is_a_port_of_another_bridge)
 	struct endpoint *ep = NULL;
 	char err[256] = "";
 
-	need_private_netns();
+	test_need_private_netns();
 	run("ip link add br-a type bridge && ip link add br-b type bridge && "
 	    "ip tuntap add dev tap-persist mode tap && "
 	    "ip link set tap-persist master br-a");
@@ -386,7 +350,7 @@ Test(host_tap, missing_bridge_is_named)
 	char err[256] = "";
 	int r;
 
-	need_private_netns();
+	test_need_private_netns();
 	cfg.bridge = "br-missing";
 	r = host_open(&cfg, &ep, &info, err, sizeof(err));
 	cr_expect_eq(r, -ENODEV);
@@ -405,7 +369,7 @@ Test(host_tap, not_a_bridge_is_named)
 	struct endpoint *ep = NULL;
 	char err[256] = "";
 
-	need_private_netns();
+	test_need_private_netns();
 	cfg.bridge = "lo";
 	cr_expect_lt(host_open(&cfg, &ep, &info, err, sizeof(err)), 0);
 	cr_expect_null(ep);
@@ -595,7 +559,7 @@ Test(host_tap, kernel_answers_arp_and_ping)
 	struct pkt *p;
 	size_t len;
 
-	need_private_netns();
+	test_need_private_netns();
 	ep = open_ok(&cfg, &info);
 	run("ip addr add " HOST_IP "/24 dev tap-test0");
 	parse_mac(info.mac_address, vm);
@@ -637,7 +601,7 @@ Test(host_tap, refuses_runt_frame_alone)
 	struct pool *pool;
 	struct pkt *p[2];
 
-	need_private_netns();
+	test_need_private_netns();
 	ep = open_ok(&cfg, &info);
 	cr_assert_eq(pool_create(2, ep->max_frame, &pool), 0);
 	cr_assert_eq(pool_get_burst(pool, p, 2), 2);
@@ -661,7 +625,7 @@ Test(host_tap, deleted_tap_reads_as_peer_gone)
 	struct pool *pool;
 	struct pkt *p;
 
-	need_private_netns();
+	test_need_private_netns();
 	ep = open_ok(&cfg, &info);
 	cr_assert_eq(pool_create(1, ep->max_frame, &pool), 0);
 	cr_assert_eq(pool_get_burst(pool, &p, 1), 1);
@@ -687,7 +651,7 @@ Test(host_tap, down_tap_drops_frames_until_up_again)
 	struct pool *pool;
 	struct pkt *p;
 
-	need_private_netns();
+	test_need_private_netns();
 	ep = open_ok(&cfg, &info);
 	cr_assert_eq(pool_create(1, ep->max_frame, &pool), 0);
 	cr_assert_eq(pool_get_burst(pool, &p, 1), 1);
@@ -717,7 +681,7 @@ Test(host_tap, frame_longer_than_max_frame_is_flagged_truncated)
 	bool seen = false;
 	int s;
 
-	need_private_netns();
+	test_need_private_netns();
 	ep = open_ok(&cfg, &info);
 	cr_assert_eq(ep->max_frame, 1514);
 	run("ip link set tap-test0 mtu 3000 && "

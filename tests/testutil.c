@@ -3,7 +3,15 @@
 #include "testutil.h"
 
 #include <criterion/criterion.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <net/if.h>
+#include <sched.h>
+#include <string.h>
+#include <sys/ioctl.h>
 #include <sys/resource.h>
+#include <sys/socket.h>
+#include <unistd.h>
 
 #if defined(__SANITIZE_ADDRESS__)
 #define TEST_ASAN 1
@@ -33,4 +41,63 @@ void test_limit_memory(uint64_t bytes)
 #else
 	(void)bytes;
 #endif
+}
+
+/*
+ * Every test that touches devices runs as root in a network namespace of
+ * its own: Criterion forks a process per test, and the namespace dies with
+ * it, so no TAP or bridge outlives a test, even a failed one, and no frame
+ * leaves it.
+ */
+void test_need_private_netns(void)
+{
+	struct ifreq ifr;
+	int fd;
+
+	if (geteuid() != 0)
+		cr_skip_test("needs root and /dev/net/tun: %s",
+			     "not running as root");
+	if (access("/dev/net/tun", R_OK | W_OK) != 0)
+		cr_skip_test("needs root and /dev/net/tun: /dev/net/tun: %s",
+			     strerror(errno));
+	if (unshare(CLONE_NEWNET) != 0)
+		cr_skip_test(
+		    "needs root and /dev/net/tun: unshare(CLONE_NEWNET)"
+		    ": %s",
+		    strerror(errno));
+
+	fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+	cr_assert_geq(fd, 0, "socket: %s", strerror(errno));
+	memset(&ifr, 0, sizeof(ifr));
+	strcpy(ifr.ifr_name, "lo");
+	cr_assert_eq(ioctl(fd, SIOCGIFFLAGS, &ifr), 0, "lo flags: %s",
+		     strerror(errno));
+	if (!(ifr.ifr_flags & IFF_UP)) {
+		ifr.ifr_flags |= IFF_UP;
+		cr_assert_eq(ioctl(fd, SIOCSIFFLAGS, &ifr), 0, "lo up: %s",
+			     strerror(errno));
+	}
+	close(fd);
+}
+
+void test_quiet_netns(void)
+{
+	static const char *const knobs[] = {
+	    "/proc/sys/net/ipv6/conf/all/disable_ipv6",
+	    "/proc/sys/net/ipv6/conf/default/disable_ipv6",
+	};
+
+	/* Without IPv6 the kernel sends nothing on a new link by itself
+	 * (no router solicitations, no DAD), so a test sees only its own
+	 * frames and a helper sees no traffic unless the test makes some. */
+	for (size_t i = 0; i < sizeof(knobs) / sizeof(knobs[0]); i++) {
+		int fd = open(knobs[i], O_WRONLY | O_CLOEXEC);
+
+		if (fd < 0 && errno == ENOENT)
+			return; /* a kernel without IPv6 is quiet already */
+		cr_assert_geq(fd, 0, "%s: %s", knobs[i], strerror(errno));
+		cr_assert_eq(write(fd, "1", 1), 1, "%s: %s", knobs[i],
+			     strerror(errno));
+		close(fd);
+	}
 }

@@ -22,4 +22,20 @@
  */
 void test_limit_memory(uint64_t bytes);
 
+/**
+ * test_need_private_netns() - skip unless root with /dev/net/tun, then move
+ * the test into a network namespace of its own, with lo up
+ *
+ * Every test that touches devices runs that way: Criterion forks a process
+ * per test, and the namespace dies with it, so no TAP or bridge outlives a
+ * test, even a failed one, and no frame leaves it.
+ */
+void test_need_private_netns(void);
+
+/**
+ * test_quiet_netns() - turn IPv6 off in the test's namespace, so no frame
+ * moves that the test did not send
+ */
+void test_quiet_netns(void);
+
 #endif

@@ -151,6 +151,10 @@ int dgram_io_recv(struct dgram_io *io, struct pkt **pkts, unsigned n,
 	while (got < 0 && errno == EINTR);
 	if (got < 0)
 		return errno == EWOULDBLOCK ? -EAGAIN : -errno;
+	/* No datagram and no error: the socket can receive no more (XNU
+	 * disconnects a datagram socket whose peer closed). */
+	if (got == 0)
+		return -ECONNRESET;
 	for (ssize_t i = 0; i < got; i++) {
 		const struct msghdr_x *m = &io->rx_msgs[i];
 

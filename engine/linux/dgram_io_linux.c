@@ -122,6 +122,10 @@ int dgram_io_recv(struct dgram_io *io, struct pkt **pkts, unsigned n,
 	while (got < 0 && errno == EINTR);
 	if (got < 0)
 		return errno == EWOULDBLOCK ? -EAGAIN : -errno;
+	/* Not seen on Linux for a datagram socket, but a receive that
+	 * returns nothing without an error means no more will come. */
+	if (got == 0)
+		return -ECONNRESET;
 	for (int i = 0; i < got; i++) {
 		const struct mmsghdr *m = &io->rx_msgs[i];
 
