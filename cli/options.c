@@ -96,8 +96,9 @@ static const struct opt_desc opt_descs[] = {
      NULL},
     {NULL, "socket", required_argument, OPT_SOCKET, SCOPE_ANY, "PATH",
      "Bind a unix datagram socket at PATH and serve the\n"
-     "first VM that sends to it (vfkit, krunkit). At\n"
-     "most 103 bytes on macOS, 107 on Linux.",
+     "first VM that sends to it (vfkit, krunkit); when\n"
+     "it leaves, wait for the next. At most 103 bytes\n"
+     "on macOS, 107 on Linux.",
      NULL},
     {"Host network, both platforms:", "interface-id", required_argument,
      OPT_INTERFACE_ID, SCOPE_ANY, "UUID",
@@ -192,8 +193,9 @@ static const struct opt_desc opt_descs[] = {
      "the real gid.",
      NULL},
     {NULL, "pid", required_argument, OPT_PID, SCOPE_ANY, "PID",
-     "Exit when process PID exits, e.g. the VM's.\n"
-     "Default: none.",
+     "Exit when process PID exits, e.g. the VM's, also\n"
+     "while waiting for a --socket client. Default:\n"
+     "none.",
      NULL},
     {NULL, "verbose", no_argument, OPT_VERBOSE, SCOPE_ANY, NULL,
      "Log DEBUG lines too (slower). Default: off.", NULL},
@@ -982,12 +984,18 @@ void options_usage(FILE *out, const char *prog, enum options_platform platform)
 	      "a client that\n"
 	      "  reads it can connect at once. Supplementary groups are "
 	      "dropped along with\n"
-	      "  the uid and gid. The helper exits when the VM goes away (its "
-	      "socket closes,\n"
-	      "  or --pid exits). Bad frames from the guest are counted and "
-	      "dropped, never\n"
-	      "  fatal. --shared-interface is refused outside bridged mode, "
-	      "and addresses\n"
-	      "  must be full dotted quads.\n",
+	      "  the uid and gid. With --fd the helper exits soon after the "
+	      "VM closes its\n"
+	      "  end, even with no traffic (the kernel is asked every 250 "
+	      "ms), and with\n"
+	      "  --pid when that process exits. --socket serves one client "
+	      "after another\n"
+	      "  instead of only the first; datagrams from other senders are "
+	      "dropped and\n"
+	      "  counted. Bad frames from the guest are counted and dropped, "
+	      "never fatal.\n"
+	      "  --shared-interface is refused outside bridged mode, and "
+	      "addresses must be\n"
+	      "  full dotted quads.\n",
 	      out);
 }

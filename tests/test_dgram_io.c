@@ -14,6 +14,7 @@
 #include <unistd.h>
 
 #include "dgram_io.h"
+#include "endpoint_dgram.h"
 #include "pool.h"
 
 #define ETH_FRAME 1514u
@@ -507,4 +508,60 @@ Test(dgram_io, send_stops_at_frame_too_big_for_send_buffer, .timeout = 10)
 	pool_destroy(p);
 	close(sv[0]);
 	close(sv[1]);
+}
+
+/* The --socket endpoint accepts frames from its client only: what others
+ * send is flagged for the engine to drop and count. Linux refuses other
+ * senders of a connected socket itself, so the server stays unconnected
+ * here to let them through, as macOS does. */
+Test(endpoint_dgram, client_endpoint_flags_frames_from_other_senders,
+     .timeout = 10)
+{
+	char dir[] = "/tmp/test_endpoint.XXXXXX";
+	char srv_path[64], a_path[64], b_path[64];
+	struct pool *p = make_pool(8, ETH_FRAME);
+	struct pkt *tx[4], *rx[4];
+	struct endpoint *ep;
+	struct sockaddr_un client = {.sun_family = AF_UNIX};
+	int srv, a, b, u;
+
+	cr_assert_not_null(mkdtemp(dir), "mkdtemp: %s", strerror(errno));
+	snprintf(srv_path, sizeof(srv_path), "%s/server", dir);
+	snprintf(a_path, sizeof(a_path), "%s/a", dir);
+	snprintf(b_path, sizeof(b_path), "%s/b", dir);
+	srv = bound_socket(srv_path);
+	a = bound_socket(a_path);
+	b = bound_socket(b_path);
+	u = bound_socket(NULL);
+	connect_to(a, srv_path);
+	connect_to(b, srv_path);
+	connect_to(u, srv_path);
+	cr_assert_eq(unlink(srv_path), 0);
+	cr_assert_eq(unlink(a_path), 0);
+	cr_assert_eq(unlink(b_path), 0);
+	cr_assert_eq(rmdir(dir), 0);
+
+	snprintf(client.sun_path, sizeof(client.sun_path), "%s", a_path);
+	cr_assert_eq(endpoint_dgram_open_client(srv, "vm", ETH_FRAME, 4,
+						&client, sizeof(client), &ep),
+		     0);
+	take(p, tx, 4);
+	take(p, rx, 4);
+	const int from[4] = {a, b, u, a};
+	for (unsigned i = 0; i < 4; i++) {
+		fill_frame(tx[i], 60, i);
+		cr_assert_eq(send(from[i], tx[i]->data, tx[i]->len, 0), 60);
+	}
+	cr_assert_eq(endpoint_read(ep, rx, 4), 4);
+	const uint32_t want[4] = {0, PKT_F_FOREIGN, PKT_F_FOREIGN, 0};
+	for (unsigned i = 0; i < 4; i++) {
+		cr_assert_eq(frame_seq(rx[i]), i);
+		cr_assert_eq(rx[i]->flags, want[i], "frame %u flags %u", i,
+			     rx[i]->flags);
+	}
+	endpoint_close(ep); /* closes srv */
+	close(a);
+	close(b);
+	close(u);
+	pool_destroy(p);
 }
