@@ -5,6 +5,7 @@
 #   $(O)/libvmnet-helper.a   ring/, engine/, vmnet/ and cli/ minus the mains
 #   $(O)/tests/unit-tests    every tests/*.c in one Criterion binary
 #   $(O)/perf/NAME           one benchmark program per perf/NAME.c
+#   $(O)/perf/linux/NAME     ... and per perf/linux/NAME.c, on Linux
 # Platform code lives in DIR/linux/ and DIR/darwin/; the one matching
 # `uname -s` is compiled, the other never is.
 #
@@ -20,6 +21,8 @@ PLATFORM_LDLIBS := -framework vmnet
 else ifeq ($(UNAME_S),Linux)
 PLATFORM := linux
 PLATFORM_CPPFLAGS := -D_GNU_SOURCE
+# TAP writes go through io_uring (vmnet/linux/tap_uring.c).
+PLATFORM_LDLIBS := -luring
 else
 $(error unsupported platform '$(UNAME_S)': vmnet-helper builds on Linux and macOS)
 endif
@@ -56,7 +59,8 @@ LIB_SRCS := $(filter-out $(PROGRAM_SRCS), \
 TSAN_RUNNER_SRC := tests/tsan_runner.c
 TSAN_SCENARIO_SRCS := tests/stress.c tests/engine_scenarios.c
 TEST_SRCS := $(filter-out $(TSAN_RUNNER_SRC),$(wildcard tests/*.c))
-BENCH_SRCS := $(wildcard perf/*.c)
+# Benchmarks: perf/NAME.c everywhere, perf/$(PLATFORM)/NAME.c on one.
+BENCH_SRCS := $(wildcard perf/*.c perf/$(PLATFORM)/*.c)
 
 LIB := $(O)/libvmnet-helper.a
 LIB_OBJS := $(LIB_SRCS:%.c=$(O)/%.o)
@@ -147,7 +151,7 @@ MACOS_CHECK_ARGS := -q --skip-if-missing -D _DARWIN_C_SOURCE \
 check-macos:
 	@if [ ! -x "$(MACOS_CHECK)" ]; then \
 		echo "check-macos: SKIPPED ($(MACOS_CHECK) not found)"; exit 0; fi; \
-	for main in $(PROGRAM_SRCS) $(BENCH_SRCS); do \
+	for main in $(PROGRAM_SRCS) $(wildcard perf/*.c perf/darwin/*.c); do \
 		echo "check-macos: $$main"; \
 		"$(MACOS_CHECK)" $(MACOS_CHECK_ARGS) --exe "$$(basename $$main .c)" \
 			$(MACOS_SRCS) $$main || exit 1; \

@@ -18,6 +18,9 @@ struct endpoint;
  *   -ENOBUFS	cannot write now and no event will say when (macOS unix
  *		datagram peer full): the worker retries on a short timer.
  *   -EMSGSIZE	this one frame can never be written: dropped and counted.
+ *		A write that hands a whole batch to the kernel at once may
+ *		instead flag each such frame PKT_F_UNSENT and count it as
+ *		written: the worker counts it as dropped.
  *   -EPIPE, -ECONNREFUSED, -ECONNRESET, -ENOTCONN
  *		the other side is gone (end of file included): the engine
  *		stops with ENGINE_EXIT_PEER_GONE.

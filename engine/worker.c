@@ -172,11 +172,19 @@ static int worker_write(struct worker *w, bool *progress, bool *kick)
 		int r = endpoint_write(w->ep, p, n);
 
 		if (r > 0) {
-			uint64_t bytes = 0;
+			uint64_t bytes = 0, unsent = 0;
 
-			for (int i = 0; i < r; i++)
-				bytes += p[i]->len;
-			counter_add(&c->packets, (uint64_t)r);
+			for (int i = 0; i < r; i++) {
+				if (p[i]->flags & PKT_F_UNSENT) {
+					p[i]->flags &= ~PKT_F_UNSENT;
+					unsent++;
+				} else {
+					bytes += p[i]->len;
+				}
+			}
+			if (unsent)
+				counter_add(&c->drop_too_big, unsent);
+			counter_add(&c->packets, (uint64_t)r - unsent);
 			counter_add(&c->bytes, bytes);
 			counter_add(&c->batches, 1);
 			w->pending_off += (unsigned)r;

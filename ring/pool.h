@@ -38,6 +38,10 @@
 /* pkt->flags: set by an endpoint that serves one client when the frame came
  * from another sender; it must be dropped. */
 #define PKT_F_FOREIGN 0x2u
+/* pkt->flags: set by an endpoint's write for a frame it took but could not
+ * deliver (a batch handed to the kernel at once cannot be retried in part
+ * without reordering); it counts as dropped, not sent. */
+#define PKT_F_UNSENT 0x4u
 
 struct pkt {
 	uint32_t len;	/* bytes of frame in data[] */

@@ -593,27 +593,74 @@ Test(host_tap, kernel_answers_arp_and_ping)
 	endpoint_close(ep);
 }
 
+/* Both ways of writing to a TAP: io_uring (the default) and one write()
+ * per frame (VMNET_TAP_WRITE=write, and where io_uring is unavailable). */
+static const char *const write_modes[] = {"io_uring", "write"};
+
+static void use_write_mode(const char *mode)
+{
+	cr_assert_eq(setenv("VMNET_TAP_WRITE", mode, 1), 0);
+}
+
+/* Write @n frames as the engine's worker does: a refused frame
+ * (-EMSGSIZE, or flagged PKT_F_UNSENT by a batch write) is dropped and the
+ * rest resubmitted. Returns frames delivered; *refused gets the drops. */
+static int write_like_worker(struct endpoint *ep, struct pkt **p, unsigned n,
+			     int *refused)
+{
+	unsigned off = 0;
+	int delivered = 0;
+
+	*refused = 0;
+	while (off < n) {
+		int r = endpoint_write(ep, p + off, n - off);
+
+		if (r == -EMSGSIZE) {
+			(*refused)++;
+			off++;
+			continue;
+		}
+		cr_assert_gt(r, 0, "write: %d", r);
+		for (int i = 0; i < r; i++) {
+			if (p[off + i]->flags & PKT_F_UNSENT) {
+				p[off + i]->flags &= ~PKT_F_UNSENT;
+				(*refused)++;
+			} else {
+				delivered++;
+			}
+		}
+		off += (unsigned)r;
+	}
+	return delivered;
+}
+
 Test(host_tap, refuses_runt_frame_alone)
 {
 	struct host_config cfg = config("tap-test0");
 	struct host_info info;
 	struct endpoint *ep;
 	struct pool *pool;
-	struct pkt *p[2];
+	struct pkt *p[3];
+	int refused;
 
 	test_need_private_netns();
-	ep = open_ok(&cfg, &info);
-	cr_assert_eq(pool_create(2, ep->max_frame, &pool), 0);
-	cr_assert_eq(pool_get_burst(pool, p, 2), 2);
-	memset(p[0]->data, 0xff, 10);
-	p[0]->len = 10;
-	memset(p[1]->data, 0xff, 60);
-	p[1]->len = 60;
-	cr_expect_eq(endpoint_write(ep, p, 2), -EMSGSIZE);
-	cr_expect_eq(endpoint_write(ep, p + 1, 1), 1);
-	pool_put_burst(pool, p, 2);
-	pool_destroy(pool);
-	endpoint_close(ep);
+	for (size_t m = 0; m < 2; m++) {
+		use_write_mode(write_modes[m]);
+		ep = open_ok(&cfg, &info);
+		cr_assert_eq(pool_create(3, ep->max_frame, &pool), 0);
+		cr_assert_eq(pool_get_burst(pool, p, 3), 3);
+		for (int i = 0; i < 3; i++) {
+			p[i]->len = i == 1 ? 10 : 60; /* the middle: a runt */
+			p[i]->flags = 0;
+			memset(p[i]->data, 0xff, p[i]->len);
+		}
+		cr_expect_eq(write_like_worker(ep, p, 3, &refused), 2, "%s",
+			     write_modes[m]);
+		cr_expect_eq(refused, 1, "%s", write_modes[m]);
+		pool_put_burst(pool, p, 3);
+		pool_destroy(pool);
+		endpoint_close(ep);
+	}
 }
 
 Test(host_tap, deleted_tap_reads_as_peer_gone)
@@ -651,19 +698,29 @@ Test(host_tap, down_tap_drops_frames_until_up_again)
 	struct pool *pool;
 	struct pkt *p;
 
+	int refused;
+
 	test_need_private_netns();
-	ep = open_ok(&cfg, &info);
-	cr_assert_eq(pool_create(1, ep->max_frame, &pool), 0);
-	cr_assert_eq(pool_get_burst(pool, &p, 1), 1);
-	p->len = 60;
-	memset(p->data, 0xff, 60);
-	run("ip link set tap-test0 down");
-	cr_expect_eq(endpoint_write(ep, &p, 1), -EMSGSIZE);
-	run("ip link set tap-test0 up");
-	cr_expect_eq(endpoint_write(ep, &p, 1), 1);
-	pool_put_burst(pool, &p, 1);
-	pool_destroy(pool);
-	endpoint_close(ep);
+	for (size_t m = 0; m < 2; m++) {
+		use_write_mode(write_modes[m]);
+		ep = open_ok(&cfg, &info);
+		cr_assert_eq(pool_create(1, ep->max_frame, &pool), 0);
+		cr_assert_eq(pool_get_burst(pool, &p, 1), 1);
+		p->len = 60;
+		p->flags = 0;
+		memset(p->data, 0xff, 60);
+		run("ip link set tap-test0 down");
+		cr_expect_eq(write_like_worker(ep, &p, 1, &refused), 0, "%s",
+			     write_modes[m]);
+		cr_expect_eq(refused, 1, "%s", write_modes[m]);
+		run("ip link set tap-test0 up");
+		cr_expect_eq(write_like_worker(ep, &p, 1, &refused), 1, "%s",
+			     write_modes[m]);
+		cr_expect_eq(refused, 0, "%s", write_modes[m]);
+		pool_put_burst(pool, &p, 1);
+		pool_destroy(pool);
+		endpoint_close(ep);
+	}
 }
 
 /* A frame longer than max_frame (here: the MTU raised by hand after start)
