@@ -1,0 +1,349 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/* main_vmnet-run.c - vmnet-run: check the helper's options, start the
+ * helper beside this executable on one end of a socketpair, wait for its
+ * JSON line, start COMMAND on the other end, and stop each when the other
+ * goes (docs/vmnet-run.md). */
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include "errmsg.h"
+#include "log.h"
+#include "options.h"
+#include "run_args.h"
+#include "run_exit.h"
+#include "run_platform.h"
+#include "run_spawn.h"
+#include "run_supervise.h"
+#include "self_exe.h"
+#include "vm_socket.h"
+
+#ifndef VMNET_HELPER_VERSION
+#define VMNET_HELPER_VERSION "v1.0.0-dev"
+#endif
+#ifndef VMNET_HELPER_COMMIT
+#define VMNET_HELPER_COMMIT "unknown"
+#endif
+
+static void one_line(char *buf, size_t len, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+
+/* A message with a user's value in it, kept on one line (errmsg.h). */
+static void one_line(char *buf, size_t len, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	errmsg_vformat(buf, len, fmt, ap);
+	va_end(ap);
+}
+
+/* Blocked from the start so that only the poller sees it; never runs. */
+static void on_sigchld(int signo)
+{
+	(void)signo;
+}
+
+/*
+ * Take over SIGCHLD, SIGTERM and SIGINT: blocked, so that only the
+ * poller sees them. SIGCHLD also gets a handler, which never runs: an
+ * inherited SIG_IGN would make the kernel reap the children itself and
+ * lose their statuses, and a signal with a handler is posted on every
+ * kernel, where an ignored one (SIGCHLD's default) may be dropped early.
+ * @child_mask is the mask the children start with: the one vmnet-run
+ * inherited, minus these.
+ */
+static void take_signals(sigset_t *child_mask)
+{
+	struct sigaction sa;
+	sigset_t ours;
+
+	sigemptyset(&ours);
+	sigaddset(&ours, SIGCHLD);
+	sigaddset(&ours, SIGTERM);
+	sigaddset(&ours, SIGINT);
+	sigprocmask(SIG_BLOCK, &ours, child_mask);
+	sigdelset(child_mask, SIGCHLD);
+	sigdelset(child_mask, SIGTERM);
+	sigdelset(child_mask, SIGINT);
+
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = on_sigchld;
+	sigemptyset(&sa.sa_mask);
+	sigaction(SIGCHLD, &sa, NULL);
+	/* A closed stderr must not kill vmnet-run and orphan the children. */
+	signal(SIGPIPE, SIG_IGN);
+}
+
+/* socketpair(AF_UNIX, SOCK_DGRAM) with both ends high and close-on-exec. */
+static int make_socketpair(int sv[2], bool tso)
+{
+	int r;
+
+	if (socketpair(AF_UNIX, SOCK_DGRAM, 0, sv) != 0)
+		return -errno;
+	for (int i = 0; i < 2; i++) {
+		r = run_fd_move_high(sv[i]);
+		if (r < 0) {
+			close(sv[0]);
+			close(sv[1]);
+			return r;
+		}
+		sv[i] = r;
+		/* As the helper sizes a --socket it binds: the send buffer
+		 * caps the largest datagram, so both ends need it. */
+		r = vm_socket_set_buffers(sv[i], tso);
+		if (r)
+			log_warn("[runner] cannot size the socket buffers: %s; "
+				 "large frames may be dropped",
+				 strerror(-r));
+	}
+	return 0;
+}
+
+/* pipe() with both ends high and close-on-exec, the read end nonblocking. */
+static int make_pipe(int p[2])
+{
+	int r;
+
+	if (pipe(p) != 0)
+		return -errno;
+	for (int i = 0; i < 2; i++) {
+		r = run_fd_move_high(p[i]);
+		if (r < 0) {
+			close(p[0]);
+			close(p[1]);
+			return r;
+		}
+		p[i] = r;
+	}
+	if (fcntl(p[0], F_SETFL, fcntl(p[0], F_GETFL) | O_NONBLOCK) != 0) {
+		r = -errno;
+		close(p[0]);
+		close(p[1]);
+		return r;
+	}
+	return 0;
+}
+
+/* The helper's argv as one line, for the log. */
+static void join_argv(char *const argv[], char *buf, size_t len)
+{
+	size_t used = 0;
+
+	buf[0] = '\0';
+	for (int i = 0; argv[i] != NULL && used < len; i++) {
+		int n = snprintf(buf + used, len - used, "%s%s", i ? " " : "",
+				 argv[i]);
+		if (n < 0)
+			break;
+		used += (size_t)n;
+	}
+}
+
+/* COMMAND's environment: what it needs to know of the helper. */
+static int set_command_env(const char *line, pid_t helper)
+{
+	char num[32];
+
+	snprintf(num, sizeof(num), "%d", (int)helper);
+	if (setenv("VMNET_HELPER_JSON", line, 1) != 0 ||
+	    setenv("VMNET_HELPER_PID", num, 1) != 0)
+		return -errno;
+	snprintf(num, sizeof(num), "%d", RUN_COMMAND_FD);
+	if (setenv("VMNET_FD", num, 1) != 0)
+		return -errno;
+	return 0;
+}
+
+/*
+ * Make the socketpair and the pipe for the helper's stdout, and start the
+ * helper. Return: 0 with COMMAND's end of the socketpair in *@command_end
+ * and the pipe's read end in *@out_rd, or -1 with nothing left open and
+ * nothing started.
+ */
+static int start_helper(const struct run_args *a, const char *helper,
+			struct run_sup *s, const sigset_t *mask,
+			int *command_end, int *out_rd)
+{
+	char **argv = run_helper_argv(a, run_platform_helper_prefix(), helper);
+	char cmdline[1024];
+	int sv[2], out[2], r;
+
+	if (argv == NULL) {
+		log_error("[runner] cannot build the helper's command line: %s",
+			  strerror(ENOMEM));
+		return -1;
+	}
+	r = make_socketpair(sv, a->opts.enable_tso);
+	if (r) {
+		log_error("[runner] cannot make the socketpair: %s",
+			  strerror(-r));
+		free(argv);
+		return -1;
+	}
+	r = make_pipe(out);
+	if (r) {
+		log_error("[runner] cannot make a pipe for vmnet-helper's "
+			  "stdout: %s",
+			  strerror(-r));
+		close(sv[0]);
+		close(sv[1]);
+		free(argv);
+		return -1;
+	}
+
+	const struct run_fd_map map[] = {{out[1], STDOUT_FILENO},
+					 {sv[0], RUN_HELPER_FD}};
+	r = run_spawn(&s->helper.pid, argv, map, 2, mask);
+	/* The helper's ends are the helper's alone. */
+	close(out[1]);
+	close(sv[0]);
+	if (r) {
+		log_error("[runner] cannot start vmnet-helper: %s",
+			  strerror(-r));
+		close(out[0]);
+		close(sv[1]);
+		free(argv);
+		return -1;
+	}
+	join_argv(argv, cmdline, sizeof(cmdline));
+	log_info("[runner] started vmnet-helper (pid %d): %s",
+		 (int)s->helper.pid, cmdline);
+	free(argv);
+	*command_end = sv[1];
+	*out_rd = out[0];
+	return 0;
+}
+
+/* Start COMMAND with @command_end as its fd 4, which is closed here. On
+ * failure s->command.pid stays 0, and run_sup_run() stops the helper. */
+static void start_command(const struct run_args *a, struct run_sup *s,
+			  int command_end, const sigset_t *mask)
+{
+	const struct run_fd_map map[] = {{command_end, RUN_COMMAND_FD}};
+	int r;
+
+	s->command.name = a->command[0];
+	r = set_command_env(s->line, s->helper.pid);
+	if (!r)
+		r = run_spawn(&s->command.pid, a->command, map, 1, mask);
+	close(command_end);
+	if (r)
+		log_error("[runner] cannot start %s: %s; stopping vmnet-helper",
+			  a->command[0], strerror(-r));
+	else
+		log_info("[runner] started %s (pid %d)", a->command[0],
+			 (int)s->command.pid);
+}
+
+/* Everything after the checks: start, wait, stop; the exit status. */
+static int run(const struct run_args *a, const char *helper)
+{
+	struct run_outcome outcome;
+	struct run_sup s;
+	sigset_t mask;
+	int command_end, out_rd, r, status;
+
+	take_signals(&mask);
+	run_cloexec_inherited();
+	r = run_sup_init(&s, a->stop_timeout);
+	if (r) {
+		log_error("[runner] cannot watch signals: %s", strerror(-r));
+		return 1;
+	}
+	if (start_helper(a, helper, &s, &mask, &command_end, &out_rd)) {
+		run_sup_destroy(&s);
+		return 1;
+	}
+	enum run_ready ready = run_sup_wait_ready(&s, out_rd);
+	close(out_rd);
+	if (ready == RUN_READY) {
+		log_info("[runner] helper ready: %s", s.line);
+		start_command(a, &s, command_end, &mask);
+		run_sup_run(&s, &outcome);
+	} else {
+		close(command_end);
+		memset(&outcome, 0, sizeof(outcome));
+		outcome.signo = ready == RUN_SIGNALLED ? s.signo : 0;
+	}
+	status = run_exit_status(&outcome);
+	run_sup_destroy(&s);
+	log_info("[runner] exiting with status %d", status);
+	return status;
+}
+
+int main(int argc, char **argv)
+{
+	char err[RUN_ERR_MAX], self[PATH_MAX], helper[PATH_MAX],
+	    command[PATH_MAX];
+	struct run_args a;
+	int r, status;
+
+	if (run_args_parse(&a, argc, argv, options_build_platform(), err,
+			   sizeof(err))) {
+		log_error("vmnet-run: %s", err);
+		run_args_free(&a);
+		return 1;
+	}
+	switch (a.action) {
+	case RUN_HELP:
+		run_usage(stderr, "vmnet-run");
+		run_args_free(&a);
+		return 0;
+	case RUN_VERSION:
+		printf("version: %s\ncommit: %s\n", VMNET_HELPER_VERSION,
+		       VMNET_HELPER_COMMIT);
+		run_args_free(&a);
+		return 0;
+	case RUN_START:
+		break;
+	}
+	log_set_debug(a.opts.verbose);
+
+	/* Both programs must be there before either starts. */
+	r = self_exe_path(self, sizeof(self));
+	if (!r)
+		r = run_helper_path(self, helper, sizeof(helper));
+	if (r) {
+		log_error("vmnet-run: cannot find its own executable, to run "
+			  "the vmnet-helper beside it: %s",
+			  strerror(-r));
+		run_args_free(&a);
+		return 1;
+	}
+	if (access(helper, X_OK) != 0) {
+		log_error("vmnet-run: %s: %s; vmnet-run runs the vmnet-helper "
+			  "in its own directory, so install both there",
+			  helper, strerror(errno));
+		run_args_free(&a);
+		return 1;
+	}
+	r = run_find_program(a.command[0], getenv("PATH"), command,
+			     sizeof(command));
+	if (r) {
+		/* As a shell says it: 127 not found, 126 cannot run. */
+		one_line(err, sizeof(err),
+			 "vmnet-run: COMMAND '%s': %s; pass a path to a "
+			 "program, or a name found in $PATH",
+			 a.command[0],
+			 r == -ENOENT	? "not found"
+			 : r == -EACCES ? "not an executable file"
+					: strerror(-r));
+		log_error("%s", err);
+		run_args_free(&a);
+		return r == -ENOENT ? 127 : 126;
+	}
+	log_debug("[runner] COMMAND is %s", command);
+
+	status = run(&a, helper);
+	run_args_free(&a);
+	return status;
+}

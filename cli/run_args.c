@@ -1,0 +1,357 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/* run_args.c - the vmnet-run command line (see run_args.h). */
+#include "run_args.h"
+
+#include <errno.h>
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "errmsg.h"
+
+#define STOP_TIMEOUT_OPT "--stop-timeout"
+#define STOP_TIMEOUT_HINT                                                      \
+	"pass a number of seconds from 1 to 3600, e.g. --stop-timeout 5"
+_Static_assert(RUN_STOP_TIMEOUT_MAX == 3600, "update STOP_TIMEOUT_HINT");
+
+/* What vmnet-run adds to the helper's options. Not const: argv arrays
+ * are char *[], though nothing writes to them. */
+static char fd_opt[] = "--fd";
+static char fd_val[] = "3";
+_Static_assert(RUN_HELPER_FD == 3, "update fd_val");
+
+/* First macOS whose vmnet.framework works without root. */
+#define MACOS_NO_ROOT_MAJOR 26
+
+static int fail(char *err, size_t errlen, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+
+/* One line into @err; values from the user are escaped (errmsg.h). */
+static int fail(char *err, size_t errlen, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	errmsg_vformat(err, errlen, fmt, ap);
+	va_end(ap);
+	return -1;
+}
+
+/* A whole decimal number from 1 to RUN_STOP_TIMEOUT_MAX: no sign, no
+ * blanks, nothing after. */
+static int parse_stop_timeout(const char *s, unsigned *out, char *err,
+			      size_t errlen)
+{
+	unsigned long v = 0;
+
+	if (*s == '\0')
+		return fail(err, errlen, "invalid --stop-timeout '': empty; %s",
+			    STOP_TIMEOUT_HINT);
+	for (const char *p = s; *p != '\0'; p++) {
+		if (*p < '0' || *p > '9')
+			return fail(err, errlen,
+				    "invalid --stop-timeout '%s': not a whole "
+				    "number of seconds; %s",
+				    s, STOP_TIMEOUT_HINT);
+		/* Past the maximum it stays past it, without overflow. */
+		if (v <= RUN_STOP_TIMEOUT_MAX)
+			v = v * 10 + (unsigned long)(*p - '0');
+	}
+	if (v < 1 || v > RUN_STOP_TIMEOUT_MAX)
+		return fail(err, errlen,
+			    "invalid --stop-timeout '%s': out of range (a "
+			    "process always gets SIGTERM and at least a second "
+			    "to stop); %s",
+			    s, STOP_TIMEOUT_HINT);
+	*out = (unsigned)v;
+	return 0;
+}
+
+/*
+ * Copy argv[1..end) into a->helper_opts, taking out --stop-timeout and its
+ * value. Only the exact name counts: the helper has no option it could
+ * abbreviate, and a value such as "--tap --stop-timeout" is not worth
+ * guessing at.
+ */
+static int take_own_options(struct run_args *a, int end, char *const argv[],
+			    char *err, size_t errlen)
+{
+	a->helper_opts = calloc((size_t)end + 1, sizeof(char *));
+	if (a->helper_opts == NULL)
+		return fail(err, errlen, "out of memory");
+	for (int i = 1; i < end; i++) {
+		const char *arg = argv[i];
+		size_t n = strlen(STOP_TIMEOUT_OPT);
+
+		if (strcmp(arg, STOP_TIMEOUT_OPT) == 0) {
+			if (i + 1 >= end)
+				return fail(err, errlen,
+					    "--stop-timeout needs an argument: "
+					    "--stop-timeout SECONDS");
+			if (parse_stop_timeout(argv[++i], &a->stop_timeout, err,
+					       errlen) < 0)
+				return -1;
+		} else if (strncmp(arg, STOP_TIMEOUT_OPT, n) == 0 &&
+			   arg[n] == '=') {
+			if (parse_stop_timeout(arg + n + 1, &a->stop_timeout,
+					       err, errlen) < 0)
+				return -1;
+		} else {
+			a->helper_opts[a->nhelper_opts++] = argv[i];
+		}
+	}
+	return 0;
+}
+
+/*
+ * options_parse() on "vmnet-helper" + @extra (NULL or a NULL-terminated
+ * list) + the helper options. @extra goes first so that it cannot become
+ * the value of an option the user left without one ("--tap" "--fd"), and
+ * a message about a user's --fd quotes the user's value. getopt reorders
+ * what it is given, so it gets a copy and a->helper_opts keeps the order
+ * the user typed.
+ */
+static int parse_helper(struct run_args *a, struct options *o,
+			char *const *extra, enum options_platform platform,
+			char *err, size_t errlen)
+{
+	static char prog[] = "vmnet-helper";
+	size_t nextra = 0;
+	char **v;
+	int r;
+
+	while (extra != NULL && extra[nextra] != NULL)
+		nextra++;
+	v = calloc((size_t)a->nhelper_opts + nextra + 2, sizeof(char *));
+	if (v == NULL)
+		return fail(err, errlen, "out of memory");
+	v[0] = prog;
+	for (size_t i = 0; i < nextra; i++)
+		v[1 + i] = extra[i];
+	memcpy(v + 1 + nextra, a->helper_opts,
+	       (size_t)a->nhelper_opts * sizeof(char *));
+	r = options_parse(o, 1 + a->nhelper_opts + (int)nextra, v, platform,
+			  err, errlen);
+	free(v);
+	return r;
+}
+
+/*
+ * The helper options alone. options_parse() fails on them with "missing
+ * --fd or --socket" unless the user gave one, so success here means either
+ * --help / --version / --list-shared-interfaces, or a --fd or --socket to
+ * refuse. On failure every other error comes back the same from the parse
+ * with "--fd 3" in front (getopt meets the user's options in the same
+ * order), so nothing is lost by ignoring it here. Both --fd and --socket
+ * fail both parses; the helper's message about the pair then stands.
+ *
+ * Return: 1 to go on, 0 when @a->action is settled, -1 with @err.
+ */
+static int check_alone(struct run_args *a, enum options_platform platform,
+		       char *err, size_t errlen)
+{
+	struct options o;
+	char ignored[OPTIONS_ERR_MAX];
+
+	if (parse_helper(a, &o, NULL, platform, ignored, sizeof(ignored)) < 0)
+		return 1;
+	switch (o.action) {
+	case OPTIONS_HELP:
+		a->action = RUN_HELP;
+		return 0;
+	case OPTIONS_VERSION:
+		a->action = RUN_VERSION;
+		return 0;
+	case OPTIONS_LIST_SHARED_INTERFACES:
+		return fail(err, errlen,
+			    "--list-shared-interfaces: vmnet-run starts a VM; "
+			    "run vmnet-helper --list-shared-interfaces to list "
+			    "the interfaces");
+	case OPTIONS_RUN:
+		break;
+	}
+	if (o.fd >= 0)
+		return fail(err, errlen,
+			    "--fd/--socket: vmnet-run connects the helper "
+			    "itself, its fd %d to COMMAND's fd %d; drop --fd "
+			    "%d and use fd %d in COMMAND",
+			    RUN_HELPER_FD, RUN_COMMAND_FD, o.fd,
+			    RUN_COMMAND_FD);
+	return fail(err, errlen,
+		    "--fd/--socket: vmnet-run connects the helper itself, its "
+		    "fd %d to COMMAND's fd %d; drop --socket '%s' and use fd "
+		    "%d in COMMAND",
+		    RUN_HELPER_FD, RUN_COMMAND_FD,
+		    o.socket_path ? o.socket_path : "", RUN_COMMAND_FD);
+}
+
+int run_args_parse(struct run_args *a, int argc, char *const argv[],
+		   enum options_platform platform, char *err, size_t errlen)
+{
+	char *const with_fd[] = {fd_opt, fd_val, NULL};
+	int dashes = argc;
+	int r;
+
+	memset(a, 0, sizeof(*a));
+	a->action = RUN_START;
+	a->stop_timeout = RUN_STOP_TIMEOUT_DEFAULT;
+	if (err != NULL && errlen > 0)
+		err[0] = '\0';
+	for (int i = 1; i < argc; i++) {
+		if (strcmp(argv[i], "--") == 0) {
+			dashes = i;
+			break;
+		}
+	}
+	if (take_own_options(a, dashes, argv, err, errlen) < 0)
+		return -1;
+	r = check_alone(a, platform, err, errlen);
+	if (r <= 0)
+		return r;
+	/* Before the helper's own errors: "vmnet-run qemu -m 1G" lacks the
+	 * "--", and "unknown option '-m'" would only mislead. */
+	if (dashes + 1 >= argc)
+		return fail(err, errlen,
+			    "no command specified: put the VM's command after "
+			    "'--', e.g. vmnet-run --tap tap0 -- "
+			    "qemu-system-x86_64 ...; see vmnet-run --help");
+	if (parse_helper(a, &a->opts, with_fd, platform, err, errlen) < 0)
+		return -1;
+	if (a->opts.pid != 0)
+		return fail(err, errlen,
+			    "--pid: vmnet-run stops the helper itself when "
+			    "COMMAND exits; drop --pid %d",
+			    (int)a->opts.pid);
+	a->command = (char **)&argv[dashes + 1];
+	return 0;
+}
+
+void run_args_free(struct run_args *a)
+{
+	free(a->helper_opts);
+	memset(a, 0, sizeof(*a));
+}
+
+char **run_helper_argv(const struct run_args *a, const char *const *prefix,
+		       const char *helper)
+{
+	size_t nprefix = 0, n = 0;
+	char **v;
+
+	while (prefix[nprefix] != NULL)
+		nprefix++;
+	v = calloc(nprefix + 1 + (size_t)a->nhelper_opts + 3, sizeof(char *));
+	if (v == NULL)
+		return NULL;
+	/* exec takes char *const[]: the strings are never written to. */
+	for (size_t i = 0; i < nprefix; i++)
+		v[n++] = (char *)prefix[i];
+	v[n++] = (char *)helper;
+	for (int i = 0; i < a->nhelper_opts; i++)
+		v[n++] = a->helper_opts[i];
+	v[n++] = fd_opt;
+	v[n++] = fd_val;
+	v[n] = NULL;
+	return v;
+}
+
+int run_helper_path(const char *self_exe, char *buf, size_t len)
+{
+	static const char name[] = "vmnet-helper";
+	const char *slash = strrchr(self_exe, '/');
+	size_t dir;
+
+	if (slash == NULL)
+		return -EINVAL;
+	dir = (size_t)(slash - self_exe) + 1; /* keeps the '/' */
+	if (dir + sizeof(name) > len)
+		return -ENAMETOOLONG;
+	memcpy(buf, self_exe, dir);
+	memcpy(buf + dir, name, sizeof(name));
+	return 0;
+}
+
+bool run_needs_sudo(unsigned euid, const char *macos_version)
+{
+	unsigned long major = 0;
+	const char *p = macos_version;
+
+	if (euid == 0)
+		return false;
+	if (p == NULL || *p < '0' || *p > '9')
+		return true;
+	for (; *p >= '0' && *p <= '9' && major < MACOS_NO_ROOT_MAJOR; p++)
+		major = major * 10 + (unsigned long)(*p - '0');
+	return major < MACOS_NO_ROOT_MAJOR;
+}
+
+void run_usage(FILE *out, const char *prog)
+{
+	fprintf(out, "Usage: %s [OPTION]... -- COMMAND [ARG]...\n", prog);
+	fputs(
+	    "\n"
+	    "Runs vmnet-helper and COMMAND (a VM: QEMU, say) joined by a unix "
+	    "datagram\n"
+	    "socketpair: the helper gets its end as fd 3, COMMAND the other "
+	    "end as fd 4,\n"
+	    "e.g. qemu-system-x86_64 -netdev "
+	    "dgram,id=net0,local.type=fd,local.str=4.\n"
+	    "COMMAND starts once the helper is ready; when either one exits, "
+	    "vmnet-run\n"
+	    "stops the other and exits.\n"
+	    "\n"
+	    "Options:\n"
+	    "  Any of vmnet-helper's options (vmnet-helper --help lists them), "
+	    "checked\n"
+	    "  before anything starts, except --fd and --socket (vmnet-run "
+	    "passes --fd 3\n"
+	    "  itself), --pid and --list-shared-interfaces. -v also shows "
+	    "vmnet-run's DEBUG\n"
+	    "  lines.\n"
+	    "      --stop-timeout SECONDS\n"
+	    "                              After SIGTERM, how long the helper "
+	    "or COMMAND\n"
+	    "                              may take to exit before SIGKILL, 1 "
+	    "to 3600.\n"
+	    "                              Default: 5.\n"
+	    "      --version               Print the version and commit, and "
+	    "exit.\n"
+	    "  -h, --help                  Print this help, and exit.\n"
+	    "\n"
+	    "COMMAND's environment, besides vmnet-run's own:\n"
+	    "  VMNET_FD=4                  Its end of the socketpair.\n"
+	    "  VMNET_HELPER_JSON=LINE      The helper's JSON line (MAC "
+	    "address, MTU, ...),\n"
+	    "                              also logged on stderr; never "
+	    "printed on stdout.\n"
+	    "  VMNET_HELPER_PID=PID        The helper's process id (sudo's "
+	    "where sudo\n"
+	    "                              starts it).\n"
+	    "\n"
+	    "The helper:\n"
+	    "  The vmnet-helper in the directory of the running vmnet-run "
+	    "(links resolved),\n"
+	    "  whatever argv[0] says. On macOS before 26, when not root, it "
+	    "runs as\n"
+	    "  'sudo --non-interactive --close-from=4 vmnet-helper ...'. "
+	    "Its logs share\n"
+	    "  vmnet-run's stderr; vmnet-run's own lines are tagged "
+	    "[runner].\n"
+	    "\n"
+	    "Signals and exit status:\n"
+	    "  SIGTERM and SIGINT are forwarded to both. To stop a process, "
+	    "vmnet-run sends\n"
+	    "  SIGTERM, then SIGKILL after --stop-timeout seconds, and it "
+	    "always waits for\n"
+	    "  both before it exits. It exits with:\n"
+	    "    COMMAND's status (128+N if signal N killed it) when COMMAND "
+	    "exits first,\n"
+	    "      or after a forwarded SIGTERM or SIGINT;\n"
+	    "    1 when the helper exits first, or fails before it is ready "
+	    "(COMMAND is\n"
+	    "      then not started), or on a bad option;\n"
+	    "    128+N when signal N arrives before the helper is ready;\n"
+	    "    127 or 126 when COMMAND is not found or cannot be run; "
+	    "nothing starts.\n",
+	    out);
+}

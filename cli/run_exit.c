@@ -1,0 +1,58 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/* run_exit.c - vmnet-run's exit status and wait statuses in words. */
+#include "run_exit.h"
+
+#include <signal.h>
+#include <stdio.h>
+#include <sys/wait.h>
+
+int run_exit_status(const struct run_outcome *o)
+{
+	if (!o->command_started)
+		return o->signo > 0 ? 128 + o->signo : 1;
+	if (o->helper_exited_first)
+		return 1;
+	return run_wait_code(o->command_wstatus);
+}
+
+int run_wait_code(int wstatus)
+{
+	if (WIFSIGNALED(wstatus))
+		return 128 + WTERMSIG(wstatus);
+	return WEXITSTATUS(wstatus);
+}
+
+const char *run_signal_name(int signo)
+{
+	static const struct {
+		int signo;
+		const char *name;
+	} names[] = {
+	    {SIGHUP, "SIGHUP"},	  {SIGINT, "SIGINT"},	{SIGQUIT, "SIGQUIT"},
+	    {SIGILL, "SIGILL"},	  {SIGTRAP, "SIGTRAP"}, {SIGABRT, "SIGABRT"},
+	    {SIGBUS, "SIGBUS"},	  {SIGFPE, "SIGFPE"},	{SIGKILL, "SIGKILL"},
+	    {SIGUSR1, "SIGUSR1"}, {SIGSEGV, "SIGSEGV"}, {SIGUSR2, "SIGUSR2"},
+	    {SIGPIPE, "SIGPIPE"}, {SIGALRM, "SIGALRM"}, {SIGTERM, "SIGTERM"},
+	};
+
+	for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++)
+		if (names[i].signo == signo)
+			return names[i].name;
+	return NULL;
+}
+
+const char *run_describe_wait(int wstatus, char *buf, size_t len)
+{
+	if (WIFSIGNALED(wstatus)) {
+		const char *name = run_signal_name(WTERMSIG(wstatus));
+
+		if (name != NULL)
+			snprintf(buf, len, "killed by %s", name);
+		else
+			snprintf(buf, len, "killed by signal %d",
+				 WTERMSIG(wstatus));
+	} else {
+		snprintf(buf, len, "status %d", WEXITSTATUS(wstatus));
+	}
+	return buf;
+}
