@@ -1,15 +1,17 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: Apache-2.0
 # demo.sh - the main job: two network namespaces, each with a TAP device
-# served by one vmnet-helper, the two helpers joined by a socketpair; ping
+# served by one vmnet-helper, the two helpers joined by vmnet-run; ping
 # and a checked bulk TCP transfer both ways; the helpers' JSON lines and
 # final counters. Everything it creates is removed on exit, also when
 # interrupted. Needs root (network namespaces, TAP devices).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-# VMNET_HELPER: the binary to run (the sanitizer suites pass their own).
+# VMNET_HELPER: the binary to run (the sanitizer suites pass their own);
+# vmnet-run is the one beside it.
 helper=${VMNET_HELPER:-build/vmnet-helper}
+runner=$(dirname "$helper")/vmnet-run
 mib=${DEMO_MIB:-64}
 # DEMO_BRIDGE=1: side b's TAP joins a bridge that holds b's address.
 bridge=${DEMO_BRIDGE:-0}
@@ -17,24 +19,21 @@ if [ "$(id -u)" -ne 0 ]; then
 	echo "demo: needs root to create network namespaces and TAP devices" >&2
 	exit 1
 fi
-[ -x "$helper" ] || { echo "demo: build first: make all" >&2; exit 1; }
+[ -x "$helper" ] && [ -x "$runner" ] || {
+	echo "demo: build first: make all" >&2
+	exit 1
+}
 
 ns_a=vmh-demo-a-$$ ns_b=vmh-demo-b-$$
 work=$(mktemp -d /tmp/vmnet-helper-demo.XXXXXX)
+runner_pid=
 cleanup() {
-	for side in a b; do
-		if [ -s "$work/$side.pid" ]; then
-			kill -TERM "$(cat "$work/$side.pid")" 2>/dev/null || true
-		fi
-	done
-	for side in a b; do
-		pid=$(cat "$work/$side.pid" 2>/dev/null || true)
-		# Wait for the helper to exit (it removes its TAP), 5 s at most.
-		for _ in $(seq 50); do
-			[ -n "$pid" ] && kill -0 "$pid" 2>/dev/null || break
-			sleep 0.1
-		done
-	done
+	# vmnet-run forwards SIGTERM to both helpers and waits for them,
+	# escalating to SIGKILL after its --stop-timeout: the wait is bounded.
+	if [ -n "$runner_pid" ]; then
+		kill -TERM "$runner_pid" 2>/dev/null || true
+		wait "$runner_pid" 2>/dev/null || true
+	fi
 	ip netns del "$ns_a" 2>/dev/null || true
 	ip netns del "$ns_b" 2>/dev/null || true
 	rm -rf "$work"
@@ -55,24 +54,31 @@ if [ "$bridge" = 1 ]; then
 	b_args=(--bridge vmhbr0)
 fi
 
-echo "== starting two helpers joined by a socketpair"
-python3 tests/pair_launcher.py "$work" \
-	-- ip netns exec "$ns_a" "$helper" --fd 3 --tap vmh0 \
-	--interface-id 11111111-2222-4333-8444-555555555555 \
-	-- ip netns exec "$ns_b" "$helper" --fd 3 --tap vmh0 "${b_args[@]}" \
-	--interface-id 66666666-7777-4888-9999-aaaaaaaaaaaa
-for side in a b; do
-	for _ in $(seq 100); do
-		[ -s "$work/$side.json" ] && break
-		sleep 0.1 # the helper prints its JSON line once the TAP is up
-	done
-	if ! [ -s "$work/$side.json" ]; then
-		echo "demo: helper $side printed no JSON line; its log:" >&2
-		cat "$work/$side.log" >&2
-		exit 1
-	fi
-	echo "helper $side: $(cat "$work/$side.json")"
-done
+echo "== starting two helpers joined by a socketpair (vmnet-run)"
+# vmnet-run starts helper a in namespace a on fd 3, then, once it is ready,
+# its COMMAND on fd 4: here helper b, in namespace b, standing in for a VM.
+# COMMAND reports helper a's JSON line and both pids on stdout, then becomes
+# helper b (exec keeps the pid), whose JSON line follows.
+mkfifo "$work/out"
+ip netns exec "$ns_a" "$runner" --tap vmh0 \
+	--interface-id 11111111-2222-4333-8444-555555555555 -- \
+	sh -c 'echo "a $VMNET_HELPER_JSON"; echo "pids $VMNET_HELPER_PID $$"
+		ns=$1 helper=$2 log=$3; shift 3
+		exec ip netns exec "$ns" "$helper" --fd 4 "$@" 2>"$log"' \
+	sh "$ns_b" "$helper" "$work/b.log" --tap vmh0 "${b_args[@]}" \
+	--interface-id 66666666-7777-4888-9999-aaaaaaaaaaaa \
+	>"$work/out" 2>"$work/a.log" &
+runner_pid=$!
+exec {out}<"$work/out"
+# Blocking reads, bounded: each line comes once its helper's TAP is up.
+if ! read -r -t 20 -u "$out" _ json_a || ! read -r -t 20 -u "$out" _ pid_a pid_b ||
+	! read -r -t 20 -u "$out" json_b; then
+	echo "demo: the helpers did not start; their logs:" >&2
+	cat "$work/a.log" "$work/b.log" >&2 2>/dev/null || true
+	exit 1
+fi
+echo "helper a: $json_a"
+echo "helper b: $json_b"
 ip -n "$ns_a" addr add "$addr_a/24" dev vmh0
 [ "$bridge" = 1 ] || ip -n "$ns_b" addr add "$addr_b/24" dev vmh0
 
@@ -91,21 +97,16 @@ for dir in "a b $addr_b" "b a $addr_a"; do
 	echo "$1 -> $2: $(cat "$work/transfer")"
 done
 
-for side in a b; do
-	echo "helper $side peak memory: $(grep -E '^VmHWM' "/proc/$(cat "$work/$side.pid")/status" | tr -s ' \t' ' ')"
-done
+echo "helper a peak memory: $(grep -E '^VmHWM' "/proc/$pid_a/status" | tr -s ' \t' ' ')"
+echo "helper b peak memory: $(grep -E '^VmHWM' "/proc/$pid_b/status" | tr -s ' \t' ' ')"
 
-echo "== stopping the helpers (SIGTERM)"
+echo "== stopping (SIGTERM to vmnet-run, which stops both helpers)"
+kill -TERM "$runner_pid"
+status=0
+wait "$runner_pid" || status=$?
+runner_pid=
+echo "vmnet-run exited with status $status"
 for side in a b; do
-	kill -TERM "$(cat "$work/$side.pid")"
-done
-for side in a b; do
-	pid=$(cat "$work/$side.pid")
-	for _ in $(seq 50); do
-		kill -0 "$pid" 2>/dev/null || break
-		sleep 0.1
-	done
 	echo "helper $side: $(grep -o 'final counters .*' "$work/$side.log" || echo 'no final counters')"
-	: >"$work/$side.pid"
 done
 echo "demo: ok"
