@@ -32,19 +32,6 @@
 #define VMNET_HELPER_COMMIT "unknown"
 #endif
 
-static void one_line(char *buf, size_t len, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
-
-/* A message with a user's value in it, kept on one line (errmsg.h). */
-static void one_line(char *buf, size_t len, const char *fmt, ...)
-{
-	va_list ap;
-
-	va_start(ap, fmt);
-	errmsg_vformat(buf, len, fmt, ap);
-	va_end(ap);
-}
-
 /* Blocked from the start so that only the poller sees it; never runs. */
 static void on_sigchld(int signo)
 {
@@ -330,13 +317,13 @@ int main(int argc, char **argv)
 			     sizeof(command));
 	if (r) {
 		/* As a shell says it: 127 not found, 126 cannot run. */
-		one_line(err, sizeof(err),
-			 "vmnet-run: COMMAND '%s': %s; pass a path to a "
-			 "program, or a name found in $PATH",
-			 a.command[0],
-			 r == -ENOENT	? "not found"
-			 : r == -EACCES ? "not an executable file"
-					: strerror(-r));
+		errmsg_format(err, sizeof(err),
+			      "vmnet-run: COMMAND '%s': %s; pass a path to a "
+			      "program, or a name found in $PATH",
+			      a.command[0],
+			      r == -ENOENT   ? "not found"
+			      : r == -EACCES ? "not an executable file"
+					     : strerror(-r));
 		log_error("%s", err);
 		run_args_free(&a);
 		return r == -ENOENT ? 127 : 126;

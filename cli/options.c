@@ -222,23 +222,6 @@ static const char *const num_reasons[] = {
 };
 
 /*
- * Format one line into @err. Values come from the user, so control
- * characters are written as \xNN: the message must stay on one line.
- */
-static int fail(char *err, size_t errlen, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
-
-static int fail(char *err, size_t errlen, const char *fmt, ...)
-{
-	va_list ap;
-
-	va_start(ap, fmt);
-	errmsg_vformat(err, errlen, fmt, ap);
-	va_end(ap);
-	return -1;
-}
-
-/*
  * getopt keeps its place in globals. glibc starts over from scratch, with
  * any half-read "-vf" cluster forgotten, only when optind is 0; the BSD
  * getopt of macOS wants optreset set and then starts at optind.
@@ -304,8 +287,8 @@ static int parse_option_number(const char *opt, const char *s,
 
 	if (e == NUM_OK)
 		return 0;
-	return fail(err, errlen, "invalid --%s '%s': %s; %s", opt, s,
-		    num_reasons[e], hint);
+	return errmsg_fail(err, errlen, -1, "invalid --%s '%s': %s; %s", opt, s,
+			   num_reasons[e], hint);
 }
 
 static int parse_fd(struct options *o, const char *s, char *err, size_t errlen)
@@ -319,12 +302,13 @@ static int parse_fd(struct options *o, const char *s, char *err, size_t errlen)
 				&v, err, errlen) < 0)
 		return -1;
 	if (v <= 2)
-		return fail(err, errlen,
-			    "invalid --fd '%s': descriptor %lu is %s, and the "
-			    "helper writes its JSON line to stdout and logs "
-			    "to stderr; pass the VM's socket as descriptor 3 "
-			    "or above, e.g. --fd 3",
-			    s, v, stdio[v]);
+		return errmsg_fail(
+		    err, errlen, -1,
+		    "invalid --fd '%s': descriptor %lu is %s, and the "
+		    "helper writes its JSON line to stdout and logs "
+		    "to stderr; pass the VM's socket as descriptor 3 "
+		    "or above, e.g. --fd 3",
+		    s, v, stdio[v]);
 	o->fd = (int)v;
 	return 0;
 }
@@ -335,16 +319,18 @@ static int parse_socket(struct options *o, const char *s, char *err,
 	size_t len = strlen(s);
 
 	if (len == 0)
-		return fail(err, errlen,
-			    "invalid --socket '': empty; pass the path of the "
-			    "unix socket to create, e.g. --socket "
-			    "/tmp/vm.sock");
+		return errmsg_fail(
+		    err, errlen, -1,
+		    "invalid --socket '': empty; pass the path of the "
+		    "unix socket to create, e.g. --socket "
+		    "/tmp/vm.sock");
 	if (len > SOCKET_PATH_MAX)
-		return fail(err, errlen,
-			    "invalid --socket '%s': %zu bytes long, but a unix "
-			    "socket path holds at most %zu; pass a shorter "
-			    "path",
-			    s, len, (size_t)SOCKET_PATH_MAX);
+		return errmsg_fail(
+		    err, errlen, -1,
+		    "invalid --socket '%s': %zu bytes long, but a unix "
+		    "socket path holds at most %zu; pass a shorter "
+		    "path",
+		    s, len, (size_t)SOCKET_PATH_MAX);
 	o->socket_path = s;
 	return 0;
 }
@@ -393,11 +379,12 @@ static int parse_interface_id(struct options *o, const char *s, char *err,
 	o->interface_id_given = true;
 	return 0;
 bad:
-	return fail(err, errlen,
-		    "invalid --interface-id '%s': not a UUID; pass 8-4-4-4-12 "
-		    "hex digits such as "
-		    "6f1d3c2a-9b7e-4e5f-8a1b-2c3d4e5f6a7b (uuidgen makes one)",
-		    s);
+	return errmsg_fail(
+	    err, errlen, -1,
+	    "invalid --interface-id '%s': not a UUID; pass 8-4-4-4-12 "
+	    "hex digits such as "
+	    "6f1d3c2a-9b7e-4e5f-8a1b-2c3d4e5f6a7b (uuidgen makes one)",
+	    s);
 }
 
 static int parse_mode(struct options *o, const char *s, char *err,
@@ -410,10 +397,11 @@ static int parse_mode(struct options *o, const char *s, char *err,
 	else if (strcmp(s, "bridged") == 0)
 		o->operation_mode = OPTIONS_MODE_BRIDGED;
 	else
-		return fail(err, errlen,
-			    "invalid --operation-mode '%s': pass shared, host "
-			    "or bridged (lower case)",
-			    s);
+		return errmsg_fail(
+		    err, errlen, -1,
+		    "invalid --operation-mode '%s': pass shared, host "
+		    "or bridged (lower case)",
+		    s);
 	o->operation_mode_given = true;
 	return 0;
 }
@@ -423,11 +411,12 @@ static int parse_address(const char *opt, const char *s, struct in_addr *a,
 			 bool *given, char *err, size_t errlen)
 {
 	if (inet_pton(AF_INET, s, a) != 1)
-		return fail(err, errlen,
-			    "invalid --%s '%s': not an IPv4 address in the "
-			    "form a.b.c.d; pass all four numbers, e.g. "
-			    "192.168.105.1",
-			    opt, s);
+		return errmsg_fail(
+		    err, errlen, -1,
+		    "invalid --%s '%s': not an IPv4 address in the "
+		    "form a.b.c.d; pass all four numbers, e.g. "
+		    "192.168.105.1",
+		    opt, s);
 	*given = true;
 	return 0;
 }
@@ -443,14 +432,15 @@ static int parse_mask(struct options *o, const char *s, char *err,
 	/* A valid mask's zeros are all at the bottom: ~mask is 2^k - 1. */
 	host_bits = ~ntohl(o->subnet_mask.s_addr);
 	if (host_bits == UINT32_MAX)
-		return fail(err, errlen,
-			    "invalid --subnet-mask '%s': an empty mask puts "
-			    "every address in the subnet; pass e.g. "
-			    "255.255.255.0 (a /24)",
-			    s);
+		return errmsg_fail(
+		    err, errlen, -1,
+		    "invalid --subnet-mask '%s': an empty mask puts "
+		    "every address in the subnet; pass e.g. "
+		    "255.255.255.0 (a /24)",
+		    s);
 	if ((host_bits & (host_bits + 1)) != 0)
-		return fail(
-		    err, errlen,
+		return errmsg_fail(
+		    err, errlen, -1,
 		    "invalid --subnet-mask '%s': not contiguous ones "
 		    "followed by zeros; pass e.g. 255.255.255.0 (a /24)",
 		    s);
@@ -462,10 +452,11 @@ static int parse_name(const char *opt, const char *s, const char **out,
 		      const char *example, char *err, size_t errlen)
 {
 	if (*s == '\0')
-		return fail(err, errlen,
-			    "invalid --%s '': empty; pass a value, e.g. --%s "
-			    "%s",
-			    opt, opt, example);
+		return errmsg_fail(
+		    err, errlen, -1,
+		    "invalid --%s '': empty; pass a value, e.g. --%s "
+		    "%s",
+		    opt, opt, example);
 	*out = s;
 	return 0;
 }
@@ -477,17 +468,19 @@ static int parse_ifname(const char *opt, const char *s, const char **out,
 	size_t len = strlen(s);
 
 	if (len == 0 || len > IFNAMSIZ - 1)
-		return fail(err, errlen,
-			    "invalid --%s '%s': an interface name has 1 to %d "
-			    "characters, this has %zu; pass e.g. --%s %s",
-			    opt, s, IFNAMSIZ - 1, len, opt, example);
+		return errmsg_fail(
+		    err, errlen, -1,
+		    "invalid --%s '%s': an interface name has 1 to %d "
+		    "characters, this has %zu; pass e.g. --%s %s",
+		    opt, s, IFNAMSIZ - 1, len, opt, example);
 	if (strcmp(s, ".") == 0 || strcmp(s, "..") == 0 ||
 	    strpbrk(s, "/: \t\n\v\f\r") != NULL)
-		return fail(err, errlen,
-			    "invalid --%s '%s': an interface name cannot be "
-			    "'.' or '..' or hold '/', ':' or blanks; pass "
-			    "e.g. --%s %s",
-			    opt, s, opt, example);
+		return errmsg_fail(
+		    err, errlen, -1,
+		    "invalid --%s '%s': an interface name cannot be "
+		    "'.' or '..' or hold '/', ':' or blanks; pass "
+		    "e.g. --%s %s",
+		    opt, s, opt, example);
 	*out = s;
 	return 0;
 }
@@ -508,18 +501,21 @@ static int parse_cpus(struct options *o, const char *s, char *err,
 		return 0;
 	}
 	if (comma == NULL)
-		return fail(err, errlen, "invalid --cpus '%s': no comma; %s", s,
-			    hint);
+		return errmsg_fail(err, errlen, -1,
+				   "invalid --cpus '%s': no comma; %s", s,
+				   hint);
 	e = parse_number(s, comma, 0, INT_MAX, &host);
 	if (e != NUM_OK)
-		return fail(err, errlen,
-			    "invalid --cpus '%s': host CPU '%.*s': %s; %s", s,
-			    (int)(comma - s), s, num_reasons[e], hint);
+		return errmsg_fail(
+		    err, errlen, -1,
+		    "invalid --cpus '%s': host CPU '%.*s': %s; %s", s,
+		    (int)(comma - s), s, num_reasons[e], hint);
 	e = parse_number(comma + 1, end, 0, INT_MAX, &sock);
 	if (e != NUM_OK)
-		return fail(err, errlen,
-			    "invalid --cpus '%s': socket CPU '%s': %s; %s", s,
-			    comma + 1, num_reasons[e], hint);
+		return errmsg_fail(
+		    err, errlen, -1,
+		    "invalid --cpus '%s': socket CPU '%s': %s; %s", s,
+		    comma + 1, num_reasons[e], hint);
 	o->host_cpu = (int)host;
 	o->socket_cpu = (int)sock;
 	return 0;
@@ -534,9 +530,10 @@ static int parse_ring_size(struct options *o, const char *s, char *err,
 				RING_SIZE_HINT, &v, err, errlen) < 0)
 		return -1;
 	if ((v & (v - 1)) != 0)
-		return fail(err, errlen,
-			    "invalid --ring-size '%s': not a power of two; %s",
-			    s, RING_SIZE_HINT);
+		return errmsg_fail(
+		    err, errlen, -1,
+		    "invalid --ring-size '%s': not a power of two; %s", s,
+		    RING_SIZE_HINT);
 	o->ring_size = (unsigned)v;
 	return 0;
 }
@@ -545,12 +542,13 @@ static int parse_ring_size(struct options *o, const char *s, char *err,
 static int refuse_platform(const struct opt_desc *d, char *err, size_t errlen)
 {
 	if (d->scope == SCOPE_DARWIN)
-		return fail(err, errlen,
-			    "--%s is only available on macOS "
-			    "(vmnet.framework); %s",
-			    d->name, d->instead);
-	return fail(err, errlen, "--%s is only available on Linux; %s", d->name,
-		    d->instead);
+		return errmsg_fail(err, errlen, -1,
+				   "--%s is only available on macOS "
+				   "(vmnet.framework); %s",
+				   d->name, d->instead);
+	return errmsg_fail(err, errlen, -1,
+			   "--%s is only available on Linux; %s", d->name,
+			   d->instead);
 }
 
 /* Append --NAME 'VALUE', or --NAME alone for a NULL @value, to the
@@ -580,20 +578,22 @@ static int bad_option(int c, int argc, char *const argv[], char *err,
 	int matches = 0;
 
 	if (d != NULL && c == ':' && d->has_arg == required_argument)
-		return fail(err, errlen, "--%s needs an argument: --%s %s",
-			    d->name, d->name, d->arg);
+		return errmsg_fail(err, errlen, -1,
+				   "--%s needs an argument: --%s %s", d->name,
+				   d->name, d->arg);
 	/* A flag given "=value": glibc says '?' and macOS says ':'. */
 	if (d != NULL)
-		return fail(err, errlen, "--%s takes no value, got '%s'",
-			    d->name, typed);
+		return errmsg_fail(err, errlen, -1,
+				   "--%s takes no value, got '%s'", d->name,
+				   typed);
 	if (optopt != 0)
-		return fail(err, errlen,
-			    "unknown option '-%c'; see --help for the options",
-			    optopt);
+		return errmsg_fail(
+		    err, errlen, -1,
+		    "unknown option '-%c'; see --help for the options", optopt);
 	if (strncmp(typed, "--", 2) != 0)
-		return fail(err, errlen,
-			    "unknown option '%s'; see --help for the options",
-			    typed);
+		return errmsg_fail(
+		    err, errlen, -1,
+		    "unknown option '%s'; see --help for the options", typed);
 	/* getopt_long takes unique prefixes, so this one matched none or
 	 * several. */
 	len = strcspn(typed + 2, "=");
@@ -604,13 +604,14 @@ static int bad_option(int c, int argc, char *const argv[], char *err,
 		matches++;
 	}
 	if (matches > 1)
-		return fail(err, errlen,
-			    "ambiguous option '%.*s': it matches %s; type the "
-			    "whole name",
-			    (int)len + 2, typed, list);
-	return fail(err, errlen,
-		    "unknown option '%.*s'; see --help for the options",
-		    (int)len + 2, typed);
+		return errmsg_fail(
+		    err, errlen, -1,
+		    "ambiguous option '%.*s': it matches %s; type the "
+		    "whole name",
+		    (int)len + 2, typed, list);
+	return errmsg_fail(err, errlen, -1,
+			   "unknown option '%.*s'; see --help for the options",
+			   (int)len + 2, typed);
 }
 
 /* Handle one option getopt_long() returned; -1 with @err on a bad value. */
@@ -706,7 +707,8 @@ static int apply_option(struct options *o, struct typed *t, int c,
 		o->action = OPTIONS_HELP;
 		return 0;
 	}
-	return fail(err, errlen, "internal error: option %d has no handler", c);
+	return errmsg_fail(err, errlen, -1,
+			   "internal error: option %d has no handler", c);
 }
 
 /* The first of the address options given, by name and typed value. */
@@ -753,19 +755,21 @@ static int check_addresses(const struct options *o, const struct typed *t,
 		}
 	}
 	if (n == 1 || n == 2)
-		return fail(err, errlen,
-			    "--start-address, --end-address and --subnet-mask "
-			    "go together: got %s without %s; pass all three or "
-			    "none (vmnet then picks a free subnet)",
-			    given, missing);
+		return errmsg_fail(
+		    err, errlen, -1,
+		    "--start-address, --end-address and --subnet-mask "
+		    "go together: got %s without %s; pass all three or "
+		    "none (vmnet then picks a free subnet)",
+		    given, missing);
 	if (n == 3 &&
 	    ntohl(o->start_address.s_addr) >= ntohl(o->end_address.s_addr))
-		return fail(err, errlen,
-			    "--start-address '%s' is not below --end-address "
-			    "'%s'; the start address is the gateway and DHCP "
-			    "hands out the addresses after it, up to the end "
-			    "address",
-			    t->start, t->end);
+		return errmsg_fail(
+		    err, errlen, -1,
+		    "--start-address '%s' is not below --end-address "
+		    "'%s'; the start address is the gateway and DHCP "
+		    "hands out the addresses after it, up to the end "
+		    "address",
+		    t->start, t->end);
 	return 0;
 }
 
@@ -779,77 +783,85 @@ static int check_combinations(struct options *o, const struct typed *t,
 
 	if (o->network != NULL) {
 		if (o->operation_mode_given)
-			return fail(err, errlen,
-				    "--network '%s' cannot be used with "
-				    "--operation-mode '%s': the network sets "
-				    "the mode; drop --operation-mode",
-				    o->network, t->mode);
+			return errmsg_fail(
+			    err, errlen, -1,
+			    "--network '%s' cannot be used with "
+			    "--operation-mode '%s': the network sets "
+			    "the mode; drop --operation-mode",
+			    o->network, t->mode);
 		if (o->shared_interface != NULL)
-			return fail(err, errlen,
-				    "--network '%s' cannot be used with "
-				    "--shared-interface '%s': the network "
-				    "sets the interface; drop "
-				    "--shared-interface",
-				    o->network, o->shared_interface);
+			return errmsg_fail(
+			    err, errlen, -1,
+			    "--network '%s' cannot be used with "
+			    "--shared-interface '%s': the network "
+			    "sets the interface; drop "
+			    "--shared-interface",
+			    o->network, o->shared_interface);
 		if (addr)
-			return fail(err, errlen,
-				    "--network '%s' cannot be used with "
-				    "--%s '%s': the network sets the "
-				    "addresses; drop --start-address, "
-				    "--end-address and --subnet-mask",
-				    o->network, addr_name, addr_value);
+			return errmsg_fail(err, errlen, -1,
+					   "--network '%s' cannot be used with "
+					   "--%s '%s': the network sets the "
+					   "addresses; drop --start-address, "
+					   "--end-address and --subnet-mask",
+					   o->network, addr_name, addr_value);
 		o->warn_interface_id_ignored = o->interface_id_given;
 	}
 	if (o->operation_mode == OPTIONS_MODE_BRIDGED) {
 		if (o->shared_interface == NULL)
-			return fail(err, errlen,
-				    "--operation-mode bridged needs "
-				    "--shared-interface NAME, the host "
-				    "interface to bridge, e.g. en0 "
-				    "(--list-shared-interfaces shows them)");
+			return errmsg_fail(
+			    err, errlen, -1,
+			    "--operation-mode bridged needs "
+			    "--shared-interface NAME, the host "
+			    "interface to bridge, e.g. en0 "
+			    "(--list-shared-interfaces shows them)");
 		if (o->enable_isolation)
-			return fail(err, errlen,
-				    "--enable-isolation cannot be used with "
-				    "--operation-mode bridged; isolation works "
-				    "in shared and host modes only, so drop "
-				    "one of them");
+			return errmsg_fail(
+			    err, errlen, -1,
+			    "--enable-isolation cannot be used with "
+			    "--operation-mode bridged; isolation works "
+			    "in shared and host modes only, so drop "
+			    "one of them");
 		if (addr)
-			return fail(err, errlen,
-				    "--%s '%s' cannot be used with "
-				    "--operation-mode bridged: a bridged VM "
-				    "gets its address from the network it "
-				    "joins; drop --start-address, "
-				    "--end-address and --subnet-mask",
-				    addr_name, addr_value);
+			return errmsg_fail(
+			    err, errlen, -1,
+			    "--%s '%s' cannot be used with "
+			    "--operation-mode bridged: a bridged VM "
+			    "gets its address from the network it "
+			    "joins; drop --start-address, "
+			    "--end-address and --subnet-mask",
+			    addr_name, addr_value);
 	} else if (o->shared_interface != NULL) {
-		return fail(err, errlen,
-			    "--shared-interface '%s' needs --operation-mode "
-			    "bridged (the mode is %s); vmnet-helper ignores it "
-			    "in other modes but this helper refuses it, so add "
-			    "--operation-mode bridged or drop "
-			    "--shared-interface",
-			    o->shared_interface,
-			    t->mode != NULL ? t->mode : "shared by default");
+		return errmsg_fail(
+		    err, errlen, -1,
+		    "--shared-interface '%s' needs --operation-mode "
+		    "bridged (the mode is %s); vmnet-helper ignores it "
+		    "in other modes but this helper refuses it, so add "
+		    "--operation-mode bridged or drop "
+		    "--shared-interface",
+		    o->shared_interface,
+		    t->mode != NULL ? t->mode : "shared by default");
 	}
 	if (check_addresses(o, t, err, errlen) < 0)
 		return -1;
 	if (o->ring_size != 0 && o->ring_size < batch)
-		return fail(err, errlen,
-			    "--ring-size '%s' is smaller than the batch size "
-			    "%u%s%s%s; pass a ring size of at least %u or a "
-			    "smaller --batch-size",
-			    t->ring, batch, t->batch ? " (--batch-size '" : "",
-			    t->batch ? t->batch : " (the default",
-			    t->batch ? "')" : ")", batch);
+		return errmsg_fail(
+		    err, errlen, -1,
+		    "--ring-size '%s' is smaller than the batch size "
+		    "%u%s%s%s; pass a ring size of at least %u or a "
+		    "smaller --batch-size",
+		    t->ring, batch, t->batch ? " (--batch-size '" : "",
+		    t->batch ? t->batch : " (the default",
+		    t->batch ? "')" : ")", batch);
 	if (o->fd < 0 && o->socket_path == NULL)
-		return fail(err, errlen,
-			    "missing --fd or --socket: pass --fd FD to use an "
-			    "inherited socket (vmnet-run, QEMU) or --socket "
-			    "PATH to bind one for the VM to send to (vfkit, "
-			    "krunkit)");
+		return errmsg_fail(
+		    err, errlen, -1,
+		    "missing --fd or --socket: pass --fd FD to use an "
+		    "inherited socket (vmnet-run, QEMU) or --socket "
+		    "PATH to bind one for the VM to send to (vfkit, "
+		    "krunkit)");
 	if (o->fd >= 0 && o->socket_path != NULL)
-		return fail(
-		    err, errlen,
+		return errmsg_fail(
+		    err, errlen, -1,
 		    "--fd %d and --socket '%s' cannot be used together: "
 		    "--fd uses a socket the helper inherited, --socket "
 		    "binds a new one at PATH; pass only one",
@@ -904,10 +916,11 @@ int options_parse(struct options *o, int argc, char *const argv[],
 			return 0;
 	}
 	if (optind < argc)
-		return fail(err, errlen,
-			    "unexpected argument '%s': vmnet-helper takes only "
-			    "options; see --help",
-			    argv[optind]);
+		return errmsg_fail(
+		    err, errlen, -1,
+		    "unexpected argument '%s': vmnet-helper takes only "
+		    "options; see --help",
+		    argv[optind]);
 	return check_combinations(o, &t, err, errlen);
 }
 

@@ -25,24 +25,6 @@ _Static_assert((gid_t)-1 > 0, "gid_t must be unsigned");
 #define PRIVDROP_GID_MAX ((unsigned long long)(gid_t)-1 - 1)
 
 /*
- * Format one line into @err and return @rc. Values come from the command
- * line and the environment, so control characters are written as \xNN:
- * the message must stay on one line.
- */
-static int privdrop_fail(char *err, size_t errlen, int rc, const char *fmt, ...)
-    __attribute__((format(printf, 4, 5)));
-
-static int privdrop_fail(char *err, size_t errlen, int rc, const char *fmt, ...)
-{
-	va_list ap;
-
-	va_start(ap, fmt);
-	errmsg_vformat(err, errlen, fmt, ap);
-	va_end(ap);
-	return rc;
-}
-
-/*
  * Where an id came from, for messages: @name is "--user" or "SUDO_UID",
  * @kind "uid" or "gid", @fix what to do about a bad value.
  */
@@ -102,11 +84,11 @@ static int privdrop_parse_id(const struct privdrop_src *src, const char *s,
 		return 0;
 	}
 	if (rc == -ERANGE)
-		return privdrop_fail(
+		return errmsg_fail(
 		    err, errlen, rc, "%s%s'%s' %s (the largest %s is %llu); %s",
 		    src->name, sep, s, why, src->kind, src->max, src->fix);
-	return privdrop_fail(err, errlen, rc, "%s%s'%s' %s; %s", src->name, sep,
-			     s, why, src->fix);
+	return errmsg_fail(err, errlen, rc, "%s%s'%s' %s; %s", src->name, sep,
+			   s, why, src->fix);
 }
 
 /*
@@ -152,13 +134,13 @@ static int privdrop_user(const char *s, uid_t *uid, bool *has_gid, gid_t *gid,
 		int e = errno;
 
 		if (privdrop_not_found(e))
-			return privdrop_fail(err, errlen, -ENOENT,
-					     "--user '%s': no such user; %s", s,
-					     src->fix);
-		return privdrop_fail(err, errlen, -e,
-				     "--user '%s': looking up the user "
-				     "failed: %s",
-				     s, strerror(e));
+			return errmsg_fail(err, errlen, -ENOENT,
+					   "--user '%s': no such user; %s", s,
+					   src->fix);
+		return errmsg_fail(err, errlen, -e,
+				   "--user '%s': looking up the user "
+				   "failed: %s",
+				   s, strerror(e));
 	}
 	/* pw points into static storage: copy out before any other lookup. */
 	*uid = pw->pw_uid;
@@ -187,13 +169,13 @@ static int privdrop_group(const char *s, gid_t *gid, char *err, size_t errlen)
 		int e = errno;
 
 		if (privdrop_not_found(e))
-			return privdrop_fail(err, errlen, -ENOENT,
-					     "--group '%s': no such group; %s",
-					     s, src->fix);
-		return privdrop_fail(err, errlen, -e,
-				     "--group '%s': looking up the group "
-				     "failed: %s",
-				     s, strerror(e));
+			return errmsg_fail(err, errlen, -ENOENT,
+					   "--group '%s': no such group; %s", s,
+					   src->fix);
+		return errmsg_fail(err, errlen, -e,
+				   "--group '%s': looking up the group "
+				   "failed: %s",
+				   s, strerror(e));
 	}
 	*gid = gr->gr_gid;
 	return 0;
@@ -298,8 +280,8 @@ static int privdrop_set_ids(uid_t uid, gid_t gid, char *err, size_t errlen)
 
 fail:
 	e = errno;
-	return privdrop_fail(err, errlen, -e, "%s(%u): %s", step, id,
-			     strerror(e));
+	return errmsg_fail(err, errlen, -e, "%s(%u): %s", step, id,
+			   strerror(e));
 }
 
 /*
@@ -352,9 +334,8 @@ static int privdrop_expect(const char *what, unsigned got, unsigned want,
 {
 	if (got == want)
 		return 0;
-	return privdrop_fail(err, errlen, -EPERM,
-			     "after the drop %s is %u, not %u", what, got,
-			     want);
+	return errmsg_fail(err, errlen, -EPERM,
+			   "after the drop %s is %u, not %u", what, got, want);
 }
 
 /*
@@ -387,10 +368,10 @@ static int privdrop_verify(const struct privdrop_target *t, char *err,
 					  errlen)) != 0)
 			return rc;
 	} else if (rc != -ENOSYS) {
-		return privdrop_fail(err, errlen, rc,
-				     "reading the saved ids after the drop: "
-				     "%s",
-				     strerror(-rc));
+		return errmsg_fail(err, errlen, rc,
+				   "reading the saved ids after the drop: "
+				   "%s",
+				   strerror(-rc));
 	}
 
 	/* Count first: only 0 or 1 groups are expected, so one slot will do
@@ -399,45 +380,45 @@ static int privdrop_verify(const struct privdrop_target *t, char *err,
 	if (n < 0 || (n == 1 && privdrop_getgroups(1, &g) != 1)) {
 		int e = errno;
 
-		return privdrop_fail(err, errlen, -e, "getgroups: %s",
-				     strerror(e));
+		return errmsg_fail(err, errlen, -e, "getgroups: %s",
+				   strerror(e));
 	}
 	if (n > 1)
-		return privdrop_fail(err, errlen, -EPERM,
-				     "after the drop the process still has %d "
-				     "supplementary groups, expected only gid "
-				     "%u",
-				     n, (unsigned)t->gid);
+		return errmsg_fail(err, errlen, -EPERM,
+				   "after the drop the process still has %d "
+				   "supplementary groups, expected only gid "
+				   "%u",
+				   n, (unsigned)t->gid);
 	if (n == 1 && g != t->gid)
-		return privdrop_fail(err, errlen, -EPERM,
-				     "after the drop the process still has "
-				     "supplementary group %u, expected only "
-				     "gid %u",
-				     (unsigned)g, (unsigned)t->gid);
+		return errmsg_fail(err, errlen, -EPERM,
+				   "after the drop the process still has "
+				   "supplementary group %u, expected only "
+				   "gid %u",
+				   (unsigned)g, (unsigned)t->gid);
 
 	/* The real proof: if any of these succeeds, the process is root (or
 	 * group root) again, and the caller must exit rather than go on. */
 	if (setuid(0) == 0)
-		return privdrop_fail(err, errlen, -EPERM,
-				     "setuid(0) succeeded after dropping to "
-				     "uid %u: root can be regained",
-				     (unsigned)t->uid);
+		return errmsg_fail(err, errlen, -EPERM,
+				   "setuid(0) succeeded after dropping to "
+				   "uid %u: root can be regained",
+				   (unsigned)t->uid);
 	if (seteuid(0) == 0)
-		return privdrop_fail(err, errlen, -EPERM,
-				     "seteuid(0) succeeded after dropping to "
-				     "uid %u: root can be regained",
-				     (unsigned)t->uid);
+		return errmsg_fail(err, errlen, -EPERM,
+				   "seteuid(0) succeeded after dropping to "
+				   "uid %u: root can be regained",
+				   (unsigned)t->uid);
 	/* With a target gid of 0 these would succeed and prove nothing. */
 	if (t->gid != 0 && setgid(0) == 0)
-		return privdrop_fail(err, errlen, -EPERM,
-				     "setgid(0) succeeded after dropping to "
-				     "gid %u: group root can be regained",
-				     (unsigned)t->gid);
+		return errmsg_fail(err, errlen, -EPERM,
+				   "setgid(0) succeeded after dropping to "
+				   "gid %u: group root can be regained",
+				   (unsigned)t->gid);
 	if (t->gid != 0 && setegid(0) == 0)
-		return privdrop_fail(err, errlen, -EPERM,
-				     "setegid(0) succeeded after dropping to "
-				     "gid %u: group root can be regained",
-				     (unsigned)t->gid);
+		return errmsg_fail(err, errlen, -EPERM,
+				   "setegid(0) succeeded after dropping to "
+				   "gid %u: group root can be regained",
+				   (unsigned)t->gid);
 	return 0;
 }
 
@@ -461,8 +442,8 @@ int privdrop_apply(const struct privdrop_target *t, char *err, size_t errlen)
 	if (setgroups(1, &t->gid) != 0) {
 		int e = errno;
 
-		return privdrop_fail(err, errlen, -e, "setgroups(1, [%u]): %s",
-				     (unsigned)t->gid, strerror(e));
+		return errmsg_fail(err, errlen, -e, "setgroups(1, [%u]): %s",
+				   (unsigned)t->gid, strerror(e));
 	}
 	/* Then gid, then uid: once the uid is not 0, the gid can't change. */
 	rc = privdrop_set_ids(t->uid, t->gid, err, errlen);

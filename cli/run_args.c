@@ -23,20 +23,6 @@ _Static_assert(RUN_HELPER_FD == 3, "update fd_val");
 /* First macOS whose vmnet.framework works without root. */
 #define MACOS_NO_ROOT_MAJOR 26
 
-static int fail(char *err, size_t errlen, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
-
-/* One line into @err; values from the user are escaped (errmsg.h). */
-static int fail(char *err, size_t errlen, const char *fmt, ...)
-{
-	va_list ap;
-
-	va_start(ap, fmt);
-	errmsg_vformat(err, errlen, fmt, ap);
-	va_end(ap);
-	return -1;
-}
-
 /* A whole decimal number from 1 to RUN_STOP_TIMEOUT_MAX: no sign, no
  * blanks, nothing after. */
 static int parse_stop_timeout(const char *s, unsigned *out, char *err,
@@ -45,24 +31,27 @@ static int parse_stop_timeout(const char *s, unsigned *out, char *err,
 	unsigned long v = 0;
 
 	if (*s == '\0')
-		return fail(err, errlen, "invalid --stop-timeout '': empty; %s",
-			    STOP_TIMEOUT_HINT);
+		return errmsg_fail(err, errlen, -1,
+				   "invalid --stop-timeout '': empty; %s",
+				   STOP_TIMEOUT_HINT);
 	for (const char *p = s; *p != '\0'; p++) {
 		if (*p < '0' || *p > '9')
-			return fail(err, errlen,
-				    "invalid --stop-timeout '%s': not a whole "
-				    "number of seconds; %s",
-				    s, STOP_TIMEOUT_HINT);
+			return errmsg_fail(
+			    err, errlen, -1,
+			    "invalid --stop-timeout '%s': not a whole "
+			    "number of seconds; %s",
+			    s, STOP_TIMEOUT_HINT);
 		/* Past the maximum it stays past it, without overflow. */
 		if (v <= RUN_STOP_TIMEOUT_MAX)
 			v = v * 10 + (unsigned long)(*p - '0');
 	}
 	if (v < 1 || v > RUN_STOP_TIMEOUT_MAX)
-		return fail(err, errlen,
-			    "invalid --stop-timeout '%s': out of range (a "
-			    "process always gets SIGTERM and at least a second "
-			    "to stop); %s",
-			    s, STOP_TIMEOUT_HINT);
+		return errmsg_fail(
+		    err, errlen, -1,
+		    "invalid --stop-timeout '%s': out of range (a "
+		    "process always gets SIGTERM and at least a second "
+		    "to stop); %s",
+		    s, STOP_TIMEOUT_HINT);
 	*out = (unsigned)v;
 	return 0;
 }
@@ -78,16 +67,17 @@ static int take_own_options(struct run_args *a, int end, char *const argv[],
 {
 	a->helper_opts = calloc((size_t)end + 1, sizeof(char *));
 	if (a->helper_opts == NULL)
-		return fail(err, errlen, "out of memory");
+		return errmsg_fail(err, errlen, -1, "out of memory");
 	for (int i = 1; i < end; i++) {
 		const char *arg = argv[i];
 		size_t n = strlen(STOP_TIMEOUT_OPT);
 
 		if (strcmp(arg, STOP_TIMEOUT_OPT) == 0) {
 			if (i + 1 >= end)
-				return fail(err, errlen,
-					    "--stop-timeout needs an argument: "
-					    "--stop-timeout SECONDS");
+				return errmsg_fail(
+				    err, errlen, -1,
+				    "--stop-timeout needs an argument: "
+				    "--stop-timeout SECONDS");
 			if (parse_stop_timeout(argv[++i], &a->stop_timeout, err,
 					       errlen) < 0)
 				return -1;
@@ -124,7 +114,7 @@ static int parse_helper(struct run_args *a, struct options *o,
 		nextra++;
 	v = calloc((size_t)a->nhelper_opts + nextra + 2, sizeof(char *));
 	if (v == NULL)
-		return fail(err, errlen, "out of memory");
+		return errmsg_fail(err, errlen, -1, "out of memory");
 	v[0] = prog;
 	for (size_t i = 0; i < nextra; i++)
 		v[1 + i] = extra[i];
@@ -163,26 +153,28 @@ static int check_alone(struct run_args *a, enum options_platform platform,
 		a->action = RUN_VERSION;
 		return 0;
 	case OPTIONS_LIST_SHARED_INTERFACES:
-		return fail(err, errlen,
-			    "--list-shared-interfaces: vmnet-run starts a VM; "
-			    "run vmnet-helper --list-shared-interfaces to list "
-			    "the interfaces");
+		return errmsg_fail(
+		    err, errlen, -1,
+		    "--list-shared-interfaces: vmnet-run starts a VM; "
+		    "run vmnet-helper --list-shared-interfaces to list "
+		    "the interfaces");
 	case OPTIONS_RUN:
 		break;
 	}
 	if (o.fd >= 0)
-		return fail(err, errlen,
-			    "--fd/--socket: vmnet-run connects the helper "
-			    "itself, its fd %d to COMMAND's fd %d; drop --fd "
-			    "%d and use fd %d in COMMAND",
-			    RUN_HELPER_FD, RUN_COMMAND_FD, o.fd,
-			    RUN_COMMAND_FD);
-	return fail(err, errlen,
-		    "--fd/--socket: vmnet-run connects the helper itself, its "
-		    "fd %d to COMMAND's fd %d; drop --socket '%s' and use fd "
-		    "%d in COMMAND",
-		    RUN_HELPER_FD, RUN_COMMAND_FD,
-		    o.socket_path ? o.socket_path : "", RUN_COMMAND_FD);
+		return errmsg_fail(
+		    err, errlen, -1,
+		    "--fd/--socket: vmnet-run connects the helper "
+		    "itself, its fd %d to COMMAND's fd %d; drop --fd "
+		    "%d and use fd %d in COMMAND",
+		    RUN_HELPER_FD, RUN_COMMAND_FD, o.fd, RUN_COMMAND_FD);
+	return errmsg_fail(
+	    err, errlen, -1,
+	    "--fd/--socket: vmnet-run connects the helper itself, its "
+	    "fd %d to COMMAND's fd %d; drop --socket '%s' and use fd "
+	    "%d in COMMAND",
+	    RUN_HELPER_FD, RUN_COMMAND_FD, o.socket_path ? o.socket_path : "",
+	    RUN_COMMAND_FD);
 }
 
 int run_args_parse(struct run_args *a, int argc, char *const argv[],
@@ -211,17 +203,19 @@ int run_args_parse(struct run_args *a, int argc, char *const argv[],
 	/* Before the helper's own errors: "vmnet-run qemu -m 1G" lacks the
 	 * "--", and "unknown option '-m'" would only mislead. */
 	if (dashes + 1 >= argc)
-		return fail(err, errlen,
-			    "no command specified: put the VM's command after "
-			    "'--', e.g. vmnet-run --tap tap0 -- "
-			    "qemu-system-x86_64 ...; see vmnet-run --help");
+		return errmsg_fail(
+		    err, errlen, -1,
+		    "no command specified: put the VM's command after "
+		    "'--', e.g. vmnet-run --tap tap0 -- "
+		    "qemu-system-x86_64 ...; see vmnet-run --help");
 	if (parse_helper(a, &a->opts, with_fd, platform, err, errlen) < 0)
 		return -1;
 	if (a->opts.pid != 0)
-		return fail(err, errlen,
-			    "--pid: vmnet-run stops the helper itself when "
-			    "COMMAND exits; drop --pid %d",
-			    (int)a->opts.pid);
+		return errmsg_fail(
+		    err, errlen, -1,
+		    "--pid: vmnet-run stops the helper itself when "
+		    "COMMAND exits; drop --pid %d",
+		    (int)a->opts.pid);
 	a->command = (char **)&argv[dashes + 1];
 	return 0;
 }

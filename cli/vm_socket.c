@@ -17,18 +17,6 @@
 #include <sys/un.h>
 #include <unistd.h>
 
-static int fail(char *err, size_t errlen, int code, const char *fmt, ...)
-    __attribute__((format(printf, 4, 5)));
-static int fail(char *err, size_t errlen, int code, const char *fmt, ...)
-{
-	va_list ap;
-
-	va_start(ap, fmt);
-	errmsg_vformat(err, errlen, fmt, ap);
-	va_end(ap);
-	return code;
-}
-
 static const char *file_kind(mode_t m)
 {
 	if (S_ISREG(m))
@@ -54,36 +42,40 @@ int vm_socket_check_fd(int fd, char *err, size_t errlen)
 	int type;
 
 	if (fcntl(fd, F_GETFD) < 0 || fstat(fd, &st) < 0)
-		return fail(err, errlen, -EBADF,
-			    "--fd %d: not an open file descriptor; %s and "
-			    "keep it open across exec",
-			    fd, hint);
+		return errmsg_fail(
+		    err, errlen, -EBADF,
+		    "--fd %d: not an open file descriptor; %s and "
+		    "keep it open across exec",
+		    fd, hint);
 	if (!S_ISSOCK(st.st_mode))
-		return fail(err, errlen, -ENOTSOCK,
-			    "--fd %d: not a socket (it is %s); %s", fd,
-			    file_kind(st.st_mode), hint);
+		return errmsg_fail(err, errlen, -ENOTSOCK,
+				   "--fd %d: not a socket (it is %s); %s", fd,
+				   file_kind(st.st_mode), hint);
 	len = sizeof(type);
 	if (getsockopt(fd, SOL_SOCKET, SO_TYPE, &type, &len) < 0)
-		return fail(err, errlen, -errno, "--fd %d: SO_TYPE: %s", fd,
-			    strerror(errno));
+		return errmsg_fail(err, errlen, -errno, "--fd %d: SO_TYPE: %s",
+				   fd, strerror(errno));
 	if (type != SOCK_DGRAM)
-		return fail(err, errlen, -EPROTOTYPE,
-			    "--fd %d: a %s socket, but frames travel one per "
-			    "datagram; %s",
-			    fd,
-			    type == SOCK_STREAM	     ? "stream"
-			    : type == SOCK_SEQPACKET ? "seqpacket"
-						     : "non-datagram",
-			    hint);
+		return errmsg_fail(
+		    err, errlen, -EPROTOTYPE,
+		    "--fd %d: a %s socket, but frames travel one per "
+		    "datagram; %s",
+		    fd,
+		    type == SOCK_STREAM	     ? "stream"
+		    : type == SOCK_SEQPACKET ? "seqpacket"
+					     : "non-datagram",
+		    hint);
 	len = sizeof(ss);
 	if (getsockname(fd, (struct sockaddr *)&ss, &len) < 0)
-		return fail(err, errlen, -errno, "--fd %d: getsockname: %s", fd,
-			    strerror(errno));
+		return errmsg_fail(err, errlen, -errno,
+				   "--fd %d: getsockname: %s", fd,
+				   strerror(errno));
 	if (ss.ss_family != AF_UNIX)
-		return fail(err, errlen, -EAFNOSUPPORT,
-			    "--fd %d: a datagram socket of address family %d, "
-			    "not AF_UNIX; %s",
-			    fd, ss.ss_family, hint);
+		return errmsg_fail(
+		    err, errlen, -EAFNOSUPPORT,
+		    "--fd %d: a datagram socket of address family %d, "
+		    "not AF_UNIX; %s",
+		    fd, ss.ss_family, hint);
 	return 0;
 }
 
@@ -108,14 +100,14 @@ static int bind_path(struct vm_socket *s, char *err, size_t errlen)
 	/* Safe: whoever made a stale socket here no longer holds the lock,
 	 * so nobody is serving it. */
 	if (unlink(s->path) < 0 && errno != ENOENT)
-		return fail(err, errlen, -errno,
-			    "--socket: cannot remove stale '%s': %s", s->path,
-			    strerror(errno));
+		return errmsg_fail(err, errlen, -errno,
+				   "--socket: cannot remove stale '%s': %s",
+				   s->path, strerror(errno));
 
 	s->fd = socket(AF_UNIX, SOCK_DGRAM, 0);
 	if (s->fd < 0)
-		return fail(err, errlen, -errno, "socket(AF_UNIX): %s",
-			    strerror(errno));
+		return errmsg_fail(err, errlen, -errno, "socket(AF_UNIX): %s",
+				   strerror(errno));
 	fcntl(s->fd, F_SETFD, FD_CLOEXEC);
 	vm_socket_set_buffers(s->fd, s->tso);
 	memcpy(addr.sun_path, s->path, strlen(s->path) + 1);
@@ -127,8 +119,9 @@ static int bind_path(struct vm_socket *s, char *err, size_t errlen)
 	int e = errno;
 	umask(old);
 	if (r < 0)
-		return fail(err, errlen, -e, "--socket: cannot bind '%s': %s",
-			    s->path, strerror(e));
+		return errmsg_fail(err, errlen, -e,
+				   "--socket: cannot bind '%s': %s", s->path,
+				   strerror(e));
 	s->bound = true;
 	chmod(s->path, 0600);
 	return 0;
@@ -140,23 +133,24 @@ int vm_socket_bind(struct vm_socket *s, bool tso, char *err, size_t errlen)
 
 	s->lock_fd = s->fd = -1;
 	if (strlen(s->path) >= sizeof(addr.sun_path))
-		return fail(err, errlen, -ENAMETOOLONG,
-			    "--socket '%s': longer than %zu bytes", s->path,
-			    sizeof(addr.sun_path) - 1);
+		return errmsg_fail(err, errlen, -ENAMETOOLONG,
+				   "--socket '%s': longer than %zu bytes",
+				   s->path, sizeof(addr.sun_path) - 1);
 	snprintf(s->lock_path, sizeof(s->lock_path), "%s.lock", s->path);
 	s->lock_fd = open(s->lock_path, O_RDONLY | O_CREAT | O_CLOEXEC, 0600);
 	if (s->lock_fd < 0)
-		return fail(err, errlen, -errno,
-			    "--socket: cannot open '%s': %s", s->lock_path,
-			    strerror(errno));
+		return errmsg_fail(err, errlen, -errno,
+				   "--socket: cannot open '%s': %s",
+				   s->lock_path, strerror(errno));
 	if (flock(s->lock_fd, LOCK_EX | LOCK_NB) < 0) {
 		int e = errno;
 		close(s->lock_fd);
 		s->lock_fd = -1;
-		return fail(err, errlen, -e,
-			    "--socket '%s' is in use: another helper holds "
-			    "'%s' (%s); stop it or choose another path",
-			    s->path, s->lock_path, strerror(e));
+		return errmsg_fail(
+		    err, errlen, -e,
+		    "--socket '%s' is in use: another helper holds "
+		    "'%s' (%s); stop it or choose another path",
+		    s->path, s->lock_path, strerror(e));
 	}
 	s->tso = tso;
 	return bind_path(s, err, errlen);
@@ -201,8 +195,9 @@ int vm_socket_try_accept(struct vm_socket *s, char *client, size_t clientlen,
 		if (r == -EINTR)
 			continue;
 		if (r < 0)
-			return fail(err, errlen, r, "--socket '%s': recv: %s",
-				    s->path, strerror(-r));
+			return errmsg_fail(err, errlen, r,
+					   "--socket '%s': recv: %s", s->path,
+					   strerror(-r));
 		/* An unbound sender has no address to answer: drop it. The
 		 * recv() results are ignored: the datagram is gone either
 		 * way. */
@@ -214,10 +209,11 @@ int vm_socket_try_accept(struct vm_socket *s, char *client, size_t clientlen,
 			(void)!recv(s->fd, &drop, 1, MSG_DONTWAIT);
 		int n = (int)(fromlen - path_off);
 		if (connect(s->fd, (struct sockaddr *)&from, fromlen) < 0)
-			return fail(err, errlen, -errno,
-				    "--socket '%s': cannot connect to client "
-				    "'%.*s': %s",
-				    s->path, n, from.sun_path, strerror(errno));
+			return errmsg_fail(
+			    err, errlen, -errno,
+			    "--socket '%s': cannot connect to client "
+			    "'%.*s': %s",
+			    s->path, n, from.sun_path, strerror(errno));
 		snprintf(client, clientlen, "%.*s", n, from.sun_path);
 		s->client = from;
 		s->client_len = fromlen;

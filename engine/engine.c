@@ -50,17 +50,6 @@ void engine_config_defaults(struct engine_config *cfg)
 	cfg->exit_fd = -1;
 }
 
-static void say(char *err, size_t errlen, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
-static void say(char *err, size_t errlen, const char *fmt, ...)
-{
-	va_list ap;
-
-	va_start(ap, fmt);
-	errmsg_vformat(err, errlen, fmt, ap);
-	va_end(ap);
-}
-
 /* Worker ended: wake the supervisor, which looks at why. */
 static void on_worker_exit(void *arg)
 {
@@ -72,20 +61,22 @@ static void on_worker_exit(void *arg)
 static int check_config(const struct engine_config *c, char *err, size_t errlen)
 {
 	if (c->batch < 1 || c->batch > ENGINE_BATCH_MAX) {
-		say(err, errlen, "batch size %u: must be 1 to %d", c->batch,
-		    ENGINE_BATCH_MAX);
+		errmsg_format(err, errlen, "batch size %u: must be 1 to %d",
+			      c->batch, ENGINE_BATCH_MAX);
 		return -EINVAL;
 	}
 	if (c->ring_size < c->batch || (c->ring_size & (c->ring_size - 1)) ||
 	    c->ring_size > POOL_COUNT_MAX / 2) {
-		say(err, errlen,
+		errmsg_format(
+		    err, errlen,
 		    "ring size %u: must be a power of two from the batch "
 		    "size (%u) to %u",
 		    c->ring_size, c->batch, POOL_COUNT_MAX / 2);
 		return -EINVAL;
 	}
 	if (c->retry_us < 1 || c->write_wait_us < c->retry_us) {
-		say(err, errlen,
+		errmsg_format(
+		    err, errlen,
 		    "write wait %u us and retry %u us: retry must be at "
 		    "least 1 us and the wait at least one retry",
 		    c->write_wait_us, c->retry_us);
@@ -108,7 +99,7 @@ int engine_create(const struct engine_config *cfg, struct endpoint *host,
 		return r;
 	e = calloc(1, sizeof(*e));
 	if (!e) {
-		say(err, errlen, "out of memory for the engine");
+		errmsg_format(err, errlen, "out of memory for the engine");
 		return -ENOMEM;
 	}
 	e->cfg = *cfg;
@@ -128,12 +119,12 @@ int engine_create(const struct engine_config *cfg, struct endpoint *host,
 	for (int i = 0; i < 2 && !r; i++) {
 		r = pool_create(count, frame, &e->pool[i]);
 		if (r) {
-			say(err, errlen, "%s", pool_create_error(r));
+			errmsg_format(err, errlen, "%s", pool_create_error(r));
 			break;
 		}
 		r = ring_create(cfg->ring_size, &e->ring[i]);
 		if (r) {
-			say(err, errlen, "%s", ring_create_error(r));
+			errmsg_format(err, errlen, "%s", ring_create_error(r));
 			break;
 		}
 	}
@@ -160,8 +151,9 @@ int engine_create(const struct engine_config *cfg, struct endpoint *host,
 	}
 	if (r) {
 		if (err && !*err)
-			say(err, errlen, "cannot set up the engine: %s",
-			    strerror(-r));
+			errmsg_format(err, errlen,
+				      "cannot set up the engine: %s",
+				      strerror(-r));
 		engine_destroy(e);
 		return r;
 	}

@@ -28,3 +28,22 @@ void errmsg_vformat(char *err, size_t errlen, const char *fmt, va_list ap)
 	}
 	err[n] = '\0';
 }
+
+void errmsg_format(char *err, size_t errlen, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	errmsg_vformat(err, errlen, fmt, ap);
+	va_end(ap);
+}
+
+int errmsg_fail(char *err, size_t errlen, int code, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	errmsg_vformat(err, errlen, fmt, ap);
+	va_end(ap);
+	return code;
+}

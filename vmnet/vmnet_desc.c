@@ -31,17 +31,6 @@ const char *vmnet_desc_key_name(enum vmnet_desc_key key)
 	return key_names[key];
 }
 
-__attribute__((format(printf, 3, 4))) static int fail(char *err, size_t errlen,
-						      const char *fmt, ...)
-{
-	va_list ap;
-
-	va_start(ap, fmt);
-	errmsg_vformat(err, errlen, fmt, ap);
-	va_end(ap);
-	return -EINVAL;
-}
-
 /* The next entry; build() never adds more than VMNET_DESC_MAX_ENTRIES. */
 static struct vmnet_desc_entry *
 add(struct vmnet_desc *d, enum vmnet_desc_key key, enum vmnet_desc_type type)
@@ -101,29 +90,33 @@ static int check_addresses(const struct host_config *cfg, char *err,
 	inet_ntop(AF_INET, &cfg->subnet_mask, m, sizeof(m));
 	/* A valid mask's zeros are all at the bottom: ~mask is 2^k - 1. */
 	if (mask == 0 || (~mask & (~mask + 1)) != 0)
-		return fail(err, errlen,
-			    "subnet mask %s is not contiguous ones followed "
-			    "by zeros; pass e.g. 255.255.255.0 (a /24)",
-			    m);
+		return errmsg_fail(
+		    err, errlen, -EINVAL,
+		    "subnet mask %s is not contiguous ones followed "
+		    "by zeros; pass e.g. 255.255.255.0 (a /24)",
+		    m);
 	if (start >= end)
-		return fail(err, errlen,
-			    "start address %s is not below end address %s; "
-			    "the start address is the gateway and DHCP hands "
-			    "out the addresses after it, up to the end address",
-			    s, e);
+		return errmsg_fail(
+		    err, errlen, -EINVAL,
+		    "start address %s is not below end address %s; "
+		    "the start address is the gateway and DHCP hands "
+		    "out the addresses after it, up to the end address",
+		    s, e);
 	if ((start & mask) != (end & mask))
-		return fail(err, errlen,
-			    "start address %s and end address %s are not in "
-			    "one subnet of mask %s; pass a range inside one "
-			    "subnet, e.g. 192.168.105.1 to 192.168.105.254 "
-			    "with 255.255.255.0",
-			    s, e, m);
+		return errmsg_fail(
+		    err, errlen, -EINVAL,
+		    "start address %s and end address %s are not in "
+		    "one subnet of mask %s; pass a range inside one "
+		    "subnet, e.g. 192.168.105.1 to 192.168.105.254 "
+		    "with 255.255.255.0",
+		    s, e, m);
 	if (!is_private(start) || !is_private(end))
-		return fail(err, errlen,
-			    "address range %s to %s is not private; vmnet "
-			    "takes only RFC 1918 addresses (10.0.0.0/8, "
-			    "172.16.0.0/12, 192.168.0.0/16)",
-			    s, e);
+		return errmsg_fail(
+		    err, errlen, -EINVAL,
+		    "address range %s to %s is not private; vmnet "
+		    "takes only RFC 1918 addresses (10.0.0.0/8, "
+		    "172.16.0.0/12, 192.168.0.0/16)",
+		    s, e);
 	return 0;
 }
 
@@ -132,16 +125,18 @@ static int build_network(const struct host_config *cfg, struct vmnet_desc *d,
 			 char *err, size_t errlen)
 {
 	if (cfg->network[0] == '\0')
-		return fail(err, errlen,
-			    "--network needs a network name, e.g. shared");
+		return errmsg_fail(
+		    err, errlen, -EINVAL,
+		    "--network needs a network name, e.g. shared");
 	if (cfg->shared_interface)
-		return fail(err, errlen,
-			    "--network '%s' cannot be used with a shared "
-			    "interface ('%s'): the network sets the interface",
-			    cfg->network, cfg->shared_interface);
+		return errmsg_fail(
+		    err, errlen, -EINVAL,
+		    "--network '%s' cannot be used with a shared "
+		    "interface ('%s'): the network sets the interface",
+		    cfg->network, cfg->shared_interface);
 	if (cfg->addresses_given)
-		return fail(
-		    err, errlen,
+		return errmsg_fail(
+		    err, errlen, -EINVAL,
 		    "--network '%s' cannot be used with --start-address, "
 		    "--end-address and --subnet-mask: the network sets "
 		    "the addresses",
@@ -162,25 +157,29 @@ static int build_bridged(const struct host_config *cfg, struct vmnet_desc *d,
 	const char *name = cfg->shared_interface;
 
 	if (!name || name[0] == '\0')
-		return fail(err, errlen,
-			    "bridged mode needs a shared interface, the host "
-			    "interface to bridge, e.g. en0 "
-			    "(--list-shared-interfaces shows them)");
+		return errmsg_fail(
+		    err, errlen, -EINVAL,
+		    "bridged mode needs a shared interface, the host "
+		    "interface to bridge, e.g. en0 "
+		    "(--list-shared-interfaces shows them)");
 	if (strlen(name) >= VMNET_DESC_STR_MAX)
-		return fail(err, errlen,
-			    "shared interface '%s' is not an interface name: "
-			    "names have at most %d characters; "
-			    "--list-shared-interfaces shows them",
-			    name, VMNET_DESC_STR_MAX - 1);
+		return errmsg_fail(
+		    err, errlen, -EINVAL,
+		    "shared interface '%s' is not an interface name: "
+		    "names have at most %d characters; "
+		    "--list-shared-interfaces shows them",
+		    name, VMNET_DESC_STR_MAX - 1);
 	if (cfg->enable_isolation)
-		return fail(err, errlen,
-			    "isolation cannot be used with bridged mode; it "
-			    "works in shared and host modes only");
+		return errmsg_fail(
+		    err, errlen, -EINVAL,
+		    "isolation cannot be used with bridged mode; it "
+		    "works in shared and host modes only");
 	if (cfg->addresses_given)
-		return fail(err, errlen,
-			    "--start-address, --end-address and --subnet-mask "
-			    "cannot be used with bridged mode: a bridged VM "
-			    "gets its address from the network it joins");
+		return errmsg_fail(
+		    err, errlen, -EINVAL,
+		    "--start-address, --end-address and --subnet-mask "
+		    "cannot be used with bridged mode: a bridged VM "
+		    "gets its address from the network it joins");
 	add_u64(d, VMNET_DESC_KEY_OPERATION_MODE, VMNET_DESC_MODE_BRIDGED);
 	add_str(d, VMNET_DESC_KEY_SHARED_INTERFACE_NAME, name);
 	return 0;
@@ -193,11 +192,12 @@ static int build_shared_or_host(const struct host_config *cfg,
 	int r;
 
 	if (cfg->shared_interface)
-		return fail(err, errlen,
-			    "shared interface '%s' needs bridged mode (the "
-			    "mode is %s); choose bridged mode or drop the "
-			    "interface",
-			    cfg->shared_interface, shared ? "shared" : "host");
+		return errmsg_fail(
+		    err, errlen, -EINVAL,
+		    "shared interface '%s' needs bridged mode (the "
+		    "mode is %s); choose bridged mode or drop the "
+		    "interface",
+		    cfg->shared_interface, shared ? "shared" : "host");
 	add_u64(d, VMNET_DESC_KEY_OPERATION_MODE,
 		shared ? VMNET_DESC_MODE_SHARED : VMNET_DESC_MODE_HOST);
 	if (cfg->addresses_given) {
@@ -224,10 +224,11 @@ int vmnet_desc_build(const struct host_config *cfg, struct vmnet_desc *d,
 	}
 	if (cfg->mode != HOST_MODE_SHARED && cfg->mode != HOST_MODE_HOST &&
 	    cfg->mode != HOST_MODE_BRIDGED)
-		return fail(err, errlen,
-			    "unknown operation mode %d; use shared, host or "
-			    "bridged",
-			    (int)cfg->mode);
+		return errmsg_fail(
+		    err, errlen, -EINVAL,
+		    "unknown operation mode %d; use shared, host or "
+		    "bridged",
+		    (int)cfg->mode);
 	if (cfg->interface_id_given) {
 		struct vmnet_desc_entry *e =
 		    add(d, VMNET_DESC_KEY_INTERFACE_ID, VMNET_DESC_UUID);

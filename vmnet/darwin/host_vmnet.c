@@ -81,17 +81,6 @@ struct host_vmnet {
 	void *network;		      /* --network: vmnet_network_ref */
 };
 
-__attribute__((format(printf, 4, 5))) static int
-fail(int r, char *err, size_t errlen, const char *fmt, ...)
-{
-	va_list ap;
-
-	va_start(ap, fmt);
-	errmsg_vformat(err, errlen, fmt, ap);
-	va_end(ap);
-	return r;
-}
-
 /* Each vmnet status: the errno we return for it and what it means. */
 static const struct {
 	vmnet_return_t status;
@@ -353,7 +342,7 @@ static int broker_acquire(struct host_vmnet *h, const char *name,
 
 	h->broker = xpc_connection_create_mach_service(BROKER_SERVICE, NULL, 0);
 	if (!h->broker)
-		return fail(-ENOMEM, err, errlen, "out of memory");
+		return errmsg_fail(err, errlen, -ENOMEM, "out of memory");
 	/* Required before resume; failures also arrive as the reply. */
 	xpc_connection_set_event_handler(h->broker, ^(xpc_object_t ev) {
 	  (void)ev;
@@ -368,7 +357,7 @@ static int broker_acquire(struct host_vmnet *h, const char *name,
 		}
 		if (req)
 			xpc_release(req);
-		return fail(-ENOMEM, err, errlen, "out of memory");
+		return errmsg_fail(err, errlen, -ENOMEM, "out of memory");
 	}
 	xpc_dictionary_set_string(req, "command", "acquire");
 	xpc_dictionary_set_string(req, "network_name", name);
@@ -379,30 +368,32 @@ static int broker_acquire(struct host_vmnet *h, const char *name,
 	    });
 	xpc_release(req);
 	if (!waiter_wait(w, BROKER_TIMEOUT_S)) {
-		r = fail(-ETIMEDOUT, err, errlen,
-			 "vmnet-broker did not answer within %d s; check that "
-			 "it is running (launchctl print system/%s)",
-			 BROKER_TIMEOUT_S, BROKER_SERVICE);
+		r = errmsg_fail(
+		    err, errlen, -ETIMEDOUT,
+		    "vmnet-broker did not answer within %d s; check that "
+		    "it is running (launchctl print system/%s)",
+		    BROKER_TIMEOUT_S, BROKER_SERVICE);
 		goto out;
 	}
 	reply = w->obj;
 	if (!reply || xpc_get_type(reply) != XPC_TYPE_DICTIONARY) {
-		r = fail(-ECONNREFUSED, err, errlen,
-			 "cannot reach vmnet-broker (%s): is it installed and "
-			 "running?",
-			 BROKER_SERVICE);
+		r = errmsg_fail(
+		    err, errlen, -ECONNREFUSED,
+		    "cannot reach vmnet-broker (%s): is it installed and "
+		    "running?",
+		    BROKER_SERVICE);
 		goto out;
 	}
 	net = xpc_dictionary_get_value(reply, "network");
 	if (!net) {
 		int64_t code = xpc_dictionary_get_int64(reply, "error");
 
-		r = fail(code == 3   ? -EACCES
-			 : code == 5 ? -ENOENT
-				     : -EIO,
-			 err, errlen,
-			 "vmnet-broker cannot give network '%s': %s", name,
-			 broker_error_text(code));
+		r = errmsg_fail(err, errlen,
+				code == 3   ? -EACCES
+				: code == 5 ? -ENOENT
+					    : -EIO,
+				"vmnet-broker cannot give network '%s': %s",
+				name, broker_error_text(code));
 		goto out;
 	}
 	*serialp = xpc_retain(net);
@@ -434,10 +425,11 @@ static int start_on_network(struct host_vmnet *h, const char *name,
 		net = vmnet_network_create_with_serialization(serial, &st);
 		xpc_release(serial);
 		if (!net)
-			return fail(st != VMNET_SUCCESS ? status_errno(st)
-							: -EIO,
-				    err, errlen, "cannot join network '%s': %s",
-				    name, status_text(st));
+			return errmsg_fail(
+			    err, errlen,
+			    st != VMNET_SUCCESS ? status_errno(st) : -EIO,
+			    "cannot join network '%s': %s", name,
+			    status_text(st));
 		h->network = net;
 		h->iface = vmnet_interface_start_with_network(net, desc,
 							      h->queue, done);
@@ -445,16 +437,17 @@ static int start_on_network(struct host_vmnet *h, const char *name,
 	}
 	(void)desc;
 	(void)done;
-	return fail(-ENOTSUP, err, errlen,
-		    "--network requires macOS 26 or later");
+	return errmsg_fail(err, errlen, -ENOTSUP,
+			   "--network requires macOS 26 or later");
 #else
 	(void)h;
 	(void)desc;
 	(void)done;
-	return fail(-ENOTSUP, err, errlen,
-		    "--network '%s' needs a build with the macOS 26 SDK; "
-		    "this one was built with an older SDK",
-		    name);
+	return errmsg_fail(
+	    err, errlen, -ENOTSUP,
+	    "--network '%s' needs a build with the macOS 26 SDK; "
+	    "this one was built with an older SDK",
+	    name);
 #endif
 }
 
@@ -473,7 +466,7 @@ static int start_and_wait(struct host_vmnet *h, const struct host_config *cfg,
 
 	*paramsp = NULL;
 	if (!w)
-		return fail(-ENOMEM, err, errlen, "out of memory");
+		return errmsg_fail(err, errlen, -ENOMEM, "out of memory");
 	vmnet_start_interface_completion_handler_t done =
 	    ^(vmnet_return_t status, xpc_object_t params) {
 	      waiter_done(w, status, params);
@@ -488,10 +481,11 @@ static int start_and_wait(struct host_vmnet *h, const struct host_config *cfg,
 		h->iface = vmnet_start_interface(desc, h->queue, done);
 	}
 	if (!waiter_wait(w, START_TIMEOUT_S)) {
-		r = fail(-ETIMEDOUT, err, errlen,
-			 "vmnet did not start the %s within %d s; try again, "
-			 "and if it persists restart the Mac",
-			 what, START_TIMEOUT_S);
+		r = errmsg_fail(
+		    err, errlen, -ETIMEDOUT,
+		    "vmnet did not start the %s within %d s; try again, "
+		    "and if it persists restart the Mac",
+		    what, START_TIMEOUT_S);
 		/* Tell vmnet to drop it if it ever starts; do not wait. */
 		if (h->iface)
 			stop_interface(h->iface, h->queue, 0);
@@ -501,15 +495,17 @@ static int start_and_wait(struct host_vmnet *h, const struct host_config *cfg,
 		vmnet_return_t st =
 		    w->status != VMNET_SUCCESS ? w->status : VMNET_FAILURE;
 
-		r = fail(status_errno(st), err, errlen,
-			 "cannot start the %s: %s", what, status_text(st));
+		r = errmsg_fail(err, errlen, status_errno(st),
+				"cannot start the %s: %s", what,
+				status_text(st));
 		if (h->iface)
 			stop_interface(h->iface, h->queue, STOP_TIMEOUT_S);
 		goto out;
 	}
 	if (!w->obj || xpc_get_type(w->obj) != XPC_TYPE_DICTIONARY) {
-		r = fail(-EPROTO, err, errlen,
-			 "vmnet started the interface but gave no parameters");
+		r = errmsg_fail(
+		    err, errlen, -EPROTO,
+		    "vmnet started the interface but gave no parameters");
 		stop_interface(h->iface, h->queue, STOP_TIMEOUT_S);
 		goto out;
 	}
@@ -779,14 +775,14 @@ int host_open(const struct host_config *cfg, struct endpoint **epp,
 	*epp = NULL;
 	memset(info, 0, sizeof(*info));
 	if (cfg->max_batch == 0)
-		return fail(-EINVAL, err, errlen,
-			    "batch size 0: pass at least 1");
+		return errmsg_fail(err, errlen, -EINVAL,
+				   "batch size 0: pass at least 1");
 	r = vmnet_desc_build(cfg, &d, err, errlen);
 	if (r)
 		return r;
 	h = calloc(1, sizeof(*h));
 	if (!h)
-		return fail(-ENOMEM, err, errlen, "out of memory");
+		return errmsg_fail(err, errlen, -ENOMEM, "out of memory");
 	h->max_batch = cfg->max_batch;
 	h->descs = calloc(cfg->max_batch, sizeof(*h->descs));
 	h->iovs = calloc(cfg->max_batch, sizeof(*h->iovs));
@@ -796,7 +792,7 @@ int host_open(const struct host_config *cfg, struct endpoint **epp,
 	    DISPATCH_QUEUE_SERIAL, QOS_CLASS_USER_INTERACTIVE, 0);
 	h->queue = dispatch_queue_create("vmnet-helper.host", attr);
 	if (!h->descs || !h->iovs || !desc || !h->queue) {
-		r = fail(-ENOMEM, err, errlen, "out of memory");
+		r = errmsg_fail(err, errlen, -ENOMEM, "out of memory");
 		goto out_free;
 	}
 	r = start_and_wait(h, cfg, desc, &params, err, errlen);
@@ -805,11 +801,11 @@ int host_open(const struct host_config *cfg, struct endpoint **epp,
 	read_params(params, cfg, info);
 	if (info->max_packet_size < ENDPOINT_MIN_FRAME ||
 	    info->max_packet_size > POOL_FRAME_SIZE_MAX) {
-		r = fail(-EPROTO, err, errlen,
-			 "vmnet reported a max packet size of %u bytes, "
-			 "outside %u..%u",
-			 info->max_packet_size, ENDPOINT_MIN_FRAME,
-			 POOL_FRAME_SIZE_MAX);
+		r = errmsg_fail(err, errlen, -EPROTO,
+				"vmnet reported a max packet size of %u bytes, "
+				"outside %u..%u",
+				info->max_packet_size, ENDPOINT_MIN_FRAME,
+				POOL_FRAME_SIZE_MAX);
 		stop_interface(h->iface, h->queue, STOP_TIMEOUT_S);
 		goto out_free;
 	}
@@ -843,13 +839,13 @@ int host_list_shared_interfaces(FILE *out, char *err, size_t errlen)
 	int r = 0;
 
 	if (!list)
-		return fail(-EIO, err, errlen,
-			    "vmnet cannot list the shared interfaces");
+		return errmsg_fail(err, errlen, -EIO,
+				   "vmnet cannot list the shared interfaces");
 	if (xpc_get_type(list) != XPC_TYPE_ARRAY) {
 		xpc_release(list);
-		return fail(-EPROTO, err, errlen,
-			    "vmnet listed the shared interfaces in an "
-			    "unexpected form");
+		return errmsg_fail(err, errlen, -EPROTO,
+				   "vmnet listed the shared interfaces in an "
+				   "unexpected form");
 	}
 	for (size_t i = 0; i < xpc_array_get_count(list); i++) {
 		const char *name = xpc_array_get_string(list, i);
@@ -861,9 +857,9 @@ int host_list_shared_interfaces(FILE *out, char *err, size_t errlen)
 	errno = 0;
 	if (fflush(out) != 0 || ferror(out)) {
 		r = errno ? -errno : -EIO;
-		return fail(r, err, errlen,
-			    "cannot write the shared interfaces: %s",
-			    strerror(-r));
+		return errmsg_fail(err, errlen, r,
+				   "cannot write the shared interfaces: %s",
+				   strerror(-r));
 	}
 	return 0;
 }

@@ -168,18 +168,6 @@ static const struct endpoint_ops tap_ops = {
     .close = tap_close,
 };
 
-static void tap_error(char *err, size_t errlen, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
-
-static void tap_error(char *err, size_t errlen, const char *fmt, ...)
-{
-	va_list ap;
-
-	va_start(ap, fmt);
-	errmsg_vformat(err, errlen, fmt, ap);
-	va_end(ap);
-}
-
 static void tap_ifreq(struct ifreq *ifr, const char *name)
 {
 	memset(ifr, 0, sizeof(*ifr));
@@ -341,8 +329,9 @@ static int tap_enslave(int ctl, const char *tap, const char *bridge,
 	tap_index = (int)if_nametoindex(tap);
 	if (!tap_index) {
 		e = errno;
-		tap_error(err, errlen, "TAP '%s': cannot find its index: %s",
-			  tap, strerror(e));
+		errmsg_format(err, errlen,
+			      "TAP '%s': cannot find its index: %s", tap,
+			      strerror(e));
 		return -e;
 	}
 	tap_ifreq(&ifr, bridge);
@@ -351,24 +340,26 @@ static int tap_enslave(int ctl, const char *tap, const char *bridge,
 		return 0;
 	e = errno;
 	if (e == EOPNOTSUPP) {
-		tap_error(err, errlen,
-			  "'%s' is not a bridge: create one with 'ip link add "
-			  "NAME type bridge' and pass it to --bridge",
-			  bridge);
+		errmsg_format(
+		    err, errlen,
+		    "'%s' is not a bridge: create one with 'ip link add "
+		    "NAME type bridge' and pass it to --bridge",
+		    bridge);
 		return -e;
 	}
 	if (e == EBUSY) {
 		master = tap_master_index(tap_index);
 		if (master == (int)bridge_index)
 			return 0;
-		tap_error(err, errlen,
-			  "TAP '%s' is already a port of another device: run "
-			  "'ip link set %s nomaster' or use another TAP",
-			  tap, tap);
+		errmsg_format(
+		    err, errlen,
+		    "TAP '%s' is already a port of another device: run "
+		    "'ip link set %s nomaster' or use another TAP",
+		    tap, tap);
 		return -e;
 	}
-	tap_error(err, errlen, "adding TAP '%s' to bridge '%s': %s", tap,
-		  bridge, strerror(e));
+	errmsg_format(err, errlen, "adding TAP '%s' to bridge '%s': %s", tap,
+		      bridge, strerror(e));
 	return -e;
 }
 
@@ -383,8 +374,8 @@ static int tap_set_mtu(int ctl, const char *tap, int mtu, char *err,
 	if (ioctl(ctl, SIOCSIFMTU, &ifr) == 0)
 		return 0;
 	e = errno;
-	tap_error(err, errlen, "setting MTU %d on TAP '%s' for TSO: %s", mtu,
-		  tap, strerror(e));
+	errmsg_format(err, errlen, "setting MTU %d on TAP '%s' for TSO: %s",
+		      mtu, tap, strerror(e));
 	return -e;
 }
 
@@ -402,8 +393,8 @@ static int tap_get_mtu(int ctl, const char *tap, uint32_t *mtu, char *err,
 	}
 	if (!e)
 		e = EINVAL;
-	tap_error(err, errlen, "reading the MTU of TAP '%s': %s", tap,
-		  strerror(e));
+	errmsg_format(err, errlen, "reading the MTU of TAP '%s': %s", tap,
+		      strerror(e));
 	return -e;
 }
 
@@ -421,7 +412,8 @@ static int tap_set_up(int ctl, const char *tap, char *err, size_t errlen)
 			return 0;
 	}
 	e = errno;
-	tap_error(err, errlen, "bringing TAP '%s' up: %s", tap, strerror(e));
+	errmsg_format(err, errlen, "bringing TAP '%s' up: %s", tap,
+		      strerror(e));
 	return -e;
 }
 
@@ -438,18 +430,19 @@ static int tap_attach(const char *name, char real[IFNAMSIZ], char *err,
 	if (fd < 0) {
 		e = errno;
 		if (e == ENOENT || e == ENODEV || e == ENXIO)
-			tap_error(err, errlen,
-				  "no /dev/net/tun: load the tun module "
-				  "(modprobe tun)");
+			errmsg_format(err, errlen,
+				      "no /dev/net/tun: load the tun module "
+				      "(modprobe tun)");
 		else if (e == EACCES || e == EPERM)
-			tap_error(err, errlen,
-				  "opening /dev/net/tun for TAP '%s': %s: run "
-				  "as root (the helper drops privileges after "
-				  "start)",
-				  shown, strerror(e));
+			errmsg_format(
+			    err, errlen,
+			    "opening /dev/net/tun for TAP '%s': %s: run "
+			    "as root (the helper drops privileges after "
+			    "start)",
+			    shown, strerror(e));
 		else
-			tap_error(err, errlen, "opening /dev/net/tun: %s",
-				  strerror(e));
+			errmsg_format(err, errlen, "opening /dev/net/tun: %s",
+				      strerror(e));
 		return -e;
 	}
 	tap_ifreq(&ifr, name);
@@ -457,25 +450,27 @@ static int tap_attach(const char *name, char real[IFNAMSIZ], char *err,
 	if (ioctl(fd, TUNSETIFF, &ifr) < 0) {
 		e = errno;
 		if (e == EPERM)
-			tap_error(
+			errmsg_format(
 			    err, errlen,
 			    "opening TAP '%s' needs CAP_NET_ADMIN: run as "
 			    "root (the helper drops privileges after "
 			    "start)",
 			    shown);
 		else if (e == EBUSY)
-			tap_error(err, errlen,
-				  "TAP '%s' is in use by another process (%s): "
-				  "stop it or choose another --tap",
-				  shown, strerror(e));
+			errmsg_format(
+			    err, errlen,
+			    "TAP '%s' is in use by another process (%s): "
+			    "stop it or choose another --tap",
+			    shown, strerror(e));
 		else if (e == EINVAL && name[0])
-			tap_error(err, errlen,
-				  "'%s' exists and is not a TAP device (%s): "
-				  "choose another --tap",
-				  name, strerror(e));
+			errmsg_format(
+			    err, errlen,
+			    "'%s' exists and is not a TAP device (%s): "
+			    "choose another --tap",
+			    name, strerror(e));
 		else
-			tap_error(err, errlen, "opening TAP '%s': %s", shown,
-				  strerror(e));
+			errmsg_format(err, errlen, "opening TAP '%s': %s",
+				      shown, strerror(e));
 		close(fd);
 		return -e;
 	}
@@ -495,8 +490,8 @@ static int tap_configure(const struct host_config *cfg, const char *tap,
 	ctl = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
 	if (ctl < 0) {
 		r = -errno;
-		tap_error(err, errlen, "control socket for TAP '%s': %s", tap,
-			  strerror(-r));
+		errmsg_format(err, errlen, "control socket for TAP '%s': %s",
+			      tap, strerror(-r));
 		return r;
 	}
 	if (cfg->enable_tso) {
@@ -559,27 +554,28 @@ int host_open(const struct host_config *cfg, struct endpoint **epp,
 	*epp = NULL;
 	memset(info, 0, sizeof(*info));
 	if (strlen(name) >= IFNAMSIZ) {
-		tap_error(err, errlen,
-			  "--tap '%s' is too long: at most %d characters", name,
-			  IFNAMSIZ - 1);
+		errmsg_format(err, errlen,
+			      "--tap '%s' is too long: at most %d characters",
+			      name, IFNAMSIZ - 1);
 		return -EINVAL;
 	}
 	if (cfg->bridge) {
 		if (strlen(cfg->bridge) >= IFNAMSIZ) {
-			tap_error(err, errlen,
-				  "--bridge '%s' is too long: at most %d "
-				  "characters",
-				  cfg->bridge, IFNAMSIZ - 1);
+			errmsg_format(err, errlen,
+				      "--bridge '%s' is too long: at most %d "
+				      "characters",
+				      cfg->bridge, IFNAMSIZ - 1);
 			return -EINVAL;
 		}
 		/* Checked before the TAP exists, so a typo leaves nothing
 		 * behind. */
 		bridge_index = if_nametoindex(cfg->bridge);
 		if (!bridge_index) {
-			tap_error(err, errlen,
-				  "bridge '%s' does not exist: create it with "
-				  "'ip link add %s type bridge'",
-				  cfg->bridge, cfg->bridge);
+			errmsg_format(
+			    err, errlen,
+			    "bridge '%s' does not exist: create it with "
+			    "'ip link add %s type bridge'",
+			    cfg->bridge, cfg->bridge);
 			return -ENODEV;
 		}
 	}
@@ -591,7 +587,8 @@ int host_open(const struct host_config *cfg, struct endpoint **epp,
 	} else {
 		r = tap_random(id, sizeof(id));
 		if (r) {
-			tap_error(err, errlen, "getrandom: %s", strerror(-r));
+			errmsg_format(err, errlen, "getrandom: %s",
+				      strerror(-r));
 			return r;
 		}
 		id[6] = (unsigned char)((id[6] & 0x0f) | 0x40);
@@ -605,7 +602,7 @@ int host_open(const struct host_config *cfg, struct endpoint **epp,
 
 	t = calloc(1, sizeof(*t));
 	if (!t) {
-		tap_error(err, errlen, "out of memory");
+		errmsg_format(err, errlen, "out of memory");
 		return -ENOMEM;
 	}
 	fd = tap_attach(name, t->name, err, errlen);
@@ -639,9 +636,9 @@ int host_open(const struct host_config *cfg, struct endpoint **epp,
 int host_list_shared_interfaces(FILE *out, char *err, size_t errlen)
 {
 	(void)out;
-	tap_error(err, errlen,
-		  "listing shared interfaces is for bridged mode, which is "
-		  "macOS only; on Linux attach the TAP to a bridge with "
-		  "--bridge");
+	errmsg_format(err, errlen,
+		      "listing shared interfaces is for bridged mode, which is "
+		      "macOS only; on Linux attach the TAP to a bridge with "
+		      "--bridge");
 	return -ENOTSUP;
 }
