@@ -20,14 +20,9 @@
 #include "poller.h"
 #include "privdrop.h"
 #include "proc_watch.h"
+#include "version.h"
 #include "vm_socket.h"
 
-#ifndef VMNET_HELPER_VERSION
-#define VMNET_HELPER_VERSION "v1.0.0-dev"
-#endif
-#ifndef VMNET_HELPER_COMMIT
-#define VMNET_HELPER_COMMIT "unknown"
-#endif
 
 /* How often the supervisor asks whether the VM's end of the socket still
  * exists: a closed datagram peer raises no event on Linux (peer_watch.h).
@@ -405,8 +400,7 @@ int main(int argc, char **argv)
 		options_usage(stderr, "vmnet-helper", options_build_platform());
 		return 0;
 	case OPTIONS_VERSION:
-		printf("version: %s\ncommit: %s\n", VMNET_HELPER_VERSION,
-		       VMNET_HELPER_COMMIT);
+		version_print();
 		return 0;
 	case OPTIONS_LIST_SHARED_INTERFACES:
 		if (host_list_shared_interfaces(stdout, err, sizeof(err))) {

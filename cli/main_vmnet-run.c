@@ -23,14 +23,9 @@
 #include "run_spawn.h"
 #include "run_supervise.h"
 #include "self_exe.h"
+#include "version.h"
 #include "vm_socket.h"
 
-#ifndef VMNET_HELPER_VERSION
-#define VMNET_HELPER_VERSION "v1.0.0-dev"
-#endif
-#ifndef VMNET_HELPER_COMMIT
-#define VMNET_HELPER_COMMIT "unknown"
-#endif
 
 /* Blocked from the start so that only the poller sees it; never runs. */
 static void on_sigchld(int signo)
@@ -286,8 +281,7 @@ int main(int argc, char **argv)
 		run_args_free(&a);
 		return 0;
 	case RUN_VERSION:
-		printf("version: %s\ncommit: %s\n", VMNET_HELPER_VERSION,
-		       VMNET_HELPER_COMMIT);
+		version_print();
 		run_args_free(&a);
 		return 0;
 	case RUN_START:
