@@ -97,8 +97,15 @@ for dir in "a b $addr_b" "b a $addr_a"; do
 	echo "$1 -> $2: $(cat "$work/transfer")"
 done
 
-echo "helper a peak memory: $(grep -E '^VmHWM' "/proc/$pid_a/status" | tr -s ' \t' ' ')"
-echo "helper b peak memory: $(grep -E '^VmHWM' "/proc/$pid_b/status" | tr -s ' \t' ' ')"
+# CPU time (user + system, all threads) from /proc/PID/stat fields 14 and
+# 15, in clock ticks; the command name in field 2 has no spaces here.
+cpu_seconds() {
+	awk -v hz="$(getconf CLK_TCK)" '{ printf "%.2f", ($14 + $15) / hz }' "/proc/$1/stat"
+}
+for side in a b; do
+	pid=pid_$side
+	echo "helper $side: peak memory $(grep -E '^VmHWM' "/proc/${!pid}/status" | tr -s ' \t' ' '), CPU $(cpu_seconds "${!pid}") s"
+done
 
 echo "== stopping (SIGTERM to vmnet-run, which stops both helpers)"
 kill -TERM "$runner_pid"
