@@ -15,34 +15,30 @@
 struct endpoint_dgram {
 	struct endpoint ep; /* first: the engine sees only this */
 	struct dgram_io *io;
-	bool filter;		   /* flag frames not from client */
+	bool filter; /* flag frames not from client */
+	size_t client_len; /* strlen(client) */
 	char client[sizeof(((struct sockaddr_un *)0)->sun_path) + 1];
 };
 
-/* The path of @sa (length @len) as a string in @out. */
-static void path_of(const struct sockaddr_un *sa, socklen_t len, char *out,
-		    size_t outlen)
+/* Length of @sa's path (length @len): address lengths may or may not count
+ * the terminating NUL, so the path ends at the first NUL or at @len. */
+static size_t path_len(const struct sockaddr_un *sa, socklen_t len)
 {
 	const size_t off = offsetof(struct sockaddr_un, sun_path);
-	size_t n = len > off ? len - off : 0;
 
-	if (n > outlen - 1)
-		n = outlen - 1;
-	/* Lengths may or may not count the NUL: compare as strings. */
-	memcpy(out, sa->sun_path, n);
-	out[n] = '\0';
+	return len > off ? strnlen(sa->sun_path, len - off) : 0;
 }
 
+/* Per frame in --socket mode, so no copy: a length and a memcmp. */
 static bool from_client(const struct endpoint_dgram *d, unsigned i)
 {
-	char path[sizeof(d->client)];
 	socklen_t len;
 	const struct sockaddr_un *sa = dgram_io_source(d->io, i, &len);
 
 	if (!sa || len == 0)
 		return false; /* unbound senders are never the client */
-	path_of(sa, len, path, sizeof(path));
-	return strcmp(path, d->client) == 0;
+	return path_len(sa, len) == d->client_len &&
+	       memcmp(sa->sun_path, d->client, d->client_len) == 0;
 }
 
 static int dgram_read(struct endpoint *ep, struct pkt **pkts, unsigned n)
@@ -101,7 +97,8 @@ static int open_dgram(int fd, const char *name, uint32_t max_frame,
 	}
 	if (client) {
 		d->filter = true;
-		path_of(client, client_len, d->client, sizeof(d->client));
+		d->client_len = path_len(client, client_len);
+		memcpy(d->client, client->sun_path, d->client_len);
 	}
 	d->ep.ops = &dgram_ops;
 	d->ep.name = name;
