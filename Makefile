@@ -50,9 +50,15 @@ VERSION := v1.0.0-dev
 COMMIT := $(shell git rev-parse HEAD 2>/dev/null || echo unknown)
 $(O)/cli/main_%.o: CPPFLAGS += -DVMNET_HELPER_VERSION='"$(VERSION)"' \
 	-DVMNET_HELPER_COMMIT='"$(COMMIT)"'
+# Rewritten only when the version or commit changes, so the programs are
+# rebuilt then (and only then) and --version never reports an old commit.
+$(O)/version.stamp: FORCE
+	@mkdir -p $(@D)
+	@echo '$(VERSION) $(COMMIT)' | cmp -s - $@ || echo '$(VERSION) $(COMMIT)' >$@
 
 # Files that hold a main() are programs, everything else goes in the library.
 PROGRAM_SRCS := $(wildcard cli/main_*.c)
+$(PROGRAM_SRCS:%.c=$(O)/%.o): $(O)/version.stamp
 LIB_SRCS := $(filter-out $(PROGRAM_SRCS), \
 	$(foreach d,ring engine vmnet cli,$(wildcard $(d)/*.c $(d)/$(PLATFORM)/*.c)))
 # tests/tsan_runner.c replaces Criterion's runner under TSan (see there).
@@ -76,7 +82,7 @@ PROGRAMS := $(PROGRAM_SRCS:cli/main_%.c=$(O)/%)
 # cores for their two threads; --timeout caps any test that would hang.
 TEST_FLAGS ?= --jobs=1 --timeout=600
 
-.PHONY: all test test-asan test-tsan tsan-scenarios test-all demo bench clean check-macos format
+.PHONY: FORCE all test test-asan test-tsan tsan-scenarios test-all demo bench clean check-macos format
 
 all: $(LIB) $(PROGRAMS) $(TEST_BIN) $(BENCH_BINS)
 
