@@ -264,6 +264,15 @@ static int prepare(struct helper *h)
 			log_error("%s", err);
 			return -1;
 		}
+		/* Our end only, and before the drop: with CAP_NET_ADMIN the
+		 * sizes may pass the sysctl caps. vmnet-helper leaves an
+		 * inherited fd as it is, which on Linux caps the frames in
+		 * flight towards the VM at ~40 (dgram_io_size_buffers()). */
+		r = vm_socket_set_buffers(o->fd, o->enable_tso);
+		if (r)
+			log_warn("[main] cannot size the buffers of --fd %d: "
+				 "%s",
+				 o->fd, strerror(-r));
 		r = peer_watch_open(o->fd, &h->fd_watch);
 		if (r)
 			log_warn("[main] cannot watch the VM's end of --fd "

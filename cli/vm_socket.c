@@ -3,6 +3,7 @@
  * the VM's first datagram. */
 #include "vm_socket.h"
 
+#include "dgram_io.h"
 #include "errmsg.h"
 
 #include <errno.h>
@@ -81,15 +82,8 @@ int vm_socket_check_fd(int fd, char *err, size_t errlen)
 
 int vm_socket_set_buffers(int fd, bool tso)
 {
-	int snd = VM_SOCKET_SNDBUF;
-	int rcv = tso ? VM_SOCKET_RCVBUF_TSO : VM_SOCKET_RCVBUF;
-	int r = 0;
-
-	if (setsockopt(fd, SOL_SOCKET, SO_SNDBUF, &snd, sizeof(snd)) < 0)
-		r = -errno;
-	if (setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &rcv, sizeof(rcv)) < 0)
-		r = -errno;
-	return r;
+	return dgram_io_size_buffers(fd, tso ? VM_SOCKET_RCVBUF_TSO
+					     : VM_SOCKET_RCVBUF);
 }
 
 /* Remove whatever is at the path and bind a new socket there, 0600. */

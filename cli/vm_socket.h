@@ -9,10 +9,9 @@
 #include <sys/socket.h>
 #include <sys/un.h>
 
-/* Socket buffers, as vmnet-helper sizes them: the send buffer caps the
- * largest datagram (65 KiB admits a 65550-byte TSO frame); the receive
- * buffer absorbs bursts from the VM (8 MiB with TSO keeps ~2 ms of fill). */
-#define VM_SOCKET_SNDBUF     (65 * 1024)
+/* Bytes of datagrams that may queue each way, as vmnet-helper sizes its
+ * receive buffer (8 MiB with TSO keeps ~2 ms of fill); how each kernel
+ * needs the send buffer sized for that is dgram_io_size_buffers()'s job. */
 #define VM_SOCKET_RCVBUF     (4 * 1024 * 1024)
 #define VM_SOCKET_RCVBUF_TSO (8 * 1024 * 1024)
 
@@ -99,8 +98,9 @@ void vm_socket_close(struct vm_socket *s);
  * @fd:		socket
  * @tso:	64 KiB frames
  *
- * Failures are not fatal (the kernel may cap the sizes); they are returned
- * so the caller can warn.
+ * Both ends of the cable get the same sizes (dgram_io_size_buffers() says
+ * what each kernel needs). Failures are not fatal (the kernel may cap the
+ * sizes); they are returned so the caller can warn.
  *
  * Return: 0 or a negative errno.
  */

@@ -17,6 +17,26 @@
 struct dgram_io;
 
 /**
+ * dgram_io_size_buffers() - size a unix datagram socket's buffers so that
+ * @rcvbuf bytes of datagrams can queue towards it and from it
+ * @fd:		socket
+ * @rcvbuf:	bytes to let queue, e.g. 4 MiB
+ *
+ * The kernels count queued datagrams differently. macOS charges them to
+ * the receiver's SO_RCVBUF, and the sender's SO_SNDBUF only caps one
+ * datagram: 65 KiB, as vmnet-helper sets it, admits a 65550-byte TSO
+ * frame. Linux charges them to the sender's SO_SNDBUF, so there a 65 KiB
+ * send buffer lets only ~40 frames be in flight and bursts are dropped;
+ * the send buffer gets @rcvbuf too. Linux caps both at net.core.wmem_max
+ * and rmem_max unless the caller has CAP_NET_ADMIN (SO_*BUFFORCE is tried
+ * first), so the sizes are the best the caller may have.
+ *
+ * Return: 0, or the negative errno of a size that could not be set at
+ * all (the caller may warn; the socket still works).
+ */
+int dgram_io_size_buffers(int fd, int rcvbuf);
+
+/**
  * dgram_io_create() - prepare batch I/O on @fd
  * @fd:		nonblocking SOCK_DGRAM socket; not owned
  * @max_batch:	largest batch any call will pass, 1 to DGRAM_IO_BATCH_MAX

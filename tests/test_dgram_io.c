@@ -565,3 +565,26 @@ Test(endpoint_dgram, client_endpoint_flags_frames_from_other_senders,
 	close(u);
 	pool_destroy(p);
 }
+
+/* Linux charges queued datagrams to the sender's SO_SNDBUF: sizing must
+ * give the send side room for far more than vmnet-helper's 65 KiB (which
+ * Linux reports doubled). As root the sysctl caps do not apply. */
+Test(dgram_io, sized_buffers_let_megabytes_queue_both_ways, .timeout = 10)
+{
+	const int want = 1 << 20;
+	int sv[2], snd, rcv;
+	socklen_t len = sizeof(int);
+
+	cr_assert_eq(socketpair(AF_UNIX, SOCK_DGRAM, 0, sv), 0);
+	cr_assert_eq(dgram_io_size_buffers(sv[0], want), 0);
+	cr_assert_eq(getsockopt(sv[0], SOL_SOCKET, SO_SNDBUF, &snd, &len), 0);
+	cr_assert_eq(getsockopt(sv[0], SOL_SOCKET, SO_RCVBUF, &rcv, &len), 0);
+	cr_expect_gt(snd, 2 * 65 * 1024, "SO_SNDBUF %d", snd);
+	cr_expect_gt(rcv, 2 * 65 * 1024, "SO_RCVBUF %d", rcv);
+	if (geteuid() == 0) {
+		cr_expect_geq(snd, want, "SO_SNDBUF %d as root", snd);
+		cr_expect_geq(rcv, want, "SO_RCVBUF %d as root", rcv);
+	}
+	close(sv[0]);
+	close(sv[1]);
+}

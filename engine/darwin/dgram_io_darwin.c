@@ -78,6 +78,19 @@ struct dgram_io {
 	struct iovec *tx_iovs;
 };
 
+int dgram_io_size_buffers(int fd, int rcvbuf)
+{
+	/* Caps one datagram: room for a 65550-byte TSO frame. */
+	int snd = 65 * 1024;
+	int r = 0;
+
+	if (setsockopt(fd, SOL_SOCKET, SO_SNDBUF, &snd, sizeof(snd)) < 0)
+		r = -errno;
+	if (setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &rcvbuf, sizeof(rcvbuf)) < 0)
+		r = -errno;
+	return r;
+}
+
 int dgram_io_create(int fd, unsigned max_batch, int want_source,
 		    struct dgram_io **iop)
 {

@@ -50,6 +50,25 @@ struct dgram_io {
 	struct iovec *tx_iovs;
 };
 
+/* SO_*BUFFORCE needs CAP_NET_ADMIN and ignores the sysctl caps; without
+ * it, the plain option caps silently. */
+static int set_buf(int fd, int force_opt, int opt, int bytes)
+{
+	if (setsockopt(fd, SOL_SOCKET, force_opt, &bytes, sizeof(bytes)) == 0)
+		return 0;
+	if (setsockopt(fd, SOL_SOCKET, opt, &bytes, sizeof(bytes)) == 0)
+		return 0;
+	return -errno;
+}
+
+int dgram_io_size_buffers(int fd, int rcvbuf)
+{
+	int r = set_buf(fd, SO_SNDBUFFORCE, SO_SNDBUF, rcvbuf);
+	int r2 = set_buf(fd, SO_RCVBUFFORCE, SO_RCVBUF, rcvbuf);
+
+	return r ? r : r2;
+}
+
 int dgram_io_create(int fd, unsigned max_batch, int want_source,
 		    struct dgram_io **iop)
 {
