@@ -251,13 +251,24 @@ static int serve_clients(struct helper *h)
 	}
 }
 
-/* Checks and watches that need the original privileges, or that must
- * fail before the host interface starts. Return: 0 or -1 (logged). */
-static int prepare(struct helper *h)
+/* Checks, watches and locks that need the original privileges, or that
+ * must fail before the host interface starts. Return: 0 or -1 (logged). */
+static int prepare(struct helper *h, const struct privdrop_target *target)
 {
 	char err[OPTIONS_ERR_MAX];
 	struct options *o = &h->o;
 	int r;
+
+	if (o->socket_path) {
+		bool chown = geteuid() == 0 && target->drop;
+
+		if (vm_socket_lock(&h->sock, chown ? target->uid : (uid_t)-1,
+				   chown ? target->gid : (gid_t)-1, err,
+				   sizeof(err))) {
+			log_error("%s", err);
+			return -1;
+		}
+	}
 
 	if (o->fd >= 0) {
 		if (vm_socket_check_fd(o->fd, err, sizeof(err))) {
@@ -445,12 +456,14 @@ int main(int argc, char **argv)
 	configure_engine(&h);
 	h.sock = (struct vm_socket){
 	    .path = h.o.socket_path, .fd = -1, .lock_fd = -1};
-	if (prepare(&h))
-		return 1;
 	if (privdrop_resolve(h.o.user, h.o.group, getenv("SUDO_UID"),
 			     getenv("SUDO_GID"), getuid(), getgid(), &target,
 			     err, sizeof(err))) {
 		log_error("%s", err);
+		return 1;
+	}
+	if (prepare(&h, &target)) {
+		vm_socket_close(&h.sock);
 		return 1;
 	}
 

@@ -121,7 +121,8 @@ static int bind_path(struct vm_socket *s, char *err, size_t errlen)
 	return 0;
 }
 
-int vm_socket_bind(struct vm_socket *s, bool tso, char *err, size_t errlen)
+int vm_socket_lock(struct vm_socket *s, uid_t uid, gid_t gid, char *err,
+		   size_t errlen)
 {
 	struct sockaddr_un addr = {.sun_family = AF_UNIX};
 
@@ -146,6 +147,21 @@ int vm_socket_bind(struct vm_socket *s, bool tso, char *err, size_t errlen)
 		    "'%s' (%s); stop it or choose another path",
 		    s->path, s->lock_path, strerror(e));
 	}
+	/* Taken before privileges are dropped: give the file to whoever
+	 * the helper runs as next, so that one removes it at exit, and a
+	 * file left by a crash does not lock out an unprivileged helper. */
+	if (uid != (uid_t)-1 && fchown(s->lock_fd, uid, gid) < 0)
+		return errmsg_fail(err, errlen, -errno,
+				   "--socket: cannot give '%s' to uid %d: %s",
+				   s->lock_path, (int)uid, strerror(errno));
+	return 0;
+}
+
+int vm_socket_bind(struct vm_socket *s, bool tso, char *err, size_t errlen)
+{
+	if (s->lock_fd < 0)
+		return errmsg_fail(err, errlen, -EINVAL,
+				   "--socket '%s': not locked", s->path);
 	s->tso = tso;
 	return bind_path(s, err, errlen);
 }

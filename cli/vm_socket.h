@@ -7,6 +7,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <sys/socket.h>
+#include <sys/types.h>
 #include <sys/un.h>
 
 /* Bytes of datagrams that may queue each way, as vmnet-helper sizes its
@@ -39,16 +40,34 @@ struct vm_socket {
 };
 
 /**
- * vm_socket_bind() - lock PATH.lock, remove a stale PATH, bind it, 0600
- * @s:		zeroed; path set by the caller
- * @tso:	size the receive buffer for 64 KiB frames
+ * vm_socket_lock() - take PATH.lock, exclusively, for the process's life
+ * @s:		path set by the caller, the rest zeroed
+ * @uid:	owner to give the lock file to (the user the helper drops
+ *		to), or (uid_t)-1 to leave it
+ * @gid:	its group
  * @err:	on failure, one line naming the path and the cause
  * @errlen:	room in @err
  *
- * The lock is exclusive and held for the process's life, so a second
- * helper on the same path fails at once instead of stealing the socket.
+ * Taken before the host interface starts, so a second helper on the same
+ * path fails at once, with nothing started, instead of stealing the
+ * socket.
  *
  * Return: 0 or a negative errno (-EWOULDBLOCK: another helper holds it).
+ */
+int vm_socket_lock(struct vm_socket *s, uid_t uid, gid_t gid, char *err,
+		   size_t errlen);
+
+/**
+ * vm_socket_bind() - remove a stale PATH and bind a socket there, 0600
+ * @s:		socket locked by vm_socket_lock()
+ * @tso:	size the buffers for 64 KiB frames
+ * @err:	on failure, one line naming the path and the cause
+ * @errlen:	room in @err
+ *
+ * Called after privileges are dropped, so the socket file belongs to the
+ * user who runs the VM.
+ *
+ * Return: 0 or a negative errno.
  */
 int vm_socket_bind(struct vm_socket *s, bool tso, char *err, size_t errlen);
 

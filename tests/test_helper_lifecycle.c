@@ -393,7 +393,8 @@ Test(helper_lifecycle, second_helper_on_the_same_socket_is_refused)
 		  helper.err);
 	cr_assert_eq(access(sock_path, F_OK), 0,
 		     "the second helper removed the first one's socket");
-	/* The TAP the loser created went with it. */
+	/* The lock is taken before anything starts. */
+	cr_assert_null(strstr(other.err, "host interface"), "%s", other.err);
 	cr_assert_eq(if_nametoindex("vmhlc1"), 0);
 }
 
@@ -558,4 +559,33 @@ Test(helper_lifecycle, drops_root_for_sudo_caller_for_good)
 	close(sv[0]);
 	close(sv[1]);
 	expect_exit(&helper, 0, "the VM closed its socket");
+}
+
+/* The lock is taken as root, before the interface starts, and the socket
+ * bound after the drop: both files must end up the user's. */
+Test(helper_lifecycle, socket_and_lock_belong_to_the_sudo_caller)
+{
+	char *env[] = {"SUDO_UID=65534", "SUDO_GID=65534", NULL};
+	char lock[128];
+	struct stat st;
+
+	test_need_private_netns();
+	cr_assert_eq(chmod(dir, 0777), 0);
+	start(&helper, env, NULL, 0,
+	      (const char *const[]){"--socket", sock_path, "--tap", TAP,
+				    NULL});
+	expect_ready(&helper);
+	snprintf(lock, sizeof(lock), "%s.lock", sock_path);
+	cr_assert_eq(stat(sock_path, &st), 0, "%s", strerror(errno));
+	cr_assert_eq(st.st_uid, 65534, "socket uid %d", (int)st.st_uid);
+	cr_assert_eq(st.st_gid, 65534, "socket gid %d", (int)st.st_gid);
+	cr_assert_eq(stat(lock, &st), 0, "%s", strerror(errno));
+	cr_assert_eq(st.st_uid, 65534, "lock uid %d", (int)st.st_uid);
+	cr_assert_eq(st.st_gid, 65534, "lock gid %d", (int)st.st_gid);
+	cr_assert_eq(st.st_mode & 0777, 0600, "lock mode %o",
+		     st.st_mode & 0777);
+	kill(helper.pid, SIGTERM);
+	expect_exit(&helper, 0, "stopped by SIGTERM");
+	cr_assert_neq(access(lock, F_OK), 0, "lock file left behind");
+	cr_assert_neq(access(sock_path, F_OK), 0, "socket left behind");
 }
