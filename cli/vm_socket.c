@@ -121,6 +121,38 @@ static int bind_path(struct vm_socket *s, char *err, size_t errlen)
 	return 0;
 }
 
+/*
+ * Whether @uid, with group @gid and no other (privdrop leaves exactly
+ * that), may create and remove files in @path's directory, by its mode
+ * bits. Asked while still root, so that a directory the user cannot write
+ * fails before anything starts, not at bind() after the drop, which would
+ * also leave the lock file behind. ACLs are not read; bind() still
+ * catches what they forbid.
+ */
+static bool dir_writable_by(const char *path, uid_t uid, gid_t gid)
+{
+	char dir[sizeof(((struct sockaddr_un *)0)->sun_path)];
+	const char *slash = strrchr(path, '/');
+	struct stat st;
+	mode_t need;
+
+	if (!slash)
+		snprintf(dir, sizeof(dir), ".");
+	else if (slash == path)
+		snprintf(dir, sizeof(dir), "/");
+	else
+		snprintf(dir, sizeof(dir), "%.*s", (int)(slash - path), path);
+	if (stat(dir, &st) < 0)
+		return true; /* let open() name the problem */
+	if (st.st_uid == uid)
+		need = S_IWUSR | S_IXUSR;
+	else if (st.st_gid == gid)
+		need = S_IWGRP | S_IXGRP;
+	else
+		need = S_IWOTH | S_IXOTH;
+	return (st.st_mode & need) == need;
+}
+
 int vm_socket_lock(struct vm_socket *s, uid_t uid, gid_t gid, char *err,
 		   size_t errlen)
 {
@@ -131,6 +163,13 @@ int vm_socket_lock(struct vm_socket *s, uid_t uid, gid_t gid, char *err,
 		return errmsg_fail(err, errlen, -ENAMETOOLONG,
 				   "--socket '%s': longer than %zu bytes",
 				   s->path, sizeof(addr.sun_path) - 1);
+	if (uid != (uid_t)-1 && !dir_writable_by(s->path, uid, gid))
+		return errmsg_fail(err, errlen, -EACCES,
+				   "--socket '%s': uid %d, whom the helper runs "
+				   "as once root is dropped, cannot create "
+				   "files in its directory; choose one they "
+				   "can write",
+				   s->path, (int)uid);
 	snprintf(s->lock_path, sizeof(s->lock_path), "%s.lock", s->path);
 	s->lock_fd = open(s->lock_path, O_RDONLY | O_CREAT | O_CLOEXEC, 0600);
 	if (s->lock_fd < 0)

@@ -589,3 +589,20 @@ Test(helper_lifecycle, socket_and_lock_belong_to_the_sudo_caller)
 	cr_assert_neq(access(lock, F_OK), 0, "lock file left behind");
 	cr_assert_neq(access(sock_path, F_OK), 0, "socket left behind");
 }
+
+Test(helper_lifecycle, socket_dir_the_sudo_caller_cannot_write_is_refused_first)
+{
+	char *env[] = {"SUDO_UID=65534", "SUDO_GID=65534", NULL};
+	char lock[128];
+
+	test_need_private_netns();
+	cr_assert_eq(chmod(dir, 0755), 0); /* root's, not writable by 65534 */
+	start(&helper, env, NULL, 0,
+	      (const char *const[]){"--socket", sock_path, "--tap", TAP,
+				    NULL});
+	expect_exit(&helper, 1, "cannot create files in its directory");
+	cr_assert_null(strstr(helper.err, "host interface"), "%s",
+		       helper.err);
+	snprintf(lock, sizeof(lock), "%s.lock", sock_path);
+	cr_assert_neq(access(lock, F_OK), 0, "lock file left behind");
+}
