@@ -82,7 +82,7 @@ PROGRAMS := $(PROGRAM_SRCS:cli/main_%.c=$(O)/%)
 # cores for their two threads; --timeout caps any test that would hang.
 TEST_FLAGS ?= --jobs=1 --timeout=600
 
-.PHONY: FORCE all test test-asan test-tsan tsan-scenarios test-all demo bench clean check-macos format
+.PHONY: FORCE all test test-asan test-tsan tsan-scenarios test-all demo vm-demo bench clean check-macos format
 
 all: $(LIB) $(PROGRAMS) $(TEST_BIN) $(BENCH_BINS)
 
@@ -137,6 +137,10 @@ test-all:
 # The main job: two namespaces, two helpers, a cable between them (root).
 demo: all
 	bash tests/demo.sh
+
+# A QEMU guest (TCG) on the cable through vmnet-run (root).
+vm-demo: all
+	bash tests/qemu_guest.sh
 
 bench: $(BENCH_BINS)
 	$(O)/perf/ring_bench

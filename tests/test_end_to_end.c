@@ -1,12 +1,14 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /* test_end_to_end.c - two network namespaces, each with a TAP served by one
- * vmnet-helper, the helpers joined by a socketpair: real kernel stacks on
- * both ends (tests/demo.sh does the wiring and removes everything after). */
+ * vmnet-helper, the helpers joined by vmnet-run: real kernel stacks on both
+ * ends (tests/demo.sh does the wiring and removes everything after); and a
+ * QEMU guest on the cable (tests/qemu_guest.sh). */
 #include <criterion/criterion.h>
 #include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 /* The vmnet-helper built beside this test binary ($(O)/tests/unit-tests
@@ -43,13 +45,14 @@ static const char *missing(void)
 	return NULL;
 }
 
-/* Run the demo with @env; return its output and exit status. */
-static int run_demo(const char *env, char *out, size_t len)
+/* Run @script with @env; return its output and exit status. */
+static int run_script(const char *script, const char *env, char *out,
+		      size_t len)
 {
 	char cmd[PATH_MAX + 128];
 
-	snprintf(cmd, sizeof(cmd), "VMNET_HELPER=%s %s bash tests/demo.sh 2>&1",
-		 helper, env);
+	snprintf(cmd, sizeof(cmd), "VMNET_HELPER=%s %s bash %s 2>&1", helper,
+		 env, script);
 	FILE *p = popen(cmd, "r");
 	cr_assert_not_null(p);
 	size_t n = fread(out, 1, len - 1, p);
@@ -81,7 +84,7 @@ Test(end_to_end, two_helpers_carry_ping_and_tcp_both_ways, .timeout = 300)
 
 	if (why)
 		cr_skip_test("needs root, TAP and tools: %s", why);
-	int status = run_demo("DEMO_MIB=8", out, sizeof(out));
+	int status = run_script("tests/demo.sh", "DEMO_MIB=8", out, sizeof(out));
 	cr_assert_eq(status, 0, "demo failed:\n%s", out);
 	expect_lines(out, common);
 	cr_assert(strstr(out, "\"tap_name\":\"vmh0\""), "%s", out);
@@ -94,7 +97,8 @@ Test(end_to_end, helper_attaches_tap_to_a_bridge, .timeout = 300)
 
 	if (why)
 		cr_skip_test("needs root, TAP and tools: %s", why);
-	int status = run_demo("DEMO_MIB=8 DEMO_BRIDGE=1", out, sizeof(out));
+	int status = run_script("tests/demo.sh", "DEMO_MIB=8 DEMO_BRIDGE=1", out,
+				 sizeof(out));
 	cr_assert_eq(status, 0, "demo failed:\n%s", out);
 	expect_lines(out, common);
 	/* The bridge's subnet is reported like vmnet's DHCP range. */
@@ -103,4 +107,33 @@ Test(end_to_end, helper_attaches_tap_to_a_bridge, .timeout = 300)
 			      "\"vmnet_subnet_mask\":\"255.255.255.0\""),
 		  "%s", out);
 	cr_assert(strstr(out, "\"bridge\":\"vmhbr0\""), "%s", out);
+}
+
+/* A real VM on the cable: QEMU (TCG) started by vmnet-run with -netdev
+ * dgram on fd 4; the guest pings the TAP and fetches 4 MiB over TCP with
+ * its SHA-256 checked (tests/qemu_guest.sh). */
+Test(end_to_end, qemu_guest_pings_and_fetches_through_vmnet_run,
+     .timeout = 600)
+{
+	static char out[1 << 16];
+	const char *why = missing();
+
+	if (why)
+		cr_skip_test("needs root, TAP and tools: %s", why);
+	int status = run_script("tests/qemu_guest.sh", "", out, sizeof(out));
+	/* The script exits 77 with "SKIPPED: reason" when QEMU, the guest
+	 * kernel or a static busybox is missing. */
+	if (WIFEXITED(status) && WEXITSTATUS(status) == 77)
+		cr_skip_test("%s", strstr(out, "SKIPPED") ? strstr(out, "SKIPPED")
+							   : out);
+	cr_assert_eq(status, 0, "qemu_guest.sh failed:\n%s", out);
+	static const char *const lines[] = {
+	    "ping 192.0.2.1 ok",
+	    "fetched 4194304 bytes sha256 ",
+	    "vmnet-run exited with status 0",
+	    "helper: final counters {",
+	    "qemu_guest: ok",
+	    NULL,
+	};
+	expect_lines(out, lines);
 }

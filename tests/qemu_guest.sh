@@ -1,0 +1,176 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: Apache-2.0
+# qemu_guest.sh - a real VM on the cable: vmnet-run starts vmnet-helper on a
+# TAP in a private network namespace and QEMU (software emulation, TCG) on
+# the other end of its socketpair, as `-netdev dgram` with fd 4 and the MAC
+# from the helper's JSON line. The guest, Debian's kernel with a busybox
+# initramfs built here, brings up virtio-net, pings the TAP's address,
+# fetches a file over TCP from the namespace and checks its SHA-256, then
+# powers off; QEMU's exit ends vmnet-run, which stops the helper. Prints
+# "qemu_guest: ok" at the end. Everything is removed on exit, also when
+# interrupted. Needs root, /dev/net/tun, qemu-system-x86, busybox-static and
+# linux-image-amd64 (.ci/install-deps installs them).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+helper=${VMNET_HELPER:-build/vmnet-helper}
+runner=$(dirname "$helper")/vmnet-run
+kernel=${QEMU_GUEST_KERNEL:-$(ls -1 /boot/vmlinuz-* 2>/dev/null | sort -V | tail -n 1)}
+version=${kernel#/boot/vmlinuz-}
+modules=/lib/modules/$version
+busybox=$(command -v busybox || true)
+
+missing() {
+	echo "qemu_guest: SKIPPED: $*" >&2
+	exit 77
+}
+[ "$(id -u)" -eq 0 ] || missing "needs root (network namespace, TAP)"
+[ -c /dev/net/tun ] || missing "no /dev/net/tun"
+command -v qemu-system-x86_64 >/dev/null || missing "no qemu-system-x86_64 (qemu-system-x86)"
+[ -n "$kernel" ] && [ -r "$kernel" ] && [ -d "$modules" ] ||
+	missing "no guest kernel in /boot with its modules (linux-image-amd64)"
+[ -n "$busybox" ] && { ldd "$busybox" 2>&1 || true; } | grep -q 'not a dynamic executable' ||
+	missing "no static busybox (busybox-static)"
+[ -x "$helper" ] && [ -x "$runner" ] || {
+	echo "qemu_guest: build first: make all" >&2
+	exit 1
+}
+
+ns=vmh-qemu-$$
+work=$(mktemp -d /tmp/vmnet-helper-qemu.XXXXXX)
+runner_pid=
+children=()
+# Background processes to stop on exit. Waits below are the wait and read
+# builtins, which a signal interrupts, so the trap cleans up at once.
+cleanup() {
+	for pid in "${children[@]}"; do
+		kill -TERM "$pid" 2>/dev/null || true
+	done
+	if [ -n "$runner_pid" ]; then
+		kill -TERM "$runner_pid" 2>/dev/null || true
+		wait "$runner_pid" 2>/dev/null || true
+	fi
+	ip netns del "$ns" 2>/dev/null || true
+	rm -rf "$work"
+}
+trap cleanup EXIT
+trap 'exit 130' INT TERM
+
+host_ip=192.0.2.1 guest_ip=192.0.2.2
+
+echo "== building the guest's initramfs (busybox, virtio-net modules of $version)"
+# Modules for virtio_net and virtio_pci, dependencies first, from
+# modules.dep (the kernel has them as modules, not built in).
+declare -A seen=()
+order=()
+add_module() {
+	local path=$1 dep
+	[ -z "${seen[$path]:-}" ] || return 0
+	seen[$path]=1
+	for dep in $(awk -v m="$path:" '$1 == m { $1 = ""; print }' "$modules/modules.dep"); do
+		add_module "$dep"
+	done
+	order+=("$path")
+}
+for name in virtio_pci virtio_net; do
+	path=$(awk -v n="/$name.ko" -F: 'index($1, n) { print $1; exit }' "$modules/modules.dep")
+	[ -n "$path" ] || missing "module $name not in $modules"
+	add_module "$path"
+done
+root=$work/root
+mkdir -p "$root"/{bin,dev,proc,sys,modules,srv}
+cp "$busybox" "$root/bin/busybox"
+for path in "${order[@]}"; do
+	cp "$modules/$path" "$root/modules/"
+done
+printf '%s\n' "${order[@]##*/}" >"$root/modules/order"
+cat >"$root/init" <<'EOF'
+#!/bin/busybox sh
+/bin/busybox --install -s /bin
+mount -t proc proc /proc
+mount -t sysfs sys /sys
+mount -t devtmpfs dev /dev 2>/dev/null
+for m in $(cat /modules/order); do insmod "/modules/$m"; done
+for arg in $(cat /proc/cmdline); do
+	case $arg in vmh.*=*) arg=${arg#vmh.}; eval "${arg%%=*}=${arg#*=}" ;; esac
+done
+say() { echo "vmnet-guest: $*"; }
+ip link set lo up
+ip link set eth0 up
+ip addr add "$guest/24" dev eth0
+say "eth0 $(cat /sys/class/net/eth0/address) $guest"
+ok=
+for i in $(seq 60); do
+	if ping -c 1 -W 1 "$host" >/dev/null 2>&1; then ok=1; break; fi
+done
+[ -n "$ok" ] && say "ping $host ok" || say "ping $host FAILED"
+if wget -q -O /srv/blob "http://$host:8000/blob"; then
+	say "fetched $(wc -c </srv/blob) bytes sha256 $(sha256sum /srv/blob | cut -c1-16)"
+else
+	say "fetch FAILED"
+fi
+say "powering off"
+poweroff -f
+EOF
+chmod +x "$root/init"
+(cd "$root" && find . | cpio -o -H newc --quiet | gzip -1) >"$work/initrd.gz"
+
+ip netns add "$ns"
+ip -n "$ns" link set lo up
+# The file the guest fetches, served from the namespace by busybox httpd.
+mkdir "$work/www"
+head -c $((4 << 20)) /dev/urandom >"$work/www/blob"
+want=$(sha256sum "$work/www/blob" | cut -c1-16)
+
+echo "== starting vmnet-run: vmnet-helper on TAP vmhq0, QEMU on fd 4 (TCG)"
+mkfifo "$work/out"
+# COMMAND takes the guest's MAC from the helper's JSON line, as a VM
+# manager would, and hands QEMU fd 4.
+ip netns exec "$ns" "$runner" --tap vmhq0 -- sh -c '
+	mac=$(printf "%s" "$VMNET_HELPER_JSON" |
+		sed -n "s/.*\"vmnet_mac_address\":\"\([0-9a-f:]*\)\".*/\1/p")
+	echo "vmnet-run: helper ready, guest MAC $mac"
+	exec qemu-system-x86_64 -accel tcg -m 256 -smp 1 -no-reboot \
+		-display none -monitor none -serial stdio \
+		-kernel "$1" -initrd "$2" \
+		-append "console=ttyS0 panic=-1 quiet vmh.host=$3 vmh.guest=$4" \
+		-netdev dgram,id=net0,local.type=fd,local.str=4 \
+		-device virtio-net-pci,netdev=net0,mac="$mac" </dev/null' \
+	sh "$kernel" "$work/initrd.gz" "$host_ip" "$guest_ip" \
+	>"$work/out" 2>"$work/log" &
+runner_pid=$!
+exec {out}<"$work/out"
+if ! read -r -t 30 -u "$out" line; then
+	echo "qemu_guest: the helper did not start; its log:" >&2
+	cat "$work/log" >&2
+	exit 1
+fi
+echo "$line"
+ip -n "$ns" addr add "$host_ip/24" dev vmhq0
+ip netns exec "$ns" "$busybox" httpd -f -p "$host_ip:8000" -h "$work/www" &
+children+=($!)
+
+echo "== guest console (booting under TCG takes a while)"
+# Each line comes from the guest's serial console; the guest powers off by
+# itself, so the read ends when QEMU exits (bounded by the guest's own
+# ping and fetch time-outs, and by -t here).
+result=0
+while read -r -t 300 -u "$out" line; do
+	case $line in *vmnet-guest:*) echo "${line#*vmnet-guest: }" ;; esac
+	case $line in
+	*"ping $host_ip FAILED"* | *"fetch FAILED"*) result=1 ;;
+	*"fetched 4194304 bytes sha256 $want"*) fetched=1 ;;
+	esac
+done
+status=0
+wait "$runner_pid" || status=$?
+runner_pid=
+echo "vmnet-run exited with status $status (QEMU's)"
+grep -o 'final counters .*' "$work/log" | sed 's/^/helper: /' || true
+if [ "$result" = 0 ] && [ -n "${fetched:-}" ] && [ "$status" = 0 ]; then
+	echo "qemu_guest: ok"
+else
+	echo "qemu_guest: FAILED; vmnet-run's log:" >&2
+	cat "$work/log" >&2
+	exit 1
+fi
