@@ -4,6 +4,7 @@
  * until the VM goes away or a signal comes. */
 #include <errno.h>
 #include <signal.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -94,7 +95,6 @@ static int wait_for_client(struct helper *h, char *err, size_t errlen)
 	enum { TAG_WAKE, TAG_SIGTERM, TAG_SIGINT, TAG_PID, TAG_SOCKET };
 	struct vm_socket *s = &h->sock;
 	struct poller *p;
-	char client[128];
 	int r = poller_create(&p, TAG_WAKE);
 
 	if (!r)
@@ -113,7 +113,7 @@ static int wait_for_client(struct helper *h, char *err, size_t errlen)
 	}
 	log_info("[main] waiting for client on \"%s\"", s->path);
 	/* The socket may already hold a datagram: try before waiting. */
-	r = vm_socket_try_accept(s, client, sizeof(client), err, errlen);
+	r = vm_socket_try_accept(s, err, errlen);
 	while (r == 1) {
 		struct poller_event ev[4];
 		int n = poller_wait(p, ev, 4, -1);
@@ -140,12 +140,14 @@ static int wait_for_client(struct helper *h, char *err, size_t errlen)
 			r = 2;
 		}
 		if (r == 1)
-			r = vm_socket_try_accept(s, client, sizeof(client),
-						 err, errlen);
+			r = vm_socket_try_accept(s, err, errlen);
 	}
 	poller_destroy(p);
 	if (r == 0)
-		log_info("[main] serving client \"%s\"", client);
+		log_info("[main] serving client \"%.*s\"",
+			 (int)(s->client_len -
+			       offsetof(struct sockaddr_un, sun_path)),
+			 s->client.sun_path);
 	return r == 2 ? 1 : r;
 }
 

@@ -227,8 +227,7 @@ static int peek_first(int fd, struct sockaddr_un *from, socklen_t *fromlen,
 	return 0;
 }
 
-int vm_socket_try_accept(struct vm_socket *s, char *client, size_t clientlen,
-			 char *err, size_t errlen)
+int vm_socket_try_accept(struct vm_socket *s, char *err, size_t errlen)
 {
 	const size_t path_off = offsetof(struct sockaddr_un, sun_path);
 
@@ -263,7 +262,6 @@ int vm_socket_try_accept(struct vm_socket *s, char *client, size_t clientlen,
 			    "--socket '%s': cannot connect to client "
 			    "'%.*s': %s",
 			    s->path, n, from.sun_path, strerror(errno));
-		snprintf(client, clientlen, "%.*s", n, from.sun_path);
 		s->client = from;
 		s->client_len = fromlen;
 		return 0;

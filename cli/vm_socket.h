@@ -75,8 +75,6 @@ int vm_socket_bind(struct vm_socket *s, bool tso, char *err, size_t errlen);
  * vm_socket_try_accept() - connect to the sender of the first datagram, if
  * one has arrived; never blocks
  * @s:		bound socket
- * @client:	on success, the client's path (room @clientlen)
- * @clientlen:	room in @client
  * @err:	on failure, one line
  * @errlen:	room in @err
  *
@@ -88,8 +86,7 @@ int vm_socket_bind(struct vm_socket *s, bool tso, char *err, size_t errlen);
  * Return: 0 when connected (s->client and s->client_len say to whom), 1
  * when no client has sent yet, or a negative errno.
  */
-int vm_socket_try_accept(struct vm_socket *s, char *client, size_t clientlen,
-			 char *err, size_t errlen);
+int vm_socket_try_accept(struct vm_socket *s, char *err, size_t errlen);
 
 /**
  * vm_socket_rebind() - forget the client: a fresh socket on the same path,

@@ -11,27 +11,16 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-/* The vmnet-helper built beside this test binary ($(O)/tests/unit-tests
- * -> $(O)/vmnet-helper), so the ASan suite runs the ASan helper. */
+#include "child.h"
+
+/* The vmnet-helper built beside this test binary, so the ASan suite runs
+ * the ASan helper (and the vmnet-run beside it). */
 static char helper[PATH_MAX];
-
-static void find_helper(void)
-{
-	ssize_t n = readlink("/proc/self/exe", helper, sizeof(helper) - 1);
-
-	helper[n > 0 ? n : 0] = '\0';
-	for (int up = 0; up < 2; up++) {
-		char *slash = strrchr(helper, '/');
-		if (slash)
-			*slash = '\0';
-	}
-	strncat(helper, "/vmnet-helper", sizeof(helper) - strlen(helper) - 1);
-}
 
 /* Why this machine cannot run the test, or NULL. */
 static const char *missing(void)
 {
-	find_helper();
+	snprintf(helper, sizeof(helper), "%s", child_program("vmnet-helper"));
 	if (geteuid() != 0)
 		return "not running as root";
 	if (access("/dev/net/tun", R_OK | W_OK) != 0)

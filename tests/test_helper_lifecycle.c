@@ -124,23 +124,6 @@ static const char *marker_of(const unsigned char *f, ssize_t n)
 	return (const char *)f + 14;
 }
 
-/* A packet socket on the TAP: what the helper writes to the TAP arrives
- * here, and what is sent here goes out to the helper. */
-static int tap_socket(void)
-{
-	unsigned idx = if_nametoindex(TAP);
-	int fd = socket(AF_PACKET, SOCK_RAW | SOCK_CLOEXEC, htons(ETH_P_ALL));
-	struct sockaddr_ll ll = {.sll_family = AF_PACKET,
-				 .sll_protocol = htons(ETH_P_ALL),
-				 .sll_ifindex = (int)idx};
-
-	cr_assert_neq(idx, 0, "no %s: %s", TAP, strerror(errno));
-	cr_assert_geq(fd, 0, "AF_PACKET: %s", strerror(errno));
-	cr_assert_eq(bind(fd, (struct sockaddr *)&ll, sizeof(ll)), 0,
-		     "bind AF_PACKET: %s", strerror(errno));
-	return fd;
-}
-
 static void tap_send(int fd, const char *marker)
 {
 	unsigned char f[FRAME_LEN];
@@ -224,6 +207,16 @@ static void start_socket_helper(struct child *c, const char *tap)
 	      (const char *const[]){"--socket", sock_path, "--tap", tap,
 				    NULL});
 	expect_ready(c);
+}
+
+/* A --socket helper on TAP in a quiet namespace of the test's own; return
+ * a packet socket on the TAP. */
+static int quiet_socket_helper(void)
+{
+	test_need_private_netns();
+	test_quiet_netns();
+	start_socket_helper(&helper, TAP);
+	return test_packet_socket(TAP, ETH_P_ALL);
 }
 
 /* --fd: every wrong kind of fd is named, and nothing starts. */
@@ -403,10 +396,7 @@ Test(helper_lifecycle, serves_the_first_client_and_ignores_a_second)
 	struct sockaddr_un to = {.sun_family = AF_UNIX};
 	unsigned char f[FRAME_LEN];
 
-	test_need_private_netns();
-	test_quiet_netns();
-	start_socket_helper(&helper, TAP);
-	int tap = tap_socket();
+	int tap = quiet_socket_helper();
 	int a = client_open("a");
 	client_send(a, "a-1");
 	cr_assert(tap_recv(tap, "a-1"), "a's frame did not reach %s", TAP);
@@ -447,10 +437,7 @@ Test(helper_lifecycle, serves_the_first_client_and_ignores_a_second)
 
 Test(helper_lifecycle, serves_the_next_client_after_the_first_leaves)
 {
-	test_need_private_netns();
-	test_quiet_netns();
-	start_socket_helper(&helper, TAP);
-	int tap = tap_socket();
+	int tap = quiet_socket_helper();
 	int a = client_open("a");
 	client_send(a, "a-1");
 	cr_assert(tap_recv(tap, "a-1"), "a's frame did not reach %s", TAP);
@@ -481,10 +468,7 @@ Test(helper_lifecycle, serves_the_next_client_after_the_first_leaves)
 
 Test(helper_lifecycle, vfkt_hello_from_a_fresh_client_is_dropped)
 {
-	test_need_private_netns();
-	test_quiet_netns();
-	start_socket_helper(&helper, TAP);
-	int tap = tap_socket();
+	int tap = quiet_socket_helper();
 	int a = client_open("a");
 
 	/* vfkit greets with these 4 bytes; the first is eaten while the

@@ -196,23 +196,18 @@ static long now_ms(void)
 	return ts.tv_sec * 1000L + ts.tv_nsec / 1000000L;
 }
 
-/* A packet socket on @tap for our ethertype. */
-static int open_packet_socket(const char *tap, int *ifindex)
+/* Start vmnet-run with @args, whose COMMAND prints "pid=HELPER cmd=SELF";
+ * read both pids (either pointer may be NULL). */
+static void start_and_read_pids(const char *const *args, pid_t *helper,
+				pid_t *cmd)
 {
-	struct sockaddr_ll sll;
-	int fd;
-
-	*ifindex = (int)if_nametoindex(tap);
-	cr_assert_gt(*ifindex, 0, "no TAP %s", tap);
-	fd = socket(AF_PACKET, SOCK_RAW | SOCK_CLOEXEC, htons(ETHERTYPE));
-	cr_assert_geq(fd, 0, "AF_PACKET socket: %s", strerror(errno));
-	memset(&sll, 0, sizeof(sll));
-	sll.sll_family = AF_PACKET;
-	sll.sll_protocol = htons(ETHERTYPE);
-	sll.sll_ifindex = *ifindex;
-	cr_assert_eq(bind(fd, (struct sockaddr *)&sll, sizeof(sll)), 0,
-		     "bind to %s: %s", tap, strerror(errno));
-	return fd;
+	start(args);
+	wait_out("cmd=");
+	wait_out("\n");
+	if (helper)
+		*helper = read_pid("pid=");
+	if (cmd)
+		*cmd = read_pid("cmd=");
 }
 
 static void parse_mac(const char *s, unsigned char mac[6])
@@ -292,7 +287,8 @@ Test(vmnet_run, command_gets_fd_4_and_the_json_line_and_frames_echo)
 		  "stdout does not start with COMMAND's line:\n%s", run.out);
 	parse_mac(json + strlen("\"vmnet_mac_address\":\""), vm_mac);
 
-	fd = open_packet_socket("vmhrun1", &ifindex);
+	fd = test_packet_socket("vmhrun1", ETHERTYPE);
+	ifindex = (int)if_nametoindex("vmhrun1");
 	ctl = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
 	memset(&ifr, 0, sizeof(ifr));
 	strcpy(ifr.ifr_name, "vmhrun1");
@@ -350,11 +346,7 @@ Test(vmnet_run, helper_exits_first_command_stopped_status_1)
 	pid_t helper, cmd;
 
 	test_need_private_netns();
-	start(args);
-	wait_out("cmd=");
-	wait_out("\n");
-	helper = read_pid("pid=");
-	cmd = read_pid("cmd=");
+	start_and_read_pids(args, &helper, &cmd);
 	cr_assert_eq(kill(helper, SIGKILL), 0, "kill %d: %s", (int)helper,
 		     strerror(errno));
 	expect_exit(1);
@@ -455,11 +447,7 @@ Test(vmnet_run, sigterm_stops_both_and_exits_with_command_status)
 	pid_t helper, cmd;
 
 	test_need_private_netns();
-	start(args);
-	wait_out("cmd=");
-	wait_out("\n");
-	helper = read_pid("pid=");
-	cmd = read_pid("cmd=");
+	start_and_read_pids(args, &helper, &cmd);
 	kill(run.pid, SIGTERM);
 	expect_exit(42);
 	expect_err("[runner] got SIGTERM; forwarding it to vmnet-helper and "
@@ -486,11 +474,7 @@ Test(vmnet_run, command_ignoring_sigterm_is_killed_after_the_stop_timeout)
 	long t0, took;
 
 	test_need_private_netns();
-	start(args);
-	wait_out("cmd=");
-	wait_out("\n");
-	helper = read_pid("pid=");
-	cmd = read_pid("cmd=");
+	start_and_read_pids(args, &helper, &cmd);
 	t0 = now_ms();
 	kill(helper, SIGKILL);
 	expect_exit(1);
@@ -520,10 +504,7 @@ Test(vmnet_run, sigterm_to_vmnet_run_escalates_for_a_command_ignoring_it)
 	long t0, took;
 
 	test_need_private_netns();
-	start(args);
-	wait_out("cmd=");
-	wait_out("\n");
-	cmd = read_pid("cmd=");
+	start_and_read_pids(args, NULL, &cmd);
 	t0 = now_ms();
 	kill(run.pid, SIGTERM);
 	/* COMMAND's status: SIGKILL's. */

@@ -5,7 +5,9 @@
 #include <criterion/criterion.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <arpa/inet.h>
 #include <net/if.h>
+#include <netpacket/packet.h>
 #include <sched.h>
 #include <string.h>
 #include <sys/ioctl.h>
@@ -100,4 +102,19 @@ void test_quiet_netns(void)
 			     strerror(errno));
 		close(fd);
 	}
+}
+
+int test_packet_socket(const char *ifname, uint16_t ethertype)
+{
+	unsigned idx = if_nametoindex(ifname);
+	int fd = socket(AF_PACKET, SOCK_RAW | SOCK_CLOEXEC, htons(ethertype));
+	struct sockaddr_ll ll = {.sll_family = AF_PACKET,
+				 .sll_protocol = htons(ethertype),
+				 .sll_ifindex = (int)idx};
+
+	cr_assert_neq(idx, 0, "no %s: %s", ifname, strerror(errno));
+	cr_assert_geq(fd, 0, "AF_PACKET: %s", strerror(errno));
+	cr_assert_eq(bind(fd, (struct sockaddr *)&ll, sizeof(ll)), 0,
+		     "bind AF_PACKET to %s: %s", ifname, strerror(errno));
+	return fd;
 }

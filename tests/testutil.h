@@ -38,4 +38,15 @@ void test_need_private_netns(void);
  */
 void test_quiet_netns(void);
 
+/**
+ * test_packet_socket() - an AF_PACKET socket bound to @ifname: frames the
+ * interface receives (from a helper writing to its TAP) arrive here, and
+ * frames sent here go out of it (to the helper reading the TAP)
+ * @ifname:	interface, e.g. a TAP
+ * @ethertype:	frames to get, e.g. ETH_P_ALL, in host order
+ *
+ * Return: the fd; the test fails if it cannot be made.
+ */
+int test_packet_socket(const char *ifname, uint16_t ethertype);
+
 #endif
