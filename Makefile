@@ -3,9 +3,10 @@
 #
 # Layout of the output (all under $(O), default build/):
 #   $(O)/libvmnet-helper.a   ring/, engine/, vmnet/ and cli/ minus the mains
-#   $(O)/tests/unit-tests    every tests/*.c in one Criterion binary
-#   $(O)/perf/NAME           one benchmark program per perf/NAME.c
-#   $(O)/perf/linux/NAME     ... and per perf/linux/NAME.c, on Linux
+#   $(O)/PROGRAM             one program per cli/PROGRAM/main.c
+#   $(O)/tests/unit-tests    every tests/*/*.c in one Criterion binary
+#   $(O)/perf/micro/NAME     one benchmark program per perf/micro/NAME.c
+#   $(O)/perf/micro/linux/NAME  ... and per perf/micro/linux/NAME.c, on Linux
 # Platform code lives in DIR/linux/ and DIR/darwin/; the one matching
 # `uname -s` is compiled, the other never is.
 #
@@ -30,7 +31,12 @@ endif
 O ?= build
 SAN ?=
 
-CPPFLAGS += -Iring -Iengine -Ivmnet -Icli $(PLATFORM_CPPFLAGS)
+# Shared modules are on the include path by name ("poller.h"); a program's
+# own files are named from the top ("cli/vmnet-run/args.h"), hence -I.
+SRC_DIRS := ring engine engine/os engine/util vmnet cli/common cli/vmnet-helper \
+	cli/vmnet-run
+CPPFLAGS += -I. -Iring -Iengine -Iengine/os -Iengine/util -Ivmnet -Icli/common \
+	$(PLATFORM_CPPFLAGS)
 CFLAGS ?= -O2 -g
 CFLAGS += -std=c11 -Wall -Wextra -Werror -pthread
 DEPFLAGS = -MMD -MP
@@ -48,7 +54,7 @@ CRITERION_LIBS := $(shell pkg-config --libs criterion json-c 2>/dev/null || \
 # --version prints these; minikube needs a semantic version >= 0.9.0.
 VERSION := v1.0.0-dev
 COMMIT := $(shell git rev-parse HEAD 2>/dev/null || echo unknown)
-$(O)/cli/main_%.o: CPPFLAGS += -DVMNET_HELPER_VERSION='"$(VERSION)"' \
+$(O)/cli/%/main.o: CPPFLAGS += -DVMNET_HELPER_VERSION='"$(VERSION)"' \
 	-DVMNET_HELPER_COMMIT='"$(COMMIT)"'
 # Rewritten only when the version or commit changes, so the programs are
 # rebuilt then (and only then) and --version never reports an old commit.
@@ -57,16 +63,16 @@ $(O)/version.stamp: FORCE
 	@echo '$(VERSION) $(COMMIT)' | cmp -s - $@ || echo '$(VERSION) $(COMMIT)' >$@
 
 # Files that hold a main() are programs, everything else goes in the library.
-PROGRAM_SRCS := $(wildcard cli/main_*.c)
+PROGRAM_SRCS := $(wildcard cli/*/main.c)
 $(PROGRAM_SRCS:%.c=$(O)/%.o): $(O)/version.stamp
 LIB_SRCS := $(filter-out $(PROGRAM_SRCS), \
-	$(foreach d,ring engine vmnet cli,$(wildcard $(d)/*.c $(d)/$(PLATFORM)/*.c)))
-# tests/tsan_runner.c replaces Criterion's runner under TSan (see there).
-TSAN_RUNNER_SRC := tests/tsan_runner.c
-TSAN_SCENARIO_SRCS := tests/stress.c tests/engine_scenarios.c
-TEST_SRCS := $(filter-out $(TSAN_RUNNER_SRC),$(wildcard tests/*.c))
-# Benchmarks: perf/NAME.c everywhere, perf/$(PLATFORM)/NAME.c on one.
-BENCH_SRCS := $(wildcard perf/*.c perf/$(PLATFORM)/*.c)
+	$(foreach d,$(SRC_DIRS),$(wildcard $(d)/*.c $(d)/$(PLATFORM)/*.c)))
+# tests/scenarios/tsan_runner.c replaces Criterion's runner under TSan (see there).
+TSAN_RUNNER_SRC := tests/scenarios/tsan_runner.c
+TSAN_SCENARIO_SRCS := tests/scenarios/stress.c tests/scenarios/engine_scenarios.c
+TEST_SRCS := $(filter-out $(TSAN_RUNNER_SRC),$(wildcard tests/*/*.c))
+# Benchmarks: perf/micro/NAME.c everywhere, perf/micro/$(PLATFORM)/NAME.c on one.
+BENCH_SRCS := $(wildcard perf/micro/*.c perf/micro/$(PLATFORM)/*.c)
 
 LIB := $(O)/libvmnet-helper.a
 LIB_OBJS := $(LIB_SRCS:%.c=$(O)/%.o)
@@ -76,7 +82,7 @@ TSAN_RUNNER := $(O)/tests/tsan-runner
 TSAN_RUNNER_OBJS := $(TSAN_RUNNER_SRC:%.c=$(O)/%.o) \
 	$(TSAN_SCENARIO_SRCS:%.c=$(O)/%.o)
 BENCH_BINS := $(BENCH_SRCS:%.c=$(O)/%)
-PROGRAMS := $(PROGRAM_SRCS:cli/main_%.c=$(O)/%)
+PROGRAMS := $(PROGRAM_SRCS:cli/%/main.c=$(O)/%)
 
 # Criterion options: one test at a time, because the stress tests want both
 # cores for their two threads; --timeout caps any test that would hang.
@@ -92,14 +98,14 @@ $(O)/%.o: %.c
 
 $(O)/tests/%.o: tests/%.c
 	@mkdir -p $(@D)
-	$(CC) $(CPPFLAGS) $(CRITERION_CFLAGS) $(CFLAGS) $(DEPFLAGS) -c $< -o $@
+	$(CC) $(CPPFLAGS) -Itests/harness -Itests/scenarios $(CRITERION_CFLAGS) $(CFLAGS) $(DEPFLAGS) -c $< -o $@
 
 $(LIB): $(LIB_OBJS)
 	@mkdir -p $(@D)
 	rm -f $@
 	$(AR) rcs $@ $^
 
-$(O)/%: $(O)/cli/main_%.o $(LIB)
+$(PROGRAMS): $(O)/%: $(O)/cli/%/main.o $(LIB)
 	$(CC) $(LDFLAGS) $^ $(LDLIBS) -o $@
 
 $(O)/perf/%: $(O)/perf/%.o $(LIB)
@@ -118,7 +124,7 @@ test-asan:
 	$(MAKE) O=build/asan SAN=address,undefined test
 
 # Criterion cannot start under TSan, so the threaded scenarios run through
-# their own small runner there (tests/tsan_runner.c).
+# their own small runner there (tests/scenarios/tsan_runner.c).
 test-tsan:
 	$(MAKE) O=build/tsan SAN=thread tsan-scenarios
 
@@ -136,14 +142,14 @@ test-all:
 
 # The main job: two namespaces, two helpers, a cable between them (root).
 demo: all
-	bash tests/demo.sh
+	bash tests/scripts/demo.sh
 
 # A QEMU guest (TCG) on the cable through vmnet-run (root).
 vm-demo: all
-	bash tests/qemu_guest.sh
+	bash tests/scripts/qemu_guest.sh
 
 bench: $(BENCH_BINS)
-	$(O)/perf/ring_bench
+	$(O)/perf/micro/ring_bench
 
 clean:
 	rm -rf build
@@ -151,19 +157,19 @@ clean:
 # Compile and link the macOS code against a macOS SDK (see
 # ../shared/macos/README.md); prints SKIPPED where no SDK is set up.
 MACOS_CHECK ?= ../shared/macos/macos-check.sh
-MACOS_DIRS := ring engine vmnet cli
+MACOS_DIRS := $(SRC_DIRS)
 # Everything macOS compiles, minus the mains: each program is linked with
 # its own main below.
 MACOS_SRCS := $(filter-out $(PROGRAM_SRCS), \
 	$(foreach d,$(MACOS_DIRS),$(wildcard $(d)/*.c $(d)/darwin/*.c)))
 MACOS_CHECK_ARGS := -q --skip-if-missing -D _DARWIN_C_SOURCE \
-	$(foreach d,$(MACOS_DIRS),-I $(d))
+	-I . $(foreach d,$(filter-out cli/vmnet-helper cli/vmnet-run,$(MACOS_DIRS)),-I $(d))
 check-macos:
 	@if [ ! -x "$(MACOS_CHECK)" ]; then \
 		echo "check-macos: SKIPPED ($(MACOS_CHECK) not found)"; exit 0; fi; \
-	for main in $(PROGRAM_SRCS) $(wildcard perf/*.c perf/darwin/*.c); do \
+	for main in $(PROGRAM_SRCS) $(wildcard perf/micro/*.c perf/micro/darwin/*.c); do \
 		echo "check-macos: $$main"; \
-		"$(MACOS_CHECK)" $(MACOS_CHECK_ARGS) --exe "$$(basename $$main .c)" \
+		"$(MACOS_CHECK)" $(MACOS_CHECK_ARGS) --exe "$$(basename $$(dirname $$main))-$$(basename $$main .c)" \
 			$(MACOS_SRCS) $$main || exit 1; \
 	done
 

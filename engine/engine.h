@@ -11,7 +11,7 @@
 
 #include "endpoint.h"
 
-/* Defaults, from perf/engine_bench (docs/engine.md has the figures). */
+/* Defaults, from perf/micro/engine_bench (docs/engine.md has the figures). */
 #define ENGINE_BATCH_DEFAULT	     64
 #define ENGINE_RING_DEFAULT	     512
 #define ENGINE_WRITE_WAIT_US_DEFAULT 500

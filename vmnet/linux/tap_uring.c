@@ -14,7 +14,7 @@
  * tun's writes never block (its files are FMODE_NOWAIT and ours is
  * O_NONBLOCK), so the kernel completes each write inline, during the
  * submission, on our thread: no io-wq worker threads, nothing left in
- * flight when the call returns. perf/linux/tap_write_bench measured it at
+ * flight when the call returns. perf/micro/linux/tap_write_bench measured it at
  * about 1.3 times the frames per second of write() for the same CPU
  * (docs/vmnet-helper.md has the figures).
  *

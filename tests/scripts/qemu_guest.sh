@@ -11,7 +11,7 @@
 # interrupted. Needs root, /dev/net/tun, qemu-system-x86, busybox-static and
 # linux-image-amd64 (.ci/install-deps installs them).
 set -euo pipefail
-cd "$(dirname "$0")/.."
+cd "$(dirname "$0")/../.."
 
 helper=${VMNET_HELPER:-build/vmnet-helper}
 runner=$(dirname "$helper")/vmnet-run

@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: Apache-2.0 */
-/* main_vmnet-run.c - vmnet-run: check the helper's options, start the
+/* main.c - vmnet-run: check the helper's options, start the
  * helper beside this executable on one end of a socketpair, wait for its
  * JSON line, start COMMAND on the other end, and stop each when the other
  * goes (docs/vmnet-run.md). */
@@ -17,11 +17,11 @@
 #include "errmsg.h"
 #include "log.h"
 #include "options.h"
-#include "run_args.h"
-#include "run_exit.h"
-#include "run_platform.h"
-#include "run_spawn.h"
-#include "run_supervise.h"
+#include "cli/vmnet-run/args.h"
+#include "cli/vmnet-run/exit.h"
+#include "cli/vmnet-run/platform.h"
+#include "cli/vmnet-run/spawn.h"
+#include "cli/vmnet-run/supervise.h"
 #include "self_exe.h"
 #include "version.h"
 #include "vm_socket.h"

@@ -6,7 +6,7 @@
 # final counters. Everything it creates is removed on exit, also when
 # interrupted. Needs root (network namespaces, TAP devices).
 set -euo pipefail
-cd "$(dirname "$0")/.."
+cd "$(dirname "$0")/../.."
 
 # VMNET_HELPER: the binary to run (the sanitizer suites pass their own);
 # vmnet-run is the one beside it.
@@ -90,9 +90,9 @@ echo "== $mib MiB over TCP, each way, every byte checked"
 for dir in "a b $addr_b" "b a $addr_a"; do
 	set -- $dir
 	server_ns=vmh-demo-$2-$$ client_ns=vmh-demo-$1-$$
-	ip netns exec "$server_ns" python3 tests/tcp_transfer.py serve "$3" 5201 "$mib" >"$work/transfer" &
+	ip netns exec "$server_ns" python3 tests/scripts/tcp_transfer.py serve "$3" 5201 "$mib" >"$work/transfer" &
 	server=$!
-	ip netns exec "$client_ns" python3 tests/tcp_transfer.py send "$3" 5201 "$mib"
+	ip netns exec "$client_ns" python3 tests/scripts/tcp_transfer.py send "$3" 5201 "$mib"
 	wait "$server"
 	echo "$1 -> $2: $(cat "$work/transfer")"
 done

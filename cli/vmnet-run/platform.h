@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: Apache-2.0 */
-/* run_platform.h - how vmnet-run starts the helper on this platform:
+/* platform.h - how vmnet-run starts the helper on this platform:
  * directly on Linux and on macOS 26 or later, through sudo on older macOS
  * (vmnet.framework wants root there). */
 #ifndef VMNET_HELPER_RUN_PLATFORM_H
@@ -15,7 +15,7 @@
  * launchd, and the sudoers rule of an install lets the helper through)
  * and "--close-from=4" (sudo closes every fd from 3 up by default; this
  * keeps fd 3, the helper's socket, and still closes the rest).
- * The decision itself is run_needs_sudo() in run_args.h, tested on Linux.
+ * The decision itself is run_needs_sudo() in args.h, tested on Linux.
  *
  * Return: a static NULL-terminated list, empty when no prefix is needed.
  */

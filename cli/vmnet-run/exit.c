@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: Apache-2.0 */
-/* run_exit.c - vmnet-run's exit status and wait statuses in words. */
-#include "run_exit.h"
+/* exit.c - vmnet-run's exit status and wait statuses in words. */
+#include "cli/vmnet-run/exit.h"
 
 #include <signal.h>
 #include <stdio.h>

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: Apache-2.0 */
-/* run_args.c - the vmnet-run command line (see run_args.h). */
-#include "run_args.h"
+/* args.c - the vmnet-run command line (see args.h). */
+#include "cli/vmnet-run/args.h"
 
 #include <errno.h>
 #include <stdarg.h>

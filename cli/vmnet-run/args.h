@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: Apache-2.0 */
-/* run_args.h - the vmnet-run command line: split it at "--", take out
+/* args.h - the vmnet-run command line: split it at "--", take out
  * vmnet-run's own options, check the helper's with options_parse(), build
  * the helper's argv; and the --help text. Pure: no I/O besides the help. */
 #ifndef VMNET_HELPER_RUN_ARGS_H

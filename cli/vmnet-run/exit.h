@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: Apache-2.0 */
-/* run_exit.h - vmnet-run's exit status from how its two children ended,
+/* exit.h - vmnet-run's exit status from how its two children ended,
  * and wait statuses in words for its log lines. Pure. */
 #ifndef VMNET_HELPER_RUN_EXIT_H
 #define VMNET_HELPER_RUN_EXIT_H

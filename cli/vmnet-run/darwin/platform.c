@@ -1,15 +1,15 @@
 /* SPDX-License-Identifier: Apache-2.0 */
-/* run_platform.c - vmnet-run on macOS: before macOS 26 vmnet.framework
+/* platform.c - vmnet-run on macOS: before macOS 26 vmnet.framework
  * needs root, so a user's vmnet-run starts the helper through sudo, as the
  * reference vmnet-run does; from 26 on it runs the helper directly. */
-#include "run_platform.h"
+#include "cli/vmnet-run/platform.h"
 
 #include <stddef.h>
 #include <sys/sysctl.h>
 #include <sys/types.h>
 #include <unistd.h>
 
-#include "run_args.h"
+#include "cli/vmnet-run/args.h"
 
 const char *const *run_platform_helper_prefix(void)
 {

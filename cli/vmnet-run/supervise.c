@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: Apache-2.0 */
-/* run_supervise.c - vmnet-run's waiting (see run_supervise.h). */
-#include "run_supervise.h"
+/* supervise.c - vmnet-run's waiting (see supervise.h). */
+#include "cli/vmnet-run/supervise.h"
 
 #include <errno.h>
 #include <signal.h>

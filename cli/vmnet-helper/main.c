@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: Apache-2.0 */
-/* main_vmnet-helper.c - vmnet-helper: start the host interface, drop
+/* main.c - vmnet-helper: start the host interface, drop
  * privileges, connect the VM's socket, print the JSON line, run the engine
  * until the VM goes away or a signal comes. */
 #include <errno.h>

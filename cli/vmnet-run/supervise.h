@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: Apache-2.0 */
-/* run_supervise.h - vmnet-run's waiting: for the helper's JSON line, then
+/* supervise.h - vmnet-run's waiting: for the helper's JSON line, then
  * for either child to exit; signals forwarded, the other child stopped
  * (SIGTERM, then SIGKILL after the stop timeout), both always reaped. */
 #ifndef VMNET_HELPER_RUN_SUPERVISE_H
@@ -10,7 +10,7 @@
 #include <stdint.h>
 #include <sys/types.h>
 
-#include "run_exit.h"
+#include "cli/vmnet-run/exit.h"
 
 /* Longest JSON line taken from the helper, newline included (the helper's
  * own is under 1 KiB). */

@@ -21,7 +21,7 @@
  * gets no event, no error and no end of file; only its next send fails. But
  * the kernel knows: a closed socket is orphaned, so its inode number reads
  * as 0, and UNIX_DIAG_PEER of our socket then reports peer inode 0 (checked
- * on Linux 6.18: tests/test_peer_watch.c). The query needs no privilege.
+ * on Linux 6.18: tests/unit/test_watch.c). The query needs no privilege.
  */
 
 struct peer_watch {

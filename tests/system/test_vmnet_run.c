@@ -25,9 +25,9 @@
 #include <unistd.h>
 
 #include "child.h"
-#include "run_args.h"
-#include "run_exit.h"
-#include "run_spawn.h"
+#include "cli/vmnet-run/args.h"
+#include "cli/vmnet-run/exit.h"
+#include "cli/vmnet-run/spawn.h"
 #include "self_exe.h"
 #include "testutil.h"
 
@@ -258,7 +258,7 @@ static void expect_echo(int fd, const unsigned char *sent, size_t len)
 Test(vmnet_run, command_gets_fd_4_and_the_json_line_and_frames_echo)
 {
 	static const char *const args[] = {
-	    "--tap", "vmhrun1", "--", "python3", "tests/frame_echo.py", NULL};
+	    "--tap", "vmhrun1", "--", "python3", "tests/scripts/frame_echo.py", NULL};
 	char python[PATH_MAX];
 	unsigned char frame[14 + PAYLOAD], vm_mac[6];
 	struct ifreq ifr;
@@ -270,8 +270,8 @@ Test(vmnet_run, command_gets_fd_4_and_the_json_line_and_frames_echo)
 	if (run_find_program("python3", getenv("PATH"), python,
 			     sizeof(python)) != 0)
 		cr_skip_test("needs python3 in PATH");
-	cr_assert_eq(access("tests/frame_echo.py", R_OK), 0,
-		     "run from the top directory (tests/frame_echo.py)");
+	cr_assert_eq(access("tests/scripts/frame_echo.py", R_OK), 0,
+		     "run from the top directory (tests/scripts/frame_echo.py)");
 	start(args);
 	wait_out("frame_echo: VMNET_HELPER_JSON={");
 	wait_out("}\n");

@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: Apache-2.0 */
-/* run_spawn.h - vmnet-run's process plumbing: find COMMAND, keep its own
+/* spawn.h - vmnet-run's process plumbing: find COMMAND, keep its own
  * fds out of the children, fork and exec a child with chosen fds and the
  * signals vmnet-run took over handed back. */
 #ifndef VMNET_HELPER_RUN_SPAWN_H

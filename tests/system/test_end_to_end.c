@@ -1,8 +1,8 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /* test_end_to_end.c - two network namespaces, each with a TAP served by one
  * vmnet-helper, the helpers joined by vmnet-run: real kernel stacks on both
- * ends (tests/demo.sh does the wiring and removes everything after); and a
- * QEMU guest on the cable (tests/qemu_guest.sh). */
+ * ends (tests/scripts/demo.sh does the wiring and removes everything after); and a
+ * QEMU guest on the cable (tests/scripts/qemu_guest.sh). */
 #include <criterion/criterion.h>
 #include <limits.h>
 #include <stdio.h>
@@ -29,8 +29,8 @@ static const char *missing(void)
 		return "ip, ping or python3 is not installed";
 	if (access(helper, X_OK) != 0)
 		return "vmnet-helper is not built beside the tests";
-	if (access("tests/demo.sh", R_OK) != 0)
-		return "run from the top directory (tests/demo.sh)";
+	if (access("tests/scripts/demo.sh", R_OK) != 0)
+		return "run from the top directory (tests/scripts/demo.sh)";
 	return NULL;
 }
 
@@ -73,7 +73,7 @@ Test(end_to_end, two_helpers_carry_ping_and_tcp_both_ways, .timeout = 300)
 
 	if (why)
 		cr_skip_test("needs root, TAP and tools: %s", why);
-	int status = run_script("tests/demo.sh", "DEMO_MIB=8", out, sizeof(out));
+	int status = run_script("tests/scripts/demo.sh", "DEMO_MIB=8", out, sizeof(out));
 	cr_assert_eq(status, 0, "demo failed:\n%s", out);
 	expect_lines(out, common);
 	cr_assert(strstr(out, "\"tap_name\":\"vmh0\""), "%s", out);
@@ -86,7 +86,7 @@ Test(end_to_end, helper_attaches_tap_to_a_bridge, .timeout = 300)
 
 	if (why)
 		cr_skip_test("needs root, TAP and tools: %s", why);
-	int status = run_script("tests/demo.sh", "DEMO_MIB=8 DEMO_BRIDGE=1", out,
+	int status = run_script("tests/scripts/demo.sh", "DEMO_MIB=8 DEMO_BRIDGE=1", out,
 				 sizeof(out));
 	cr_assert_eq(status, 0, "demo failed:\n%s", out);
 	expect_lines(out, common);
@@ -100,7 +100,7 @@ Test(end_to_end, helper_attaches_tap_to_a_bridge, .timeout = 300)
 
 /* A real VM on the cable: QEMU (TCG) started by vmnet-run with -netdev
  * dgram on fd 4; the guest pings the TAP and fetches 4 MiB over TCP with
- * its SHA-256 checked (tests/qemu_guest.sh). */
+ * its SHA-256 checked (tests/scripts/qemu_guest.sh). */
 Test(end_to_end, qemu_guest_pings_and_fetches_through_vmnet_run,
      .timeout = 600)
 {
@@ -109,7 +109,7 @@ Test(end_to_end, qemu_guest_pings_and_fetches_through_vmnet_run,
 
 	if (why)
 		cr_skip_test("needs root, TAP and tools: %s", why);
-	int status = run_script("tests/qemu_guest.sh", "", out, sizeof(out));
+	int status = run_script("tests/scripts/qemu_guest.sh", "", out, sizeof(out));
 	/* The script exits 77 with "SKIPPED: reason" when QEMU, the guest
 	 * kernel or a static busybox is missing. */
 	if (WIFEXITED(status) && WEXITSTATUS(status) == 77)

@@ -1,8 +1,8 @@
 /* SPDX-License-Identifier: Apache-2.0 */
-/* run_platform.c - vmnet-run on Linux runs the helper directly: a TAP
+/* platform.c - vmnet-run on Linux runs the helper directly: a TAP
  * device needs CAP_NET_ADMIN, which the caller either has or not, and sudo
  * would not know to drop it again. */
-#include "run_platform.h"
+#include "cli/vmnet-run/platform.h"
 
 #include <stddef.h>
 

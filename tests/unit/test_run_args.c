@@ -24,9 +24,9 @@
 #include <unistd.h>
 
 #include "child.h"
-#include "run_args.h"
-#include "run_exit.h"
-#include "run_spawn.h"
+#include "cli/vmnet-run/args.h"
+#include "cli/vmnet-run/exit.h"
+#include "cli/vmnet-run/spawn.h"
 #include "self_exe.h"
 #include "testutil.h"
 

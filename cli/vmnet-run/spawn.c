@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: Apache-2.0 */
-/* run_spawn.c - vmnet-run's process plumbing (see run_spawn.h). */
-#include "run_spawn.h"
+/* spawn.c - vmnet-run's process plumbing (see spawn.h). */
+#include "cli/vmnet-run/spawn.h"
 
 #include <dirent.h>
 #include <errno.h>
