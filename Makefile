@@ -98,7 +98,8 @@ $(O)/%.o: %.c
 
 $(O)/tests/%.o: tests/%.c
 	@mkdir -p $(@D)
-	$(CC) $(CPPFLAGS) -Itests/harness -Itests/scenarios $(CRITERION_CFLAGS) $(CFLAGS) $(DEPFLAGS) -c $< -o $@
+	$(CC) $(CPPFLAGS) -Itests/harness -Itests/scenarios \
+		-DTEST_SOURCE_DIR='"$(CURDIR)"' $(CRITERION_CFLAGS) $(CFLAGS) $(DEPFLAGS) -c $< -o $@
 
 $(LIB): $(LIB_OBJS)
 	@mkdir -p $(@D)

@@ -33,6 +33,14 @@ const char *child_program(const char *name)
 	return path;
 }
 
+const char *child_source_file(const char *rel)
+{
+	static char path[PATH_MAX];
+
+	snprintf(path, sizeof(path), "%s/%s", TEST_SOURCE_DIR, rel);
+	return path;
+}
+
 static bool is_passed(const struct child_fd *fds, int nfds, int fd)
 {
 	for (int i = 0; i < nfds; i++)

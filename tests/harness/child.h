@@ -42,6 +42,17 @@ struct child_fd {
 const char *child_program(const char *name);
 
 /**
+ * child_source_file() - path of a file in the source tree
+ * @rel:	relative to the top of the tree, e.g. "tests/scripts/demo.sh"
+ *
+ * The Makefile passes the tree's absolute path in TEST_SOURCE_DIR, so a
+ * test finds its scripts from any working directory.
+ *
+ * Return: a static buffer, overwritten by the next call.
+ */
+const char *child_source_file(const char *rel);
+
+/**
  * child_start() - fork and exec @argv[0] with @fds passed in
  * @c:		filled in
  * @argv:	program and arguments, NULL-terminated

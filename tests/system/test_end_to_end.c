@@ -29,8 +29,8 @@ static const char *missing(void)
 		return "ip, ping or python3 is not installed";
 	if (access(helper, X_OK) != 0)
 		return "vmnet-helper is not built beside the tests";
-	if (access("tests/scripts/demo.sh", R_OK) != 0)
-		return "run from the top directory (tests/scripts/demo.sh)";
+	if (access(child_source_file("tests/scripts/demo.sh"), R_OK) != 0)
+		return "tests/scripts/demo.sh is not in the source tree";
 	return NULL;
 }
 
@@ -73,7 +73,7 @@ Test(end_to_end, two_helpers_carry_ping_and_tcp_both_ways, .timeout = 300)
 
 	if (why)
 		cr_skip_test("needs root, TAP and tools: %s", why);
-	int status = run_script("tests/scripts/demo.sh", "DEMO_MIB=8", out, sizeof(out));
+	int status = run_script(child_source_file("tests/scripts/demo.sh"), "DEMO_MIB=8", out, sizeof(out));
 	cr_assert_eq(status, 0, "demo failed:\n%s", out);
 	expect_lines(out, common);
 	cr_assert(strstr(out, "\"tap_name\":\"vmh0\""), "%s", out);
@@ -86,7 +86,7 @@ Test(end_to_end, helper_attaches_tap_to_a_bridge, .timeout = 300)
 
 	if (why)
 		cr_skip_test("needs root, TAP and tools: %s", why);
-	int status = run_script("tests/scripts/demo.sh", "DEMO_MIB=8 DEMO_BRIDGE=1", out,
+	int status = run_script(child_source_file("tests/scripts/demo.sh"), "DEMO_MIB=8 DEMO_BRIDGE=1", out,
 				 sizeof(out));
 	cr_assert_eq(status, 0, "demo failed:\n%s", out);
 	expect_lines(out, common);
@@ -109,7 +109,7 @@ Test(end_to_end, qemu_guest_pings_and_fetches_through_vmnet_run,
 
 	if (why)
 		cr_skip_test("needs root, TAP and tools: %s", why);
-	int status = run_script("tests/scripts/qemu_guest.sh", "", out, sizeof(out));
+	int status = run_script(child_source_file("tests/scripts/qemu_guest.sh"), "", out, sizeof(out));
 	/* The script exits 77 with "SKIPPED: reason" when QEMU, the guest
 	 * kernel or a static busybox is missing. */
 	if (WIFEXITED(status) && WEXITSTATUS(status) == 77)

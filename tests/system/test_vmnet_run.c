@@ -257,8 +257,9 @@ static void expect_echo(int fd, const unsigned char *sent, size_t len)
 
 Test(vmnet_run, command_gets_fd_4_and_the_json_line_and_frames_echo)
 {
-	static const char *const args[] = {
-	    "--tap", "vmhrun1", "--", "python3", "tests/scripts/frame_echo.py", NULL};
+	char echo[PATH_MAX];
+	const char *const args[] = {"--tap", "vmhrun1", "--", "python3",
+				    echo,    NULL};
 	char python[PATH_MAX];
 	unsigned char frame[14 + PAYLOAD], vm_mac[6];
 	struct ifreq ifr;
@@ -270,8 +271,10 @@ Test(vmnet_run, command_gets_fd_4_and_the_json_line_and_frames_echo)
 	if (run_find_program("python3", getenv("PATH"), python,
 			     sizeof(python)) != 0)
 		cr_skip_test("needs python3 in PATH");
-	cr_assert_eq(access("tests/scripts/frame_echo.py", R_OK), 0,
-		     "run from the top directory (tests/scripts/frame_echo.py)");
+	snprintf(echo, sizeof(echo), "%s",
+		 child_source_file("tests/scripts/frame_echo.py"));
+	cr_assert_eq(access(echo, R_OK), 0, "%s is not in the source tree",
+		     echo);
 	start(args);
 	wait_out("frame_echo: VMNET_HELPER_JSON={");
 	wait_out("}\n");
