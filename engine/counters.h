@@ -15,7 +15,8 @@ struct counters_in {
 	_Atomic uint64_t drop_runt;	 /* shorter than an Ethernet header */
 	_Atomic uint64_t drop_truncated; /* longer than the max frame */
 	_Atomic uint64_t drop_vfkt; /* vfkit/krunkit's 4-byte "VFKT" hello */
-	_Atomic uint64_t drop_foreign; /* from a sender that is not the client */
+	_Atomic uint64_t
+	    drop_foreign; /* from a sender that is not the client */
 };
 
 /* Frames a worker writes to its endpoint: the exit of the other direction. */

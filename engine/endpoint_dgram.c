@@ -15,7 +15,7 @@
 struct endpoint_dgram {
 	struct endpoint ep; /* first: the engine sees only this */
 	struct dgram_io *io;
-	bool filter; /* flag frames not from client */
+	bool filter;	   /* flag frames not from client */
 	size_t client_len; /* strlen(client) */
 	char client[sizeof(((struct sockaddr_un *)0)->sun_path) + 1];
 };

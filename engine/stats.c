@@ -61,11 +61,11 @@ static void put_direction(struct out *o, const char *name,
 	    ",\"read_batches\":%" PRIu64 ",\"retries\":%" PRIu64
 	    ",\"drop_runt\":%" PRIu64 ",\"drop_truncated\":%" PRIu64
 	    ",\"drop_vfkt\":%" PRIu64 ",\"drop_foreign\":%" PRIu64
-	    ",\"drop_too_big\":%" PRIu64
-	    ",\"drop_stalled\":%" PRIu64 "}",
+	    ",\"drop_too_big\":%" PRIu64 ",\"drop_stalled\":%" PRIu64 "}",
 	    name, d->packets, d->bytes, drops, fast, d->batches,
 	    d->read_packets, d->read_batches, d->retries, d->drop_runt,
-	    d->drop_truncated, d->drop_vfkt, d->drop_foreign, d->drop_too_big, d->drop_stalled);
+	    d->drop_truncated, d->drop_vfkt, d->drop_foreign, d->drop_too_big,
+	    d->drop_stalled);
 }
 
 static void add_direction(struct direction_stats *sum,

@@ -164,12 +164,13 @@ int vm_socket_lock(struct vm_socket *s, uid_t uid, gid_t gid, char *err,
 				   "--socket '%s': longer than %zu bytes",
 				   s->path, sizeof(addr.sun_path) - 1);
 	if (uid != (uid_t)-1 && !dir_writable_by(s->path, uid, gid))
-		return errmsg_fail(err, errlen, -EACCES,
-				   "--socket '%s': uid %d, whom the helper runs "
-				   "as once root is dropped, cannot create "
-				   "files in its directory; choose one they "
-				   "can write",
-				   s->path, (int)uid);
+		return errmsg_fail(
+		    err, errlen, -EACCES,
+		    "--socket '%s': uid %d, whom the helper runs "
+		    "as once root is dropped, cannot create "
+		    "files in its directory; choose one they "
+		    "can write",
+		    s->path, (int)uid);
 	snprintf(s->lock_path, sizeof(s->lock_path), "%s.lock", s->path);
 	s->lock_fd = open(s->lock_path, O_RDONLY | O_CREAT | O_CLOEXEC, 0600);
 	if (s->lock_fd < 0)

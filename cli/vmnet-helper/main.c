@@ -24,7 +24,6 @@
 #include "version.h"
 #include "vm_socket.h"
 
-
 /* How often the supervisor asks whether the VM's end of the socket still
  * exists: a closed datagram peer raises no event on Linux (peer_watch.h).
  * One sock_diag query costs a few microseconds. */
@@ -78,7 +77,7 @@ struct helper {
 	struct peer_watch *fd_watch; /* --fd: the VM's end, or NULL */
 	int pid_fd;		     /* --pid: readable once it exits, or -1 */
 	char pid_why[64];
-	struct engine_stats total; /* over every client served */
+	struct engine_stats total;	/* over every client served */
 	char why[OPTIONS_ERR_MAX + 64]; /* why it stopped, for the last line */
 };
 
@@ -178,12 +177,12 @@ static enum engine_exit serve(struct helper *h, int vm_fd,
 	char err[OPTIONS_ERR_MAX];
 	int r;
 
-	r = client ? endpoint_dgram_open_client(
-			 vm_fd, "vm socket", h->info.max_packet_size,
-			 cfg.batch, client, client_len, &vm)
-		   : endpoint_dgram_open(vm_fd, "vm socket",
-					 h->info.max_packet_size, cfg.batch,
-					 &vm);
+	r = client
+		? endpoint_dgram_open_client(vm_fd, "vm socket",
+					     h->info.max_packet_size, cfg.batch,
+					     client, client_len, &vm)
+		: endpoint_dgram_open(vm_fd, "vm socket",
+				      h->info.max_packet_size, cfg.batch, &vm);
 	if (r) {
 		close(vm_fd);
 		snprintf(h->why, sizeof(h->why), "VM socket: %s", strerror(-r));
@@ -400,8 +399,7 @@ static int run(struct helper *h, const struct privdrop_target *target)
 
 	if (h->o.socket_path)
 		return serve_clients(h);
-	enum engine_exit verdict =
-	    serve(h, h->o.fd, NULL, 0, h->fd_watch);
+	enum engine_exit verdict = serve(h, h->o.fd, NULL, 0, h->fd_watch);
 	return exit_status(verdict);
 }
 

@@ -26,7 +26,6 @@
 #include "version.h"
 #include "vm_socket.h"
 
-
 /* Blocked from the start so that only the poller sees it; never runs. */
 static void on_sigchld(int signo)
 {

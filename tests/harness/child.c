@@ -28,8 +28,7 @@ const char *child_program(const char *name)
 		if (slash)
 			*slash = '\0';
 	}
-	snprintf(path + strlen(path), sizeof(path) - strlen(path), "/%s",
-		 name);
+	snprintf(path + strlen(path), sizeof(path) - strlen(path), "/%s", name);
 	return path;
 }
 

@@ -13,9 +13,9 @@
 
 struct child {
 	pid_t pid;
-	int pidfd;	 /* readable once the child has exited */
-	int out_fd;	 /* its stdout, read end; -1 once at end of file */
-	int err_fd;	 /* its stderr, likewise */
+	int pidfd;  /* readable once the child has exited */
+	int out_fd; /* its stdout, read end; -1 once at end of file */
+	int err_fd; /* its stderr, likewise */
 	char out[CHILD_OUT_MAX];
 	size_t out_len;
 	char err[CHILD_OUT_MAX];

@@ -201,8 +201,8 @@ static bool lossy_done(struct peer *p)
 		return false;
 	engine_get_stats(p->engine, &s);
 	d = p->side == VM ? &s.host_to_vm : &s.vm_to_host;
-	uint64_t drops = d->drop_runt + d->drop_truncated + d->drop_vfkt + d->drop_foreign +
-			 d->drop_too_big + d->drop_stalled;
+	uint64_t drops = d->drop_runt + d->drop_truncated + d->drop_vfkt +
+			 d->drop_foreign + d->drop_too_big + d->drop_stalled;
 	return d->read_packets == p->other->sent &&
 	       d->packets + drops == p->other->sent &&
 	       atomic_load(&p->received) == d->packets;

@@ -1,8 +1,8 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /* test_end_to_end.c - two network namespaces, each with a TAP served by one
  * vmnet-helper, the helpers joined by vmnet-run: real kernel stacks on both
- * ends (tests/scripts/demo.sh does the wiring and removes everything after); and a
- * QEMU guest on the cable (tests/scripts/qemu_guest.sh). */
+ * ends (tests/scripts/demo.sh does the wiring and removes everything after);
+ * and a QEMU guest on the cable (tests/scripts/qemu_guest.sh). */
 #include <criterion/criterion.h>
 #include <limits.h>
 #include <stdio.h>
@@ -73,7 +73,8 @@ Test(end_to_end, two_helpers_carry_ping_and_tcp_both_ways, .timeout = 300)
 
 	if (why)
 		cr_skip_test("needs root, TAP and tools: %s", why);
-	int status = run_script(child_source_file("tests/scripts/demo.sh"), "DEMO_MIB=8", out, sizeof(out));
+	int status = run_script(child_source_file("tests/scripts/demo.sh"),
+				"DEMO_MIB=8", out, sizeof(out));
 	cr_assert_eq(status, 0, "demo failed:\n%s", out);
 	expect_lines(out, common);
 	cr_assert(strstr(out, "\"tap_name\":\"vmh0\""), "%s", out);
@@ -86,8 +87,8 @@ Test(end_to_end, helper_attaches_tap_to_a_bridge, .timeout = 300)
 
 	if (why)
 		cr_skip_test("needs root, TAP and tools: %s", why);
-	int status = run_script(child_source_file("tests/scripts/demo.sh"), "DEMO_MIB=8 DEMO_BRIDGE=1", out,
-				 sizeof(out));
+	int status = run_script(child_source_file("tests/scripts/demo.sh"),
+				"DEMO_MIB=8 DEMO_BRIDGE=1", out, sizeof(out));
 	cr_assert_eq(status, 0, "demo failed:\n%s", out);
 	expect_lines(out, common);
 	/* The bridge's subnet is reported like vmnet's DHCP range. */
@@ -101,20 +102,22 @@ Test(end_to_end, helper_attaches_tap_to_a_bridge, .timeout = 300)
 /* A real VM on the cable: QEMU (TCG) started by vmnet-run with -netdev
  * dgram on fd 4; the guest pings the TAP and fetches 4 MiB over TCP with
  * its SHA-256 checked (tests/scripts/qemu_guest.sh). */
-Test(end_to_end, qemu_guest_pings_and_fetches_through_vmnet_run,
-     .timeout = 600)
+Test(end_to_end, qemu_guest_pings_and_fetches_through_vmnet_run, .timeout = 600)
 {
 	static char out[1 << 16];
 	const char *why = missing();
 
 	if (why)
 		cr_skip_test("needs root, TAP and tools: %s", why);
-	int status = run_script(child_source_file("tests/scripts/qemu_guest.sh"), "", out, sizeof(out));
+	int status =
+	    run_script(child_source_file("tests/scripts/qemu_guest.sh"), "",
+		       out, sizeof(out));
 	/* The script exits 77 with "SKIPPED: reason" when QEMU, the guest
 	 * kernel or a static busybox is missing. */
 	if (WIFEXITED(status) && WEXITSTATUS(status) == 77)
-		cr_skip_test("%s", strstr(out, "SKIPPED") ? strstr(out, "SKIPPED")
-							   : out);
+		cr_skip_test("%s", strstr(out, "SKIPPED")
+				       ? strstr(out, "SKIPPED")
+				       : out);
 	cr_assert_eq(status, 0, "qemu_guest.sh failed:\n%s", out);
 	static const char *const lines[] = {
 	    "ping 192.0.2.1 ok",

@@ -24,13 +24,13 @@
 #include "child.h"
 #include "testutil.h"
 
-#define TAP	   "vmhlc0"
-#define WAIT_MS	   10000 /* generous: the ASan build is slow */
-#define ETHERTYPE  0x88b5 /* IEEE local experimental */
-#define FRAME_LEN  60
+#define TAP	  "vmhlc0"
+#define WAIT_MS	  10000	 /* generous: the ASan build is slow */
+#define ETHERTYPE 0x88b5 /* IEEE local experimental */
+#define FRAME_LEN 60
 
-static char dir[64];	    /* per-test directory for sockets */
-static char sock_path[96];  /* dir/sock, the helper's --socket */
+static char dir[64];	   /* per-test directory for sockets */
+static char sock_path[96]; /* dir/sock, the helper's --socket */
 static struct child helper, other;
 static char seen[4096]; /* markers seen on the TAP, in order */
 
@@ -42,8 +42,8 @@ static void cleanup(void)
 	child_kill(&other);
 	if (!dir[0])
 		return;
-	for (const char *const *n = (const char *const[]){
-		 "sock", "sock.lock", "a", "b", "c", NULL};
+	for (const char *const *n = (const char *const[]){"sock", "sock.lock",
+							  "a", "b", "c", NULL};
 	     *n; n++) {
 		snprintf(path, sizeof(path), "%s/%s", dir, *n);
 		unlink(path);
@@ -97,8 +97,7 @@ static void expect_exit(struct child *c, int status, const char *text)
 
 	cr_assert_eq(got, status, "exit status %d, want %d; stderr:\n%s", got,
 		     status, c->err);
-	cr_assert(strstr(c->err, text), "no '%s' in stderr:\n%s", text,
-		  c->err);
+	cr_assert(strstr(c->err, text), "no '%s' in stderr:\n%s", text, c->err);
 }
 
 /* An Ethernet frame carrying @marker, broadcast, of our own ethertype. */
@@ -204,8 +203,7 @@ static bool client_recv(int fd, const char *marker)
 static void start_socket_helper(struct child *c, const char *tap)
 {
 	start(c, NULL, NULL, 0,
-	      (const char *const[]){"--socket", sock_path, "--tap", tap,
-				    NULL});
+	      (const char *const[]){"--socket", sock_path, "--tap", tap, NULL});
 	expect_ready(c);
 }
 
@@ -281,8 +279,7 @@ Test(helper_lifecycle, pid_that_does_not_exist_is_refused)
 				    NULL});
 	expect_exit(&helper, 1, "no such process");
 	cr_assert(strstr(helper.err, "--pid "), "%s", helper.err);
-	cr_assert_null(strstr(helper.err, "host interface"), "%s",
-		       helper.err);
+	cr_assert_null(strstr(helper.err, "host interface"), "%s", helper.err);
 }
 
 /* Lifetime: the helper leaves when its VM does. */
@@ -294,15 +291,13 @@ Test(helper_lifecycle, exits_when_the_vm_closes_its_fd_without_traffic)
 
 	test_need_private_netns();
 	test_quiet_netns();
-	cr_assert_eq(socketpair(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0, sv),
-		     0);
+	cr_assert_eq(socketpair(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0, sv), 0);
 	pass = (struct child_fd){3, sv[1]};
 	start(&helper, NULL, &pass, 1,
 	      (const char *const[]){"--fd", "3", "--tap", TAP, NULL});
 	close(sv[1]);
 	expect_ready(&helper);
-	cr_assert(child_running(&helper), "helper left early:\n%s",
-		  helper.err);
+	cr_assert(child_running(&helper), "helper left early:\n%s", helper.err);
 	close(sv[0]);
 	expect_exit(&helper, 0,
 		    "exiting with status 0: the VM closed its socket (its "
@@ -319,8 +314,7 @@ Test(helper_lifecycle, exits_when_the_pid_exits)
 	struct child_fd pass;
 
 	test_need_private_netns();
-	cr_assert_eq(socketpair(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0, sv),
-		     0);
+	cr_assert_eq(socketpair(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0, sv), 0);
 	char *sleeper[] = {"/bin/sleep", "600", NULL};
 	cr_assert_eq(child_start(&other, sleeper, NULL, NULL, 0), 0);
 	snprintf(pid, sizeof(pid), "%d", (int)other.pid);
@@ -368,7 +362,8 @@ Test(helper_lifecycle, sigterm_while_waiting_for_a_client_cleans_up)
 	cr_assert_eq(st.st_mode & 0777, 0600, "socket mode %o",
 		     st.st_mode & 0777);
 	kill(helper.pid, SIGTERM);
-	expect_exit(&helper, 0, "stopped by SIGTERM while waiting for a client");
+	expect_exit(&helper, 0,
+		    "stopped by SIGTERM while waiting for a client");
 	cr_assert_neq(access(sock_path, F_OK), 0, "socket left behind");
 	strcat(sock_path, ".lock");
 	cr_assert_neq(access(sock_path, F_OK), 0, "lock file left behind");
@@ -382,8 +377,7 @@ Test(helper_lifecycle, second_helper_on_the_same_socket_is_refused)
 	      (const char *const[]){"--socket", sock_path, "--tap", "vmhlc1",
 				    NULL});
 	expect_exit(&other, 1, "is in use: another helper holds");
-	cr_assert(child_running(&helper), "first helper died:\n%s",
-		  helper.err);
+	cr_assert(child_running(&helper), "first helper died:\n%s", helper.err);
 	cr_assert_eq(access(sock_path, F_OK), 0,
 		     "the second helper removed the first one's socket");
 	/* The lock is taken before anything starts. */
@@ -514,8 +508,7 @@ Test(helper_lifecycle, drops_root_for_sudo_caller_for_good)
 	struct child_fd pass;
 
 	test_need_private_netns();
-	cr_assert_eq(socketpair(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0, sv),
-		     0);
+	cr_assert_eq(socketpair(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0, sv), 0);
 	pass = (struct child_fd){3, sv[1]};
 	start(&helper, env, &pass, 1,
 	      (const char *const[]){"--fd", "3", "--tap", TAP, NULL});
@@ -556,8 +549,7 @@ Test(helper_lifecycle, socket_and_lock_belong_to_the_sudo_caller)
 	test_need_private_netns();
 	cr_assert_eq(chmod(dir, 0777), 0);
 	start(&helper, env, NULL, 0,
-	      (const char *const[]){"--socket", sock_path, "--tap", TAP,
-				    NULL});
+	      (const char *const[]){"--socket", sock_path, "--tap", TAP, NULL});
 	expect_ready(&helper);
 	snprintf(lock, sizeof(lock), "%s.lock", sock_path);
 	cr_assert_eq(stat(sock_path, &st), 0, "%s", strerror(errno));
@@ -582,11 +574,9 @@ Test(helper_lifecycle, socket_dir_the_sudo_caller_cannot_write_is_refused_first)
 	test_need_private_netns();
 	cr_assert_eq(chmod(dir, 0755), 0); /* root's, not writable by 65534 */
 	start(&helper, env, NULL, 0,
-	      (const char *const[]){"--socket", sock_path, "--tap", TAP,
-				    NULL});
+	      (const char *const[]){"--socket", sock_path, "--tap", TAP, NULL});
 	expect_exit(&helper, 1, "cannot create files in its directory");
-	cr_assert_null(strstr(helper.err, "host interface"), "%s",
-		       helper.err);
+	cr_assert_null(strstr(helper.err, "host interface"), "%s", helper.err);
 	snprintf(lock, sizeof(lock), "%s.lock", sock_path);
 	cr_assert_neq(access(lock, F_OK), 0, "lock file left behind");
 }

@@ -258,8 +258,8 @@ static void expect_echo(int fd, const unsigned char *sent, size_t len)
 Test(vmnet_run, command_gets_fd_4_and_the_json_line_and_frames_echo)
 {
 	char echo[PATH_MAX];
-	const char *const args[] = {"--tap", "vmhrun1", "--", "python3",
-				    echo,    NULL};
+	const char *const args[] = {"--tap",   "vmhrun1", "--",
+				    "python3", echo,	  NULL};
 	char python[PATH_MAX];
 	unsigned char frame[14 + PAYLOAD], vm_mac[6];
 	struct ifreq ifr;

@@ -19,8 +19,8 @@ int proc_watch_open(pid_t pid, int *fdp)
 	if (kq < 0)
 		return -errno;
 	fcntl(kq, F_SETFD, FD_CLOEXEC);
-	EV_SET(&ev, (uintptr_t)pid, EVFILT_PROC, EV_ADD | EV_ONESHOT,
-	       NOTE_EXIT, 0, NULL);
+	EV_SET(&ev, (uintptr_t)pid, EVFILT_PROC, EV_ADD | EV_ONESHOT, NOTE_EXIT,
+	       0, NULL);
 	if (kevent(kq, &ev, 1, NULL, 0, NULL) < 0) {
 		int e = errno;
 		close(kq);

@@ -21,7 +21,8 @@
  * receive while another sends through the same object, which is how the two
  * workers share the VM's socket.
  *
- * What the kernel does (observed on Linux 6.18, see tests/unit/test_dgram_io.c):
+ * What the kernel does (observed on Linux 6.18, see
+ * tests/unit/test_dgram_io.c):
  *  - A full peer makes a nonblocking send fail with EAGAIN, never ENOBUFS
  *    as on macOS. On a socketpair the limit is the sender's SO_SNDBUF in
  *    bytes, skb overhead included (93 frames of 1514 bytes with the default

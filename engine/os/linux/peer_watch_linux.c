@@ -46,8 +46,8 @@ int peer_watch_open(int fd, struct peer_watch **pwp)
 	if (!pw)
 		return -ENOMEM;
 	pw->ino = (unsigned int)st.st_ino;
-	pw->nl = socket(AF_NETLINK, SOCK_DGRAM | SOCK_CLOEXEC,
-			NETLINK_SOCK_DIAG);
+	pw->nl =
+	    socket(AF_NETLINK, SOCK_DGRAM | SOCK_CLOEXEC, NETLINK_SOCK_DIAG);
 	if (pw->nl < 0) {
 		int e = errno;
 		free(pw);

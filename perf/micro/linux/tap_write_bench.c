@@ -8,7 +8,8 @@
  * liburing-dev), which nothing else in the tree does.
  *
  *   gcc -std=c11 -D_GNU_SOURCE -Wall -Wextra -Werror -O2 -pthread \
- *       -o build/perf/tap_write_bench perf/micro/linux/tap_write_bench.c -luring
+ *       -o build/perf/tap_write_bench perf/micro/linux/tap_write_bench.c
+ * -luring
  *
  * Usage: tap_write_bench [-k drop|udp|both] [-s SIZE[,SIZE...]]
  *                        [-d SECONDS] [-r RUNS] [-b BATCH]
