@@ -1,24 +1,32 @@
 # SPDX-License-Identifier: Apache-2.0
 # Makefile - builds vmnet-helper, its tests and benchmarks on Linux and macOS.
 #
-# Layout of the output (all under $(O), default build/):
-#   $(O)/libvmnet-helper.a   ring/, engine/, vmnet/ and cli/ minus the mains
-#   $(O)/PROGRAM             one program per cli/PROGRAM/main.c
-#   $(O)/tests/unit-tests    every tests/*/*.c in one Criterion binary
-#   $(O)/perf/micro/NAME     one benchmark program per perf/micro/NAME.c
+# `make` builds everything below into $(O), default build/:
+#   $(O)/PROGRAM                one program per cli/PROGRAM/main.c
+#   $(O)/libvmnet-helper.a      every other source file the platform compiles
+#   $(O)/tests/unit-tests       every tests/*/*.c in one Criterion binary
+#   $(O)/perf/micro/NAME        one benchmark per perf/micro/NAME.c
 #   $(O)/perf/micro/linux/NAME  ... and per perf/micro/linux/NAME.c, on Linux
 # Platform code lives in DIR/linux/ and DIR/darwin/; the one matching
-# `uname -s` is compiled, the other never is.
+# `uname -s` is compiled, the other never is (check-macos compiles darwin/
+# here). docs/layout.md says what each folder holds.
 #
-# Sanitizer builds are the same tree built again into their own directory:
-#   make test-asan  ->  O=build/asan SAN=address,undefined
-#   make test-tsan  ->  O=build/tsan SAN=thread
+# Flags: the project's own are in VMH_*; CFLAGS, CPPFLAGS, LDFLAGS and
+# LDLIBS are the user's and add to them, so `make CFLAGS=-O0` keeps
+# -std=c11 -Wall -Wextra -Werror. The other builds go below $(O):
+#   make test-asan  ->  O=$(O)/asan SAN=address,undefined
+#   make test-tsan  ->  O=$(O)/tsan SAN=thread
+#   make test-all   ->  also O=$(O)/clang CC=clang
+
+.DEFAULT_GOAL := all
 
 UNAME_S := $(shell uname -s)
 ifeq ($(UNAME_S),Darwin)
 PLATFORM := darwin
 PLATFORM_CPPFLAGS := -D_DARWIN_C_SOURCE
-PLATFORM_LDLIBS := -framework vmnet
+# CFRelease and friends are in CoreFoundation, which vmnet does not
+# re-export.
+PLATFORM_LDLIBS := -framework vmnet -framework CoreFoundation
 else ifeq ($(UNAME_S),Linux)
 PLATFORM := linux
 PLATFORM_CPPFLAGS := -D_GNU_SOURCE
@@ -31,75 +39,99 @@ endif
 O ?= build
 SAN ?=
 
+# Folders whose .c files (and $(PLATFORM)/*.c files) make up the library.
+SRC_DIRS := ring engine engine/os engine/util vmnet cli/common \
+	cli/vmnet-helper cli/vmnet-run
 # Shared modules are on the include path by name ("poller.h"); a program's
 # own files are named from the top ("cli/vmnet-run/args.h"), hence -I.
-SRC_DIRS := ring engine engine/os engine/util vmnet cli/common cli/vmnet-helper \
-	cli/vmnet-run
-CPPFLAGS += -I. -Iring -Iengine -Iengine/os -Iengine/util -Ivmnet -Icli/common \
-	$(PLATFORM_CPPFLAGS)
-CFLAGS ?= -O2 -g
-CFLAGS += -std=c11 -Wall -Wextra -Werror -pthread
-DEPFLAGS = -MMD -MP
-LDLIBS += -pthread $(PLATFORM_LDLIBS)
+INCLUDE_DIRS := . ring engine engine/os engine/util vmnet cli/common
+
+VMH_CPPFLAGS = $(addprefix -I,$(INCLUDE_DIRS)) $(PLATFORM_CPPFLAGS)
+VMH_CFLAGS = -std=c11 -Wall -Wextra -Werror -pthread
+VMH_LDFLAGS =
+VMH_LDLIBS = -pthread $(PLATFORM_LDLIBS)
 ifneq ($(SAN),)
-CFLAGS += -fsanitize=$(SAN) -fno-omit-frame-pointer -fno-sanitize-recover=all
-LDFLAGS += -fsanitize=$(SAN)
+VMH_CFLAGS += -fsanitize=$(SAN) -fno-omit-frame-pointer \
+	-fno-sanitize-recover=all
+VMH_LDFLAGS += -fsanitize=$(SAN)
 endif
+# The user's; a value given on the command line replaces only this one.
+CFLAGS ?= -O2 -g
+DEPFLAGS = -MMD -MP
+
+COMPILE = $(CC) $(VMH_CPPFLAGS) $(CPPFLAGS) $(VMH_CFLAGS) $(CFLAGS) $(DEPFLAGS)
+LINK = $(CC) $(VMH_CFLAGS) $(CFLAGS) $(VMH_LDFLAGS) $(LDFLAGS)
 
 # The tests parse our JSON with a real parser (json-c).
 CRITERION_CFLAGS := $(shell pkg-config --cflags criterion json-c 2>/dev/null)
 CRITERION_LIBS := $(shell pkg-config --libs criterion json-c 2>/dev/null || \
 	echo -lcriterion -ljson-c)
+# Tests find their scripts in the source tree from any working directory
+# (tests/harness/child.h).
+TEST_CPPFLAGS = -Itests/harness -Itests/scenarios \
+	-DTEST_SOURCE_DIR='"$(CURDIR)"' $(CRITERION_CFLAGS)
 
 # --version prints these; minikube needs a semantic version >= 0.9.0.
 VERSION := v1.0.0-dev
 COMMIT := $(shell git rev-parse HEAD 2>/dev/null || echo unknown)
-$(O)/cli/%/main.o: CPPFLAGS += -DVMNET_HELPER_VERSION='"$(VERSION)"' \
+VERSION_CPPFLAGS = -DVMNET_HELPER_VERSION='"$(VERSION)"' \
 	-DVMNET_HELPER_COMMIT='"$(COMMIT)"'
-# Rewritten only when the version or commit changes, so the programs are
-# rebuilt then (and only then) and --version never reports an old commit.
-$(O)/version.stamp: FORCE
-	@mkdir -p $(@D)
-	@echo '$(VERSION) $(COMMIT)' | cmp -s - $@ || echo '$(VERSION) $(COMMIT)' >$@
 
 # Files that hold a main() are programs, everything else goes in the library.
 PROGRAM_SRCS := $(wildcard cli/*/main.c)
-$(PROGRAM_SRCS:%.c=$(O)/%.o): $(O)/version.stamp
 LIB_SRCS := $(filter-out $(PROGRAM_SRCS), \
 	$(foreach d,$(SRC_DIRS),$(wildcard $(d)/*.c $(d)/$(PLATFORM)/*.c)))
-# tests/scenarios/tsan_runner.c replaces Criterion's runner under TSan (see there).
+# tests/scenarios/tsan_runner.c replaces Criterion's runner under TSan (see
+# there).
 TSAN_RUNNER_SRC := tests/scenarios/tsan_runner.c
-TSAN_SCENARIO_SRCS := tests/scenarios/stress.c tests/scenarios/engine_scenarios.c
+TSAN_SCENARIO_SRCS := tests/scenarios/stress.c \
+	tests/scenarios/engine_scenarios.c
 TEST_SRCS := $(filter-out $(TSAN_RUNNER_SRC),$(wildcard tests/*/*.c))
-# Benchmarks: perf/micro/NAME.c everywhere, perf/micro/$(PLATFORM)/NAME.c on one.
 BENCH_SRCS := $(wildcard perf/micro/*.c perf/micro/$(PLATFORM)/*.c)
 
 LIB := $(O)/libvmnet-helper.a
 LIB_OBJS := $(LIB_SRCS:%.c=$(O)/%.o)
+PROGRAM_OBJS := $(PROGRAM_SRCS:%.c=$(O)/%.o)
+PROGRAMS := $(PROGRAM_SRCS:cli/%/main.c=$(O)/%)
 TEST_OBJS := $(TEST_SRCS:%.c=$(O)/%.o)
 TEST_BIN := $(O)/tests/unit-tests
 TSAN_RUNNER := $(O)/tests/tsan-runner
 TSAN_RUNNER_OBJS := $(TSAN_RUNNER_SRC:%.c=$(O)/%.o) \
 	$(TSAN_SCENARIO_SRCS:%.c=$(O)/%.o)
+BENCH_OBJS := $(BENCH_SRCS:%.c=$(O)/%.o)
 BENCH_BINS := $(BENCH_SRCS:%.c=$(O)/%)
-PROGRAMS := $(PROGRAM_SRCS:cli/%/main.c=$(O)/%)
 
 # Criterion options: one test at a time, because the stress tests want both
 # cores for their two threads; --timeout caps any test that would hang.
 TEST_FLAGS ?= --jobs=1 --timeout=600
 
-.PHONY: FORCE all test test-asan test-tsan tsan-scenarios test-all demo vm-demo bench clean check-macos format
+# clang-format from Debian (apt-get install clang-format); .clang-format
+# holds the style.
+CLANG_FORMAT ?= clang-format
+FORMAT_SRCS = $(sort $(shell find ring engine vmnet cli tests perf \
+	-name '*.[ch]' 2>/dev/null))
 
-all: $(LIB) $(PROGRAMS) $(TEST_BIN) $(BENCH_BINS)
+.PHONY: FORCE all test test-asan test-tsan tsan-scenarios test-all demo \
+	vm-demo bench clean format format-check check-macos
+
+all: $(PROGRAMS) $(LIB) $(TEST_BIN) $(BENCH_BINS)
 
 $(O)/%.o: %.c
 	@mkdir -p $(@D)
-	$(CC) $(CPPFLAGS) $(CFLAGS) $(DEPFLAGS) -c $< -o $@
+	$(COMPILE) -c $< -o $@
 
 $(O)/tests/%.o: tests/%.c
 	@mkdir -p $(@D)
-	$(CC) $(CPPFLAGS) -Itests/harness -Itests/scenarios \
-		-DTEST_SOURCE_DIR='"$(CURDIR)"' $(CRITERION_CFLAGS) $(CFLAGS) $(DEPFLAGS) -c $< -o $@
+	$(COMPILE) $(TEST_CPPFLAGS) -c $< -o $@
+
+# The programs' main objects carry the version. The stamp is rewritten only
+# when the version or commit changes, so they are rebuilt then (and only
+# then) and --version never reports an old commit.
+$(PROGRAM_OBJS): VMH_CPPFLAGS += $(VERSION_CPPFLAGS)
+$(PROGRAM_OBJS): $(O)/version.stamp
+$(O)/version.stamp: FORCE
+	@mkdir -p $(@D)
+	@echo '$(VERSION) $(COMMIT)' | cmp -s - $@ || echo '$(VERSION) $(COMMIT)' >$@
 
 $(LIB): $(LIB_OBJS)
 	@mkdir -p $(@D)
@@ -107,75 +139,163 @@ $(LIB): $(LIB_OBJS)
 	$(AR) rcs $@ $^
 
 $(PROGRAMS): $(O)/%: $(O)/cli/%/main.o $(LIB)
-	$(CC) $(LDFLAGS) $^ $(LDLIBS) -o $@
+	$(LINK) $^ $(LDLIBS) $(VMH_LDLIBS) -o $@
 
-$(O)/perf/%: $(O)/perf/%.o $(LIB)
-	$(CC) $(LDFLAGS) $^ $(LDLIBS) -lm -o $@
+$(BENCH_BINS): $(O)/%: $(O)/%.o $(LIB)
+	$(LINK) $^ $(LDLIBS) $(VMH_LDLIBS) -lm -o $@
 
 $(TEST_BIN): $(TEST_OBJS) $(LIB)
-	$(CC) $(LDFLAGS) $^ $(CRITERION_LIBS) $(LDLIBS) -o $@
+	$(LINK) $^ $(CRITERION_LIBS) $(LDLIBS) $(VMH_LDLIBS) -o $@
 
 $(TSAN_RUNNER): $(TSAN_RUNNER_OBJS) $(LIB)
-	$(CC) $(LDFLAGS) $^ $(LDLIBS) -o $@
+	$(LINK) $^ $(LDLIBS) $(VMH_LDLIBS) -o $@
 
 test: $(TEST_BIN) $(PROGRAMS)
 	$(TEST_BIN) $(TEST_FLAGS)
 
 test-asan:
-	$(MAKE) O=build/asan SAN=address,undefined test
+	$(MAKE) O=$(O)/asan SAN=address,undefined test
 
 # Criterion cannot start under TSan, so the threaded scenarios run through
 # their own small runner there (tests/scenarios/tsan_runner.c).
 test-tsan:
-	$(MAKE) O=build/tsan SAN=thread tsan-scenarios
+	$(MAKE) O=$(O)/tsan SAN=thread tsan-scenarios
 
 tsan-scenarios: $(TSAN_RUNNER)
 	$(TSAN_RUNNER)
 
-# The whole suite, as CI runs it: gcc build, clang build, then both sanitizer
-# builds; each ends with its Criterion summary.
+# The whole suite, as CI runs it: formatting, the macOS check (skips where
+# no SDK is set up), then the Criterion suite of the gcc and the clang
+# build, under ASan+UBSan, and the threaded scenarios under TSan; each run
+# ends with its summary.
 test-all:
+	$(MAKE) format-check
+	$(MAKE) check-macos
 	$(MAKE) all
-	$(MAKE) O=build/clang CC=clang all
 	$(MAKE) test
+	$(MAKE) O=$(O)/clang CC=clang test
 	$(MAKE) test-asan
 	$(MAKE) test-tsan
 
 # The main job: two namespaces, two helpers, a cable between them (root).
 demo: all
-	bash tests/scripts/demo.sh
+	VMNET_HELPER=$(abspath $(O))/vmnet-helper bash tests/scripts/demo.sh
 
 # A QEMU guest (TCG) on the cable through vmnet-run (root).
 vm-demo: all
-	bash tests/scripts/qemu_guest.sh
+	VMNET_HELPER=$(abspath $(O))/vmnet-helper bash tests/scripts/qemu_guest.sh
 
 bench: $(BENCH_BINS)
 	$(O)/perf/micro/ring_bench
 
 clean:
-	rm -rf build
-
-# Compile and link the macOS code against a macOS SDK (see
-# ../shared/macos/README.md); prints SKIPPED where no SDK is set up.
-MACOS_CHECK ?= ../shared/macos/macos-check.sh
-MACOS_DIRS := $(SRC_DIRS)
-# Everything macOS compiles, minus the mains: each program is linked with
-# its own main below.
-MACOS_SRCS := $(filter-out $(PROGRAM_SRCS), \
-	$(foreach d,$(MACOS_DIRS),$(wildcard $(d)/*.c $(d)/darwin/*.c)))
-MACOS_CHECK_ARGS := -q --skip-if-missing -D _DARWIN_C_SOURCE \
-	-I . $(foreach d,$(filter-out cli/vmnet-helper cli/vmnet-run,$(MACOS_DIRS)),-I $(d))
-check-macos:
-	@if [ ! -x "$(MACOS_CHECK)" ]; then \
-		echo "check-macos: SKIPPED ($(MACOS_CHECK) not found)"; exit 0; fi; \
-	for main in $(PROGRAM_SRCS) $(wildcard perf/micro/*.c perf/micro/darwin/*.c); do \
-		echo "check-macos: $$main"; \
-		"$(MACOS_CHECK)" $(MACOS_CHECK_ARGS) --exe "$$(basename $$(dirname $$main))-$$(basename $$main .c)" \
-			$(MACOS_SRCS) $$main || exit 1; \
-	done
+	$(if $(or $(filter /,$(abspath $(O))),$(filter $(abspath $(O))/%,$(CURDIR)/)), \
+		$(error O=$(O) holds the source tree: clean removes $$(O)))
+	rm -rf $(O)
 
 format:
-	clang-format -i $(wildcard */*.c */*.h */*/*.c */*/*.h)
+	$(CLANG_FORMAT) -i $(FORMAT_SRCS)
 
--include $(LIB_OBJS:.o=.d) $(TEST_OBJS:.o=.d) $(TSAN_RUNNER_OBJS:.o=.d) $(BENCH_SRCS:%.c=$(O)/%.d) \
-	$(PROGRAM_SRCS:%.c=$(O)/%.d)
+format-check:
+	$(CLANG_FORMAT) --dry-run -Werror $(FORMAT_SRCS)
+	@echo "format-check: OK ($(words $(FORMAT_SRCS)) files)"
+
+-include $(LIB_OBJS:.o=.d) $(PROGRAM_OBJS:.o=.d) $(TEST_OBJS:.o=.d) \
+	$(TSAN_RUNNER_OBJS:.o=.d) $(BENCH_OBJS:.o=.d)
+
+# ---------------------------------------------------------------------------
+# check-macos: compile every macOS source file (everything but linux/ and
+# the Linux-only tests) with clang for arm64 and x86_64 against a macOS SDK,
+# then link each program and each benchmark per arch with ld64.lld against
+# libSystem and the frameworks, so a wrong type, a missing include or an
+# undefined symbol fails here on Linux. Each link takes every library
+# object, not only those the program uses, so every object's references are
+# checked. The Mach-O files are never run. docs/macos-check.md says how to
+# get an SDK; without one (or without clang or ld64.lld) the check prints
+# SKIPPED with the reason and succeeds.
+
+MACOS_SDK ?= $(HOME)/.cache/macos-sdk/MacOSX.sdk
+MACOS_MIN := 12.0
+MACOS_ARCHS := arm64 x86_64
+MACOS_FRAMEWORKS := vmnet CoreFoundation
+# __builtin_available() calls compiler-rt's ___isPlatformVersionAtLeast,
+# which Apple's toolchain links from libclang_rt.osx.a and Debian does not
+# ship: that one symbol may stay undefined, every other is an error.
+MACOS_ALLOW_UNDEFINED := ___isPlatformVersionAtLeast
+# Debian installs clang and lld unversioned or as clang-NN/ld64.lld-NN;
+# take the unversioned one, else the newest.
+MACOS_TOOL_VERSIONS := 30 29 28 27 26 25 24 23 22 21 20 19 18 17 16 15 14
+macos_find_tool = $(firstword $(foreach t,$(1) \
+	$(addprefix $(1)-,$(MACOS_TOOL_VERSIONS)), \
+	$(shell command -v $(t) 2>/dev/null)))
+ifeq ($(origin MACOS_CC),undefined)
+MACOS_CC := $(call macos_find_tool,clang)
+endif
+ifeq ($(origin MACOS_LD),undefined)
+MACOS_LD := $(call macos_find_tool,ld64.lld)
+endif
+
+MACOS_SKIP := $(strip \
+	$(if $(wildcard $(MACOS_SDK)/usr/include/stdio.h \
+		$(MACOS_SDK)/usr/lib/libSystem.tbd),, \
+		no macOS SDK at $(MACOS_SDK): pass MACOS_SDK=/path/MacOSX.sdk, \
+		see docs/macos-check.md) \
+	$(if $(MACOS_CC),,no clang: apt-get install clang) \
+	$(if $(MACOS_LD),,no ld64.lld: apt-get install lld))
+
+MACOS_O := $(O)/macos
+MACOS_LIB_SRCS := $(filter-out $(PROGRAM_SRCS), \
+	$(foreach d,$(SRC_DIRS),$(wildcard $(d)/*.c $(d)/darwin/*.c)))
+MACOS_BENCH_SRCS := $(wildcard perf/micro/*.c perf/micro/darwin/*.c)
+# Program and benchmark names: cli/vmnet-run/main.c -> vmnet-run,
+# perf/micro/ring_bench.c -> perf/micro/ring_bench.
+MACOS_EXE_NAMES := $(PROGRAM_SRCS:cli/%/main.c=%) $(MACOS_BENCH_SRCS:%.c=%)
+macos_exe_main = $(if $(filter perf/%,$(1)),$(1).c,cli/$(1)/main.c)
+
+# The host's search paths must not leak into a build for another OS.
+MACOS_ENV := env -u CPATH -u C_INCLUDE_PATH -u LIBRARY_PATH -u SDKROOT \
+	-u MACOSX_DEPLOYMENT_TARGET
+MACOS_CFLAGS = -isysroot $(MACOS_SDK) -std=c11 -Wall -Wextra -Werror \
+	-fblocks -D_DARWIN_C_SOURCE $(addprefix -I,$(INCLUDE_DIRS)) $(DEPFLAGS)
+
+# macos_compile_rules ARCH: every object for ARCH in $(MACOS_O)/ARCH/.
+define macos_compile_rules
+$(MACOS_O)/$(1)/%.o: %.c
+	@mkdir -p $$(@D)
+	@echo "check-macos: cc   [$(1)] $$<"
+	@$$(MACOS_ENV) $$(MACOS_CC) -target $(1)-apple-macos$$(MACOS_MIN) \
+		$$(MACOS_CFLAGS) $$(MACOS_EXTRA_CPPFLAGS) -c $$< -o $$@
+
+$(PROGRAM_SRCS:%.c=$(MACOS_O)/$(1)/%.o): \
+	MACOS_EXTRA_CPPFLAGS = $$(VERSION_CPPFLAGS)
+
+-include $(MACOS_LIB_SRCS:%.c=$(MACOS_O)/$(1)/%.d) \
+	$(PROGRAM_SRCS:%.c=$(MACOS_O)/$(1)/%.d) \
+	$(MACOS_BENCH_SRCS:%.c=$(MACOS_O)/$(1)/%.d)
+endef
+
+# macos_link_rule ARCH NAME: NAME's main object and every library object.
+define macos_link_rule
+$(MACOS_O)/$(1)/$(2).macho: $(MACOS_LIB_SRCS:%.c=$(MACOS_O)/$(1)/%.o) \
+		$(patsubst %.c,$(MACOS_O)/$(1)/%.o,$(call macos_exe_main,$(2)))
+	@echo "check-macos: link [$(1)] $(2)"
+	@$$(MACOS_LD) -arch $(1) -platform_version macos $$(MACOS_MIN) \
+		$$(MACOS_MIN) -syslibroot $$(MACOS_SDK) -o $$@ $$^ -lSystem \
+		$$(addprefix -framework ,$$(MACOS_FRAMEWORKS)) \
+		$$(addprefix -U ,$$(MACOS_ALLOW_UNDEFINED))
+endef
+
+ifeq ($(MACOS_SKIP),)
+$(foreach a,$(MACOS_ARCHS),$(eval $(call macos_compile_rules,$(a))) \
+	$(foreach n,$(MACOS_EXE_NAMES),$(eval $(call macos_link_rule,$(a),$(n)))))
+MACOS_EXES := $(foreach a,$(MACOS_ARCHS), \
+	$(MACOS_EXE_NAMES:%=$(MACOS_O)/$(a)/%.macho))
+MACOS_SUMMARY = $(words $(MACOS_LIB_SRCS) $(PROGRAM_SRCS) $(MACOS_BENCH_SRCS)) \
+	files compiled and $(words $(MACOS_EXE_NAMES)) executables linked for \
+	each of $(MACOS_ARCHS), SDK $(MACOS_SDK)
+check-macos: $(MACOS_EXES)
+	@echo "check-macos: OK ($(strip $(MACOS_SUMMARY)))"
+else
+check-macos:
+	@echo "check-macos: SKIPPED ($(MACOS_SKIP))"
+endif
