@@ -1,0 +1,82 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/* options_help.c - vmnet-helper's --help text, written from the option
+ * table. */
+#include "options.h"
+
+#include <stdio.h>
+#include <string.h>
+
+#include "options_table.h"
+
+/* Help text starts in this column; longer option names get a line alone. */
+#define HELP_COLUMN 30
+
+static void usage_option(FILE *out, const struct opt_desc *d)
+{
+	char head[64];
+	const char *line = d->help;
+	int n;
+
+	if (d->val < 256)
+		n = snprintf(head, sizeof(head), "  -%c, --%s%s%s", d->val,
+			     d->name, d->arg ? " " : "", d->arg ? d->arg : "");
+	else
+		n = snprintf(head, sizeof(head), "      --%s%s%s", d->name,
+			     d->arg ? " " : "", d->arg ? d->arg : "");
+	fputs(head, out);
+	if (n + 2 > HELP_COLUMN) { /* keep two blanks before the help */
+		fputc('\n', out);
+		n = 0;
+	}
+	while (*line != '\0') {
+		size_t len = strcspn(line, "\n");
+
+		fprintf(out, "%*s%.*s\n", HELP_COLUMN - n, "", (int)len, line);
+		n = 0;
+		line += len;
+		if (*line == '\n')
+			line++;
+	}
+}
+
+void options_usage(FILE *out, const char *prog, enum options_platform platform)
+{
+	fprintf(
+	    out,
+	    "Usage: %s (--fd FD | --socket PATH) [OPTION]...\n"
+	    "\n"
+	    "Moves Ethernet frames between a VM, over a unix datagram "
+	    "socket, and the host\n"
+	    "network: vmnet.framework on macOS, a TAP device on Linux. "
+	    "Prints one JSON line\n"
+	    "describing the interface on stdout; logs go to stderr. Options "
+	    "for %s only\n"
+	    "are listed for reference and refused on %s.\n",
+	    prog, platform == OPTIONS_PLATFORM_DARWIN ? "Linux" : "macOS",
+	    platform == OPTIONS_PLATFORM_DARWIN ? "macOS" : "Linux");
+	for (size_t i = 0; i < OPT_COUNT; i++) {
+		if (opt_descs[i].section != NULL)
+			fprintf(out, "\n%s\n", opt_descs[i].section);
+		usage_option(out, &opt_descs[i]);
+	}
+	fputs("\n"
+	      "Differences from vmnet-helper:\n"
+	      "  The JSON line is printed only after the socket is bound, so "
+	      "a client that\n"
+	      "  reads it can connect at once. Supplementary groups are "
+	      "dropped along with\n"
+	      "  the uid and gid. With --fd the helper exits soon after the "
+	      "VM closes its\n"
+	      "  end, even with no traffic (the kernel is asked every 250 "
+	      "ms), and with\n"
+	      "  --pid when that process exits. --socket serves one client "
+	      "after another\n"
+	      "  instead of only the first; datagrams from other senders are "
+	      "dropped and\n"
+	      "  counted. Bad frames from the guest are counted and dropped, "
+	      "never fatal.\n"
+	      "  --shared-interface is refused outside bridged mode, and "
+	      "addresses must be\n"
+	      "  full dotted quads.\n",
+	      out);
+}

@@ -1,0 +1,170 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/* options_rules.c - the rules between vmnet-helper's options: the VM
+ * socket, the network, the mode, the addresses and the ring. */
+#include "options_rules.h"
+
+#include <arpa/inet.h>
+
+#include "engine.h"
+#include "errmsg.h"
+#include "options_table.h"
+
+/* The first of the address options given, by name and typed value. */
+static bool first_address(const struct options *o,
+			  const struct options_typed *t, const char **name,
+			  const char **value)
+{
+	if (o->start_address_given) {
+		*name = "start-address";
+		*value = t->start;
+	} else if (o->end_address_given) {
+		*name = "end-address";
+		*value = t->end;
+	} else if (o->subnet_mask_given) {
+		*name = "subnet-mask";
+		*value = t->mask;
+	} else {
+		return false;
+	}
+	return true;
+}
+
+static int check_addresses(const struct options *o,
+			   const struct options_typed *t, char *err,
+			   size_t errlen)
+{
+	const struct {
+		const char *name, *value;
+		bool given;
+	} trio[] = {
+	    {"start-address", t->start, o->start_address_given},
+	    {"end-address", t->end, o->end_address_given},
+	    {"subnet-mask", t->mask, o->subnet_mask_given},
+	};
+	char given[OPTIONS_ERR_MAX] = "", missing[64] = "";
+	int n = 0;
+
+	for (size_t i = 0; i < 3; i++) {
+		if (trio[i].given) {
+			opt_list_append(given, sizeof(given), trio[i].name,
+					trio[i].value);
+			n++;
+		} else {
+			opt_list_append(missing, sizeof(missing), trio[i].name,
+					NULL);
+		}
+	}
+	if (n == 1 || n == 2)
+		return errmsg_fail(
+		    err, errlen, -1,
+		    "--start-address, --end-address and --subnet-mask "
+		    "go together: got %s without %s; pass all three or "
+		    "none (vmnet then picks a free subnet)",
+		    given, missing);
+	if (n == 3 &&
+	    ntohl(o->start_address.s_addr) >= ntohl(o->end_address.s_addr))
+		return errmsg_fail(
+		    err, errlen, -1,
+		    "--start-address '%s' is not below --end-address "
+		    "'%s'; the start address is the gateway and DHCP "
+		    "hands out the addresses after it, up to the end "
+		    "address",
+		    t->start, t->end);
+	return 0;
+}
+
+/* As vmnet-helper does, once all options are read. */
+int options_check_rules(struct options *o, const struct options_typed *t,
+			char *err, size_t errlen)
+{
+	const char *addr_name, *addr_value;
+	bool addr = first_address(o, t, &addr_name, &addr_value);
+	unsigned batch = o->batch_size ? o->batch_size : ENGINE_BATCH_DEFAULT;
+
+	if (o->network != NULL) {
+		if (o->operation_mode_given)
+			return errmsg_fail(
+			    err, errlen, -1,
+			    "--network '%s' cannot be used with "
+			    "--operation-mode '%s': the network sets "
+			    "the mode; drop --operation-mode",
+			    o->network, t->mode);
+		if (o->shared_interface != NULL)
+			return errmsg_fail(
+			    err, errlen, -1,
+			    "--network '%s' cannot be used with "
+			    "--shared-interface '%s': the network "
+			    "sets the interface; drop "
+			    "--shared-interface",
+			    o->network, o->shared_interface);
+		if (addr)
+			return errmsg_fail(err, errlen, -1,
+					   "--network '%s' cannot be used with "
+					   "--%s '%s': the network sets the "
+					   "addresses; drop --start-address, "
+					   "--end-address and --subnet-mask",
+					   o->network, addr_name, addr_value);
+		o->warn_interface_id_ignored = o->interface_id_given;
+	}
+	if (o->operation_mode == OPTIONS_MODE_BRIDGED) {
+		if (o->shared_interface == NULL)
+			return errmsg_fail(
+			    err, errlen, -1,
+			    "--operation-mode bridged needs "
+			    "--shared-interface NAME, the host "
+			    "interface to bridge, e.g. en0 "
+			    "(--list-shared-interfaces shows them)");
+		if (o->enable_isolation)
+			return errmsg_fail(
+			    err, errlen, -1,
+			    "--enable-isolation cannot be used with "
+			    "--operation-mode bridged; isolation works "
+			    "in shared and host modes only, so drop "
+			    "one of them");
+		if (addr)
+			return errmsg_fail(
+			    err, errlen, -1,
+			    "--%s '%s' cannot be used with "
+			    "--operation-mode bridged: a bridged VM "
+			    "gets its address from the network it "
+			    "joins; drop --start-address, "
+			    "--end-address and --subnet-mask",
+			    addr_name, addr_value);
+	} else if (o->shared_interface != NULL) {
+		return errmsg_fail(
+		    err, errlen, -1,
+		    "--shared-interface '%s' needs --operation-mode "
+		    "bridged (the mode is %s); vmnet-helper ignores it "
+		    "in other modes but this helper refuses it, so add "
+		    "--operation-mode bridged or drop "
+		    "--shared-interface",
+		    o->shared_interface,
+		    t->mode != NULL ? t->mode : "shared by default");
+	}
+	if (check_addresses(o, t, err, errlen) < 0)
+		return -1;
+	if (o->ring_size != 0 && o->ring_size < batch)
+		return errmsg_fail(
+		    err, errlen, -1,
+		    "--ring-size '%s' is smaller than the batch size "
+		    "%u%s%s%s; pass a ring size of at least %u or a "
+		    "smaller --batch-size",
+		    t->ring, batch, t->batch ? " (--batch-size '" : "",
+		    t->batch ? t->batch : " (the default",
+		    t->batch ? "')" : ")", batch);
+	if (o->fd < 0 && o->socket_path == NULL)
+		return errmsg_fail(
+		    err, errlen, -1,
+		    "missing --fd or --socket: pass --fd FD to use an "
+		    "inherited socket (vmnet-run, QEMU) or --socket "
+		    "PATH to bind one for the VM to send to (vfkit, "
+		    "krunkit)");
+	if (o->fd >= 0 && o->socket_path != NULL)
+		return errmsg_fail(
+		    err, errlen, -1,
+		    "--fd %d and --socket '%s' cannot be used together: "
+		    "--fd uses a socket the helper inherited, --socket "
+		    "binds a new one at PATH; pass only one",
+		    o->fd, o->socket_path);
+	return 0;
+}

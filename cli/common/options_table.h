@@ -1,0 +1,100 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/* options_table.h - the table of vmnet-helper's options and the limits its
+ * texts spell out, shared by the parser, the value parsers and the help. */
+#ifndef VMNET_HELPER_OPTIONS_TABLE_H
+#define VMNET_HELPER_OPTIONS_TABLE_H
+
+#include <limits.h>
+#include <stddef.h>
+
+#include "engine.h"
+
+#define RING_SIZE_MIN 16
+#define RING_SIZE_MAX 65536
+
+/* Short options keep vmnet-helper's letters; the rest count up from 256. */
+enum opt_val {
+	OPT_FD = 'f',
+	OPT_SOCKET = 's',
+	OPT_INTERFACE_ID = 'i',
+	OPT_VERBOSE = 'v',
+	OPT_HELP = 'h',
+	OPT_OPERATION_MODE = 256,
+	OPT_SHARED_INTERFACE,
+	OPT_START_ADDRESS,
+	OPT_END_ADDRESS,
+	OPT_SUBNET_MASK,
+	OPT_ENABLE_TSO,
+	OPT_ENABLE_CHECKSUM_OFFLOAD,
+	OPT_ENABLE_ISOLATION,
+	OPT_NETWORK,
+	OPT_LIST_SHARED_INTERFACES,
+	OPT_TAP,
+	OPT_BRIDGE,
+	OPT_CPUS,
+	OPT_BATCH_SIZE,
+	OPT_RING_SIZE,
+	OPT_STATS_INTERVAL,
+	OPT_USER,
+	OPT_GROUP,
+	OPT_PID,
+	OPT_VERSION,
+};
+
+enum opt_scope { SCOPE_ANY, SCOPE_DARWIN, SCOPE_LINUX };
+
+struct opt_desc {
+	const char *section; /* heading in --help before this option */
+	const char *name;
+	int has_arg;
+	int val;
+	enum opt_scope scope;
+	const char *arg;     /* placeholder for the argument in --help */
+	const char *help;    /* lines for --help, split by '\n' */
+	const char *instead; /* on the other platform: what to use instead */
+};
+
+/* Limits spelled out for the texts below, checked against their source. */
+#define BATCH_SIZE_HELP "Frames per read or write call, 1 to 256.\nDefault: 64."
+#define RING_SIZE_HELP                                                         \
+	"Slots in each direction's ring: a power of two\n"                     \
+	"from 16 to 65536, at least the batch size.\nDefault: 512."
+#define BATCH_SIZE_HINT "pass a number from 1 to 256, e.g. --batch-size 64"
+#define RING_SIZE_HINT                                                         \
+	"pass a power of two from 16 to 65536, e.g. --ring-size 1024"
+#define NUMBER_MAX_TEXT "2147483647"
+#define STATS_INTERVAL_HINT                                                    \
+	"pass a number of seconds from 1 to " NUMBER_MAX_TEXT                  \
+	", or leave the option out for no stats"
+_Static_assert(ENGINE_BATCH_MAX == 256 && ENGINE_BATCH_DEFAULT == 64,
+	       "update BATCH_SIZE_HELP and BATCH_SIZE_HINT");
+_Static_assert(RING_SIZE_MIN == 16 && RING_SIZE_MAX == 65536 &&
+		   ENGINE_RING_DEFAULT == 512,
+	       "update RING_SIZE_HELP and RING_SIZE_HINT");
+_Static_assert(INT_MAX == 2147483647, "update NUMBER_MAX_TEXT");
+
+/* Entries in opt_descs[]; options_table.c checks the count. */
+#define OPT_COUNT 25
+
+/* Every option, in the order --help shows them. */
+extern const struct opt_desc opt_descs[];
+
+/**
+ * opt_desc_by_val() - the table entry of an option
+ * @val:	what getopt_long() returns for it (enum opt_val)
+ *
+ * Return: the entry, or NULL if no option has @val.
+ */
+const struct opt_desc *opt_desc_by_val(int val);
+
+/**
+ * opt_list_append() - add an option to a list for a message
+ * @buf:	the list so far, space-separated, NUL-terminated
+ * @size:	room in @buf; what does not fit is cut
+ * @name:	the option's long name, without "--"
+ * @value:	its value as typed, or NULL to write --NAME alone
+ */
+void opt_list_append(char *buf, size_t size, const char *name,
+		     const char *value);
+
+#endif
