@@ -1,0 +1,45 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/* host_vmnet.h - the vmnet endpoint's state and the SDK switch, shared by
+ * the files of the macOS host side (vmnet/darwin/). */
+#ifndef VMNET_HELPER_HOST_VMNET_H
+#define VMNET_HELPER_HOST_VMNET_H
+
+#include <Availability.h>
+#include <dispatch/dispatch.h>
+#include <sys/uio.h>
+#include <vmnet/vmnet.h>
+#include <xpc/xpc.h>
+
+#include "host.h"
+
+/* The macOS 26 SDK declares vmnet_network_* (for --network) and the
+ * read/write max packets keys; older SDKs, such as the 12.0 SDK we check
+ * with, declare neither, so that code is compiled only with a newer SDK
+ * and run only on macOS 26 (__builtin_available). */
+#if __MAC_OS_X_VERSION_MAX_ALLOWED >= 260000
+#define HOST_VMNET_SDK_26 1
+#include <CoreFoundation/CoreFoundation.h>
+#else
+#define HOST_VMNET_SDK_26 0
+#endif
+
+/* Seconds to wait for vmnet to start an interface; it usually takes well
+ * under one, but the first start after boot can take several. */
+#define START_TIMEOUT_S 30
+/* Seconds to wait for vmnet to confirm a stop (see
+ * host_vmnet_stop_interface()). */
+#define STOP_TIMEOUT_S 5
+
+struct host_vmnet {
+	struct endpoint ep; /* first: the engine sees only this */
+	interface_ref iface;
+	dispatch_queue_t queue; /* serial: vmnet's events and completions */
+	struct vmpktdesc *descs;
+	struct iovec *iovs;
+	unsigned max_batch;	      /* room in descs and iovs */
+	unsigned read_max, write_max; /* packets per vmnet call */
+	xpc_connection_t broker;      /* --network: held open, else NULL */
+	void *network;		      /* --network: vmnet_network_ref */
+};
+
+#endif
