@@ -36,6 +36,10 @@ struct direction_stats {
 	uint64_t retries;
 	uint64_t drop_runt, drop_truncated, drop_vfkt, drop_foreign;
 	uint64_t drop_too_big, drop_stalled;
+	/* Counted by the caller, not the workers: datagrams a --socket
+	 * sender sent that no client session ever read, because the helper
+	 * could not answer it (unbound, or gone before it connected back). */
+	uint64_t drop_unanswerable;
 };
 
 struct engine_stats {

@@ -52,7 +52,8 @@ static void put_direction(struct out *o, const char *name,
 			  const struct direction_stats *d, uint64_t fast)
 {
 	uint64_t drops = d->drop_runt + d->drop_truncated + d->drop_vfkt +
-			 d->drop_foreign + d->drop_too_big + d->drop_stalled;
+			 d->drop_foreign + d->drop_too_big + d->drop_stalled +
+			 d->drop_unanswerable;
 
 	put(o,
 	    "\"%s\":{\"packets\":%" PRIu64 ",\"bytes\":%" PRIu64
@@ -61,11 +62,12 @@ static void put_direction(struct out *o, const char *name,
 	    ",\"read_batches\":%" PRIu64 ",\"retries\":%" PRIu64
 	    ",\"drop_runt\":%" PRIu64 ",\"drop_truncated\":%" PRIu64
 	    ",\"drop_vfkt\":%" PRIu64 ",\"drop_foreign\":%" PRIu64
-	    ",\"drop_too_big\":%" PRIu64 ",\"drop_stalled\":%" PRIu64 "}",
+	    ",\"drop_too_big\":%" PRIu64 ",\"drop_stalled\":%" PRIu64
+	    ",\"drop_unanswerable\":%" PRIu64 "}",
 	    name, d->packets, d->bytes, drops, fast, d->batches,
 	    d->read_packets, d->read_batches, d->retries, d->drop_runt,
 	    d->drop_truncated, d->drop_vfkt, d->drop_foreign, d->drop_too_big,
-	    d->drop_stalled);
+	    d->drop_stalled, d->drop_unanswerable);
 }
 
 static void add_direction(struct direction_stats *sum,
@@ -84,6 +86,7 @@ static void add_direction(struct direction_stats *sum,
 	sum->drop_foreign += d->drop_foreign;
 	sum->drop_too_big += d->drop_too_big;
 	sum->drop_stalled += d->drop_stalled;
+	sum->drop_unanswerable += d->drop_unanswerable;
 }
 
 void engine_stats_add(struct engine_stats *sum, const struct engine_stats *s)

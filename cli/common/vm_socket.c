@@ -5,6 +5,7 @@
 
 #include "dgram_io.h"
 #include "errmsg.h"
+#include "log.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -30,7 +31,55 @@ static const char *file_kind(mode_t m)
 		return "a character device (a terminal?)";
 	if (S_ISBLK(m))
 		return "a block device";
+	if (S_ISLNK(m))
+		return "a symbolic link";
+	if (S_ISSOCK(m))
+		return "a socket";
 	return "not a socket";
+}
+
+/* Same file: the inode we created or bound is still the one at the path. */
+static bool same_file(const struct stat *a, const struct stat *b)
+{
+	return a->st_dev == b->st_dev && a->st_ino == b->st_ino;
+}
+
+/*
+ * What is at --socket PATH may be replaced only if it is a socket: a stale
+ * one left by a helper that died (whoever made it no longer holds the
+ * lock, so nobody serves it). Anything else is somebody's file, and a
+ * symbolic link is never followed. Checked before the host interface
+ * starts (vm_socket_lock()) and again right before binding. Return: 0
+ * (absent or a socket: *is_socket says which) or a negative errno.
+ */
+static int check_socket_path(const char *path, bool *is_socket, char *err,
+			     size_t errlen)
+{
+	struct stat st;
+
+	*is_socket = false;
+	if (lstat(path, &st) < 0) {
+		if (errno == ENOENT)
+			return 0;
+		return errmsg_fail(err, errlen, -errno, "--socket '%s': %s",
+				   path, strerror(errno));
+	}
+	if (S_ISSOCK(st.st_mode)) {
+		*is_socket = true;
+		return 0;
+	}
+	if (S_ISDIR(st.st_mode))
+		return errmsg_fail(err, errlen, -EISDIR,
+				   "--socket '%s': is a directory; pass the "
+				   "path of the socket to create, e.g. "
+				   "--socket '%s/vm.sock'",
+				   path, path);
+	return errmsg_fail(err, errlen, -EEXIST,
+			   "--socket '%s': exists and is %s, not a stale "
+			   "socket; the helper replaces only a socket and "
+			   "never follows a link: remove it or choose "
+			   "another path",
+			   path, file_kind(st.st_mode));
 }
 
 int vm_socket_check_fd(int fd, char *err, size_t errlen)
@@ -86,14 +135,17 @@ int vm_socket_set_buffers(int fd, bool tso)
 					     : VM_SOCKET_RCVBUF);
 }
 
-/* Remove whatever is at the path and bind a new socket there, 0600. */
+/* Replace a stale socket at the path (nothing else: check_socket_path())
+ * and bind a new socket there, 0600. */
 static int bind_path(struct vm_socket *s, char *err, size_t errlen)
 {
 	struct sockaddr_un addr = {.sun_family = AF_UNIX};
+	bool stale;
+	int r = check_socket_path(s->path, &stale, err, errlen);
 
-	/* Safe: whoever made a stale socket here no longer holds the lock,
-	 * so nobody is serving it. */
-	if (unlink(s->path) < 0 && errno != ENOENT)
+	if (r)
+		return r;
+	if (stale && unlink(s->path) < 0 && errno != ENOENT)
 		return errmsg_fail(err, errlen, -errno,
 				   "--socket: cannot remove stale '%s': %s",
 				   s->path, strerror(errno));
@@ -109,15 +161,20 @@ static int bind_path(struct vm_socket *s, char *err, size_t errlen)
 	 * chmod() afterwards would leave a window where others could
 	 * connect. */
 	mode_t old = umask(0177);
-	int r = bind(s->fd, (struct sockaddr *)&addr, sizeof(addr));
+	r = bind(s->fd, (struct sockaddr *)&addr, sizeof(addr));
 	int e = errno;
 	umask(old);
 	if (r < 0)
 		return errmsg_fail(err, errlen, -e,
 				   "--socket: cannot bind '%s': %s", s->path,
 				   strerror(e));
+	/* Remembered so that exit removes this socket and nothing that may
+	 * have been put at the path since. */
+	if (lstat(s->path, &s->bound_st) < 0)
+		return errmsg_fail(err, errlen, -errno,
+				   "--socket: '%s' vanished after bind: %s",
+				   s->path, strerror(errno));
 	s->bound = true;
-	chmod(s->path, 0600);
 	return 0;
 }
 
@@ -153,30 +210,94 @@ static bool dir_writable_by(const char *path, uid_t uid, gid_t gid)
 	return (st.st_mode & need) == need;
 }
 
+/*
+ * Open PATH.lock for flock(), as root when the helper runs through sudo,
+ * in a directory that its caller may own. So nothing at the path is
+ * trusted: O_NOFOLLOW refuses a symbolic link (which could point at
+ * /etc/shadow), O_NONBLOCK keeps a FIFO from blocking the open, and only a
+ * regular file is accepted (fstat() of what was opened, not a stat() of
+ * the path before). A missing file is created with O_EXCL, which also
+ * refuses a dangling link; *created says whether this call made it, and
+ * only such a file may be given to another user.
+ */
+static int open_lock_file(const char *path, bool *created, char *err,
+			  size_t errlen)
+{
+	const int flags = O_NOFOLLOW | O_NONBLOCK | O_NOCTTY | O_CLOEXEC;
+	struct stat st;
+	int fd = -1;
+
+	/* The file may come and go between the two opens (another helper
+	 * exiting): a few tries settle it. */
+	for (int tries = 0; fd < 0 && tries < 3; tries++) {
+		fd = open(path, O_RDONLY | O_CREAT | O_EXCL | flags, 0600);
+		*created = fd >= 0;
+		if (fd < 0 && errno == EEXIST)
+			fd = open(path, O_RDONLY | flags);
+		if (fd < 0 && errno != ENOENT && errno != EEXIST)
+			break;
+	}
+	if (fd < 0) {
+		int e = errno;
+
+		if (e == ELOOP || e == EMLINK)
+			return errmsg_fail(err, errlen, -ELOOP,
+					   "--socket: '%s' is a symbolic link; "
+					   "the helper never follows one: "
+					   "remove it or choose another path",
+					   path);
+		return errmsg_fail(err, errlen, -e,
+				   "--socket: cannot open '%s': %s", path,
+				   strerror(e));
+	}
+	if (fstat(fd, &st) < 0) {
+		int e = errno;
+
+		close(fd);
+		return errmsg_fail(err, errlen, -e,
+				   "--socket: cannot fstat '%s': %s", path,
+				   strerror(e));
+	}
+	if (!S_ISREG(st.st_mode)) {
+		close(fd);
+		return errmsg_fail(err, errlen, -EINVAL,
+				   "--socket: '%s' is %s, not a lock file; "
+				   "remove it or choose another path",
+				   path, file_kind(st.st_mode));
+	}
+	return fd;
+}
+
 int vm_socket_lock(struct vm_socket *s, uid_t uid, gid_t gid, char *err,
 		   size_t errlen)
 {
 	struct sockaddr_un addr = {.sun_family = AF_UNIX};
+	bool created, stale;
+	int r;
 
 	s->lock_fd = s->fd = -1;
 	if (strlen(s->path) >= sizeof(addr.sun_path))
 		return errmsg_fail(err, errlen, -ENAMETOOLONG,
 				   "--socket '%s': longer than %zu bytes",
 				   s->path, sizeof(addr.sun_path) - 1);
+	r = check_socket_path(s->path, &stale, err, errlen);
+	if (r)
+		return r;
 	if (uid != (uid_t)-1 && !dir_writable_by(s->path, uid, gid))
 		return errmsg_fail(
 		    err, errlen, -EACCES,
-		    "--socket '%s': uid %d, whom the helper runs "
+		    "--socket '%s': uid %u, whom the helper runs "
 		    "as once root is dropped, cannot create "
 		    "files in its directory; choose one they "
 		    "can write",
-		    s->path, (int)uid);
+		    s->path, (unsigned)uid);
 	snprintf(s->lock_path, sizeof(s->lock_path), "%s.lock", s->path);
-	s->lock_fd = open(s->lock_path, O_RDONLY | O_CREAT | O_CLOEXEC, 0600);
-	if (s->lock_fd < 0)
-		return errmsg_fail(err, errlen, -errno,
-				   "--socket: cannot open '%s': %s",
-				   s->lock_path, strerror(errno));
+	r = open_lock_file(s->lock_path, &created, err, errlen);
+	if (r < 0)
+		return r;
+	s->lock_fd = r;
+	if (fstat(s->lock_fd, &s->lock_st) < 0)
+		memset(&s->lock_st, 0, sizeof(s->lock_st));
 	if (flock(s->lock_fd, LOCK_EX | LOCK_NB) < 0) {
 		int e = errno;
 		close(s->lock_fd);
@@ -187,13 +308,18 @@ int vm_socket_lock(struct vm_socket *s, uid_t uid, gid_t gid, char *err,
 		    "'%s' (%s); stop it or choose another path",
 		    s->path, s->lock_path, strerror(e));
 	}
-	/* Taken before privileges are dropped: give the file to whoever
-	 * the helper runs as next, so that one removes it at exit, and a
-	 * file left by a crash does not lock out an unprivileged helper. */
-	if (uid != (uid_t)-1 && fchown(s->lock_fd, uid, gid) < 0)
+	s->lock_created = created;
+	/* Taken before privileges are dropped: give a file this call made
+	 * to whoever the helper runs as next, so that one removes it at
+	 * exit and a file left by a crash does not lock out an unprivileged
+	 * helper. A file that was there already is never given away: it
+	 * may be a hard link to anything. fchown() acts on the inode just
+	 * opened, so nothing swapped in at the path since can be hit. */
+	if (created && uid != (uid_t)-1 && fchown(s->lock_fd, uid, gid) < 0)
 		return errmsg_fail(err, errlen, -errno,
-				   "--socket: cannot give '%s' to uid %d: %s",
-				   s->lock_path, (int)uid, strerror(errno));
+				   "--socket: cannot give '%s' to uid %u: %s",
+				   s->lock_path, (unsigned)uid,
+				   strerror(errno));
 	return 0;
 }
 
@@ -228,6 +354,15 @@ static int peek_first(int fd, struct sockaddr_un *from, socklen_t *fromlen,
 	return 0;
 }
 
+/* Take the next datagram off the socket, unread: the accept path decided
+ * it cannot be forwarded. The result is ignored: it is gone either way. */
+static void discard_one(int fd)
+{
+	char drop;
+
+	(void)!recv(fd, &drop, 1, MSG_DONTWAIT);
+}
+
 int vm_socket_try_accept(struct vm_socket *s, char *err, size_t errlen)
 {
 	const size_t path_off = offsetof(struct sockaddr_un, sun_path);
@@ -236,7 +371,6 @@ int vm_socket_try_accept(struct vm_socket *s, char *err, size_t errlen)
 		struct sockaddr_un from;
 		socklen_t fromlen = 0;
 		bool vfkt = false;
-		char drop;
 
 		int r = peek_first(s->fd, &from, &fromlen, &vfkt);
 		if (r == -EAGAIN)
@@ -247,24 +381,47 @@ int vm_socket_try_accept(struct vm_socket *s, char *err, size_t errlen)
 			return errmsg_fail(err, errlen, r,
 					   "--socket '%s': recv: %s", s->path,
 					   strerror(-r));
-		/* An unbound sender has no address to answer: drop it. The
-		 * recv() results are ignored: the datagram is gone either
-		 * way. */
+		/* An unbound sender has no address to answer: drop it. */
 		if (fromlen <= path_off || from.sun_path[0] == '\0') {
-			(void)!recv(s->fd, &drop, 1, MSG_DONTWAIT);
+			discard_one(s->fd);
+			s->accept_drops.unanswerable++;
 			continue;
 		}
-		if (vfkt)
-			(void)!recv(s->fd, &drop, 1, MSG_DONTWAIT);
+		if (vfkt) {
+			discard_one(s->fd);
+			s->accept_drops.vfkt++;
+		}
 		int n = (int)(fromlen - path_off);
-		if (connect(s->fd, (struct sockaddr *)&from, fromlen) < 0)
-			return errmsg_fail(
-			    err, errlen, -errno,
-			    "--socket '%s': cannot connect to client "
-			    "'%.*s': %s",
-			    s->path, n, from.sun_path, strerror(errno));
+		if (connect(s->fd, (struct sockaddr *)&from, fromlen) < 0) {
+			/*
+			 * The client is gone (ENOENT: its path was removed;
+			 * ECONNREFUSED: nothing bound there any more), is
+			 * connected to someone else (EPERM on Linux), or its
+			 * path is out of reach of the user the helper runs
+			 * as (EACCES). Its fault, not the helper's: drop what
+			 * it sent, say so once per sender, and keep waiting
+			 * for one that can be answered.
+			 */
+			int e = errno;
+
+			if (!vfkt) { /* a hello was counted already */
+				discard_one(s->fd);
+				s->accept_drops.unanswerable++;
+			}
+			if (fromlen != s->gone_len ||
+			    memcmp(&from, &s->gone, fromlen) != 0)
+				log_warn("[main] --socket '%s': cannot answer "
+					 "client '%.*s' (%s): dropped what it "
+					 "sent; waiting for the next client",
+					 s->path, n, from.sun_path,
+					 strerror(e));
+			s->gone = from;
+			s->gone_len = fromlen;
+			continue;
+		}
 		s->client = from;
 		s->client_len = fromlen;
+		s->gone_len = 0;
 		return 0;
 	}
 }
@@ -280,14 +437,24 @@ int vm_socket_rebind(struct vm_socket *s, char *err, size_t errlen)
 	return bind_path(s, err, errlen);
 }
 
+/* Remove @path only while it is still the file we made: whoever can
+ * write its directory may have put something else there since. */
+static void unlink_if_same(const char *path, const struct stat *ours)
+{
+	struct stat st;
+
+	if (lstat(path, &st) == 0 && same_file(&st, ours))
+		unlink(path);
+}
+
 void vm_socket_close(struct vm_socket *s)
 {
 	if (s->bound)
-		unlink(s->path);
+		unlink_if_same(s->path, &s->bound_st);
 	if (s->fd >= 0)
 		close(s->fd);
 	if (s->lock_fd >= 0) {
-		unlink(s->lock_path);
+		unlink_if_same(s->lock_path, &s->lock_st);
 		close(s->lock_fd);
 	}
 	s->fd = s->lock_fd = -1;

@@ -6,7 +6,9 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <sys/types.h>
 #include <sys/un.h>
 
@@ -31,12 +33,27 @@ struct vm_socket {
 	const char *path;
 	char lock_path[512];
 	int lock_fd;
+	struct stat lock_st; /* what lock_fd is: removed at exit only if the
+				path still names it */
+	bool lock_created;   /* this helper made the lock file */
 	int fd;
-	bool bound; /* path exists and is ours to remove */
-	bool tso;   /* buffers sized for 64 KiB frames */
+	bool bound;	      /* path exists and is ours to remove */
+	struct stat bound_st; /* the socket bound at path, likewise */
+	bool tso;	      /* buffers sized for 64 KiB frames */
 	/* The client being served, set by vm_socket_try_accept(). */
 	struct sockaddr_un client;
 	socklen_t client_len;
+	/* The last sender it could not answer, so each is logged once. */
+	struct sockaddr_un gone;
+	socklen_t gone_len;
+	/* Datagrams vm_socket_try_accept() took off the socket itself, so
+	 * the engine never saw them: the caller adds them to its counters,
+	 * which must account for every frame a VM sent. */
+	struct {
+		uint64_t vfkt;	       /* vfkit's hello */
+		uint64_t unanswerable; /* unbound sender, or gone before the
+					  helper connected back */
+	} accept_drops;
 };
 
 /**
@@ -79,9 +96,11 @@ int vm_socket_bind(struct vm_socket *s, bool tso, char *err, size_t errlen);
  * @errlen:	room in @err
  *
  * A first datagram that is exactly vfkit's "VFKT" hello is consumed; any
- * other first datagram stays queued for the engine. An unbound sender
- * cannot be answered: its datagram is dropped and waiting goes on. Call it
- * again whenever the socket becomes readable.
+ * other first datagram stays queued for the engine. A sender that cannot
+ * be answered (unbound, gone before the helper connects back, connected
+ * elsewhere) is logged once, its datagram dropped, and waiting goes on.
+ * Every datagram taken here is counted in s->accept_drops. Call it again
+ * whenever the socket becomes readable.
  *
  * Return: 0 when connected (s->client and s->client_len say to whom), 1
  * when no client has sent yet, or a negative errno.

@@ -42,8 +42,9 @@ static void cleanup(void)
 	child_kill(&other);
 	if (!dir[0])
 		return;
-	for (const char *const *n = (const char *const[]){"sock", "sock.lock",
-							  "a", "b", "c", NULL};
+	for (const char *const *n =
+		 (const char *const[]){"sock", "sock.lock", "a", "b", "c",
+				       "victim", NULL};
 	     *n; n++) {
 		snprintf(path, sizeof(path), "%s/%s", dir, *n);
 		unlink(path);
@@ -466,7 +467,7 @@ Test(helper_lifecycle, vfkt_hello_from_a_fresh_client_is_dropped)
 	int a = client_open("a");
 
 	/* vfkit greets with these 4 bytes; the first is eaten while the
-	 * helper accepts, a later one is counted. */
+	 * helper accepts, a later one by the engine: both are counted. */
 	cr_assert_eq(send(a, "VFKT", 4, 0), 4);
 	client_send(a, "a-1");
 	cr_assert_eq(send(a, "VFKT", 4, 0), 4);
@@ -476,7 +477,7 @@ Test(helper_lifecycle, vfkt_hello_from_a_fresh_client_is_dropped)
 	cr_assert_str_eq(seen, "a-1 a-2 ");
 	kill(helper.pid, SIGTERM);
 	expect_exit(&helper, 0, "stopped by SIGTERM");
-	cr_assert(strstr(helper.err, "\"drop_vfkt\":1,"), "%s", helper.err);
+	cr_assert(strstr(helper.err, "\"drop_vfkt\":2,"), "%s", helper.err);
 	cr_assert(strstr(helper.err, "\"drop_runt\":0,"), "%s", helper.err);
 	close(a);
 	close(tap);
@@ -579,4 +580,234 @@ Test(helper_lifecycle, socket_dir_the_sudo_caller_cannot_write_is_refused_first)
 	cr_assert_null(strstr(helper.err, "host interface"), "%s", helper.err);
 	snprintf(lock, sizeof(lock), "%s.lock", sock_path);
 	cr_assert_neq(access(lock, F_OK), 0, "lock file left behind");
+}
+
+/* Adversarial paths at --socket PATH and PATH.lock (issue 10, items 1-3):
+ * whoever may run the helper through sudo may own the directory. Each runs
+ * in a namespace of its own, so a helper that wrongly went on to start a
+ * TAP leaves nothing behind. */
+
+/* Run a sudo-style helper on sock_path and expect it to refuse at once,
+ * before the host interface starts, with @text. */
+static void expect_socket_refused(const char *text)
+{
+	char *env[] = {"SUDO_UID=65534", "SUDO_GID=65534", NULL};
+
+	start(&helper, env, NULL, 0,
+	      (const char *const[]){"--socket", sock_path, "--tap", TAP, NULL});
+	expect_exit(&helper, 1, text);
+	cr_assert_null(strstr(helper.err, "host interface"), "%s", helper.err);
+	cr_assert_eq(if_nametoindex(TAP), 0, "%s was created", TAP);
+}
+
+static void lock_path_of(char *lock, size_t len)
+{
+	snprintf(lock, len, "%s.lock", sock_path);
+}
+
+Test(helper_lifecycle, symlink_at_the_lock_path_is_never_followed_or_chowned)
+{
+	char lock[128], victim[128];
+	struct stat st;
+
+	test_need_private_netns();
+	cr_assert_eq(chmod(dir, 0777), 0);
+	snprintf(victim, sizeof(victim), "%s/victim", dir);
+	int fd = open(victim, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0640);
+	cr_assert_geq(fd, 0, "%s: %s", victim, strerror(errno));
+	cr_assert_eq(write(fd, "secret\n", 7), 7);
+	close(fd);
+	lock_path_of(lock, sizeof(lock));
+	cr_assert_eq(symlink(victim, lock), 0, "%s", strerror(errno));
+
+	expect_socket_refused("is a symbolic link");
+	cr_assert_eq(stat(victim, &st), 0);
+	cr_assert_eq(st.st_uid, 0, "the victim was given to uid %d",
+		     (int)st.st_uid);
+	cr_assert_eq(st.st_gid, 0, "the victim was given to gid %d",
+		     (int)st.st_gid);
+	cr_assert_eq(st.st_mode & 0777, 0640);
+	cr_assert_eq(lstat(lock, &st), 0, "the planted link was removed");
+	cr_assert(S_ISLNK(st.st_mode));
+	unlink(lock);
+}
+
+Test(helper_lifecycle, dangling_symlink_at_the_lock_path_creates_nothing)
+{
+	char lock[128], victim[128];
+
+	test_need_private_netns();
+	cr_assert_eq(chmod(dir, 0777), 0);
+	snprintf(victim, sizeof(victim), "%s/victim", dir);
+	lock_path_of(lock, sizeof(lock));
+	cr_assert_eq(symlink(victim, lock), 0, "%s", strerror(errno));
+
+	/* No SUDO_UID either: root running it for itself. */
+	start(&helper, NULL, NULL, 0,
+	      (const char *const[]){"--socket", sock_path, "--tap", TAP, NULL});
+	expect_exit(&helper, 1, "is a symbolic link");
+	cr_assert_neq(access(victim, F_OK), 0, "the link's target was created");
+	unlink(lock);
+}
+
+Test(helper_lifecycle, fifo_at_the_lock_path_is_refused_without_hanging)
+{
+	char lock[128];
+
+	test_need_private_netns();
+	cr_assert_eq(chmod(dir, 0777), 0);
+	lock_path_of(lock, sizeof(lock));
+	cr_assert_eq(mkfifo(lock, 0666), 0, "%s", strerror(errno));
+	/* expect_exit() bounds the wait: a helper blocked in open() would
+	 * be killed and fail the test with status -1. */
+	expect_socket_refused("is a pipe, not a lock file");
+	unlink(lock);
+}
+
+Test(helper_lifecycle, existing_lock_file_is_used_but_not_given_away)
+{
+	char lock[128];
+	struct stat st;
+
+	test_need_private_netns();
+	cr_assert_eq(chmod(dir, 0777), 0);
+	lock_path_of(lock, sizeof(lock));
+	/* Left by an earlier helper that ran as root: root's, and it stays
+	 * root's (it could be a hard link to anything). */
+	int fd = open(lock, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+	cr_assert_geq(fd, 0, "%s", strerror(errno));
+	close(fd);
+	char *env[] = {"SUDO_UID=65534", "SUDO_GID=65534", NULL};
+	start(&helper, env, NULL, 0,
+	      (const char *const[]){"--socket", sock_path, "--tap", TAP, NULL});
+	expect_ready(&helper);
+	cr_assert_eq(stat(lock, &st), 0);
+	cr_assert_eq(st.st_uid, 0, "an existing lock file was chowned to %d",
+		     (int)st.st_uid);
+	kill(helper.pid, SIGTERM);
+	expect_exit(&helper, 0, "stopped by SIGTERM");
+}
+
+Test(helper_lifecycle, regular_file_at_the_socket_path_is_kept_and_refused)
+{
+	struct stat st;
+
+	test_need_private_netns();
+	cr_assert_eq(chmod(dir, 0777), 0);
+	int fd = open(sock_path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
+	cr_assert_geq(fd, 0, "%s", strerror(errno));
+	cr_assert_eq(write(fd, "data\n", 5), 5);
+	close(fd);
+
+	expect_socket_refused("exists and is a regular file");
+	cr_assert_eq(stat(sock_path, &st), 0, "the file was deleted");
+	cr_assert(S_ISREG(st.st_mode));
+	cr_assert_eq(st.st_size, 5);
+}
+
+Test(helper_lifecycle, directory_at_the_socket_path_is_refused_first)
+{
+	test_need_private_netns();
+	cr_assert_eq(chmod(dir, 0777), 0);
+	cr_assert_eq(mkdir(sock_path, 0755), 0, "%s", strerror(errno));
+	expect_socket_refused("is a directory");
+	cr_assert_eq(rmdir(sock_path), 0, "the directory is not as it was");
+}
+
+Test(helper_lifecycle, symlink_at_the_socket_path_is_refused)
+{
+	char victim[128];
+
+	test_need_private_netns();
+	cr_assert_eq(chmod(dir, 0777), 0);
+	snprintf(victim, sizeof(victim), "%s/victim", dir);
+	cr_assert_eq(symlink(victim, sock_path), 0, "%s", strerror(errno));
+	expect_socket_refused("exists and is a symbolic link");
+	unlink(sock_path);
+}
+
+Test(helper_lifecycle, stale_socket_at_the_path_is_replaced)
+{
+	struct sockaddr_un addr = {.sun_family = AF_UNIX};
+	struct stat before, after;
+
+	int tap = quiet_socket_helper(); /* binds once, so: stop, redo */
+	kill(helper.pid, SIGTERM);
+	expect_exit(&helper, 0, "stopped by SIGTERM");
+	child_kill(&helper);
+	close(tap);
+	/* A socket left by a helper that was killed. */
+	int s = socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+	snprintf(addr.sun_path, sizeof(addr.sun_path), "%s", sock_path);
+	cr_assert_eq(bind(s, (struct sockaddr *)&addr, sizeof(addr)), 0);
+	close(s);
+	cr_assert_eq(lstat(sock_path, &before), 0);
+	/* A second name keeps the old inode alive, so a new socket cannot
+	 * reuse its number. */
+	char keep[128];
+	snprintf(keep, sizeof(keep), "%s/c", dir);
+	cr_assert_eq(link(sock_path, keep), 0, "%s", strerror(errno));
+	start_socket_helper(&helper, TAP);
+	cr_assert_eq(lstat(sock_path, &after), 0);
+	cr_assert(S_ISSOCK(after.st_mode));
+	cr_assert_neq(after.st_ino, before.st_ino, "not bound anew");
+	kill(helper.pid, SIGTERM);
+	expect_exit(&helper, 0, "stopped by SIGTERM");
+	unlink(keep);
+}
+
+/* Item 4: a client that sends and is gone before the helper connects back
+ * is counted and logged, and the helper waits for the next one. */
+Test(helper_lifecycle, client_gone_before_connect_is_counted_and_survived)
+{
+	struct sockaddr_un me = {.sun_family = AF_UNIX};
+	struct sockaddr_un to = {.sun_family = AF_UNIX};
+	unsigned char f[FRAME_LEN];
+
+	test_need_private_netns();
+	test_quiet_netns();
+	/* Queued before the helper even binds its socket is impossible, so
+	 * stop the helper from reading: SIGSTOP, send, leave, SIGCONT. */
+	start_socket_helper(&helper, TAP);
+	int tap = test_packet_socket(TAP, ETH_P_ALL);
+	cr_assert(child_wait_for(&helper, false, "waiting for client", WAIT_MS),
+		  "%s", helper.err);
+	cr_assert_eq(kill(helper.pid, SIGSTOP), 0);
+	int gone = socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+	snprintf(me.sun_path, sizeof(me.sun_path), "%s/b", dir);
+	snprintf(to.sun_path, sizeof(to.sun_path), "%s", sock_path);
+	cr_assert_eq(bind(gone, (struct sockaddr *)&me, sizeof(me)), 0);
+	size_t n = make_frame(f, "gone-1");
+	for (int i = 0; i < 3; i++)
+		cr_assert_eq(
+		    sendto(gone, f, n, 0, (struct sockaddr *)&to, sizeof(to)),
+		    (ssize_t)n, "%s", strerror(errno));
+	close(gone);
+	unlink(me.sun_path); /* connect() now fails with ENOENT */
+	cr_assert_eq(kill(helper.pid, SIGCONT), 0);
+
+	cr_assert(
+	    child_wait_for(&helper, false, "cannot answer client", WAIT_MS),
+	    "not logged:\n%s", helper.err);
+	cr_assert(child_running(&helper), "the helper died:\n%s", helper.err);
+	int a = client_open("a");
+	client_send(a, "a-1");
+	cr_assert(tap_recv(tap, "a-1"), "the next client was not served:\n%s",
+		  helper.err);
+	cr_assert_null(strstr(seen, "gone-1"),
+		       "a gone client's frame "
+		       "crossed: %s",
+		       seen);
+	kill(helper.pid, SIGTERM);
+	expect_exit(&helper, 0, "stopped by SIGTERM");
+	/* Logged once, not once per datagram. */
+	const char *first = strstr(helper.err, "cannot answer client");
+	cr_assert_null(strstr(first + 1, "cannot answer client"),
+		       "logged more than once:\n%s", helper.err);
+	cr_assert(strstr(helper.err, "\"drop_unanswerable\":3"),
+		  "the three frames are not counted:\n%s", helper.err);
+	cr_assert(strstr(helper.err, "\"read_packets\":4,"),
+		  "frames read over the run are not 3 + 1:\n%s", helper.err);
+	close(a);
+	close(tap);
 }
