@@ -27,6 +27,9 @@ struct counters_out {
 	_Atomic uint64_t retries; /* write calls refused (EAGAIN, ENOBUFS) */
 	_Atomic uint64_t drop_too_big; /* refused for good (EMSGSIZE) */
 	_Atomic uint64_t drop_stalled; /* waited past the write deadline */
+	/* Still on the ring or in the pending batch when the engine
+	 * stopped; added by the supervisor after the join. */
+	_Atomic uint64_t drop_shutdown;
 };
 
 struct counters {

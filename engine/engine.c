@@ -203,6 +203,7 @@ static void read_direction(struct direction_stats *d, struct counters *in,
 	d->retries = counter_get(&out->out.retries);
 	d->drop_too_big = counter_get(&out->out.drop_too_big);
 	d->drop_stalled = counter_get(&out->out.drop_stalled);
+	d->drop_shutdown = counter_get(&out->out.drop_shutdown);
 	d->read_packets = counter_get(&in->in.packets);
 	d->read_bytes = counter_get(&in->in.bytes);
 	d->read_batches = counter_get(&in->in.batches);
@@ -217,6 +218,7 @@ void engine_get_stats(struct engine *e, struct engine_stats *s)
 	struct counters *host = &e->worker[HOST].counters;
 	struct counters *sock = &e->worker[SOCKET].counters;
 
+	memset(s, 0, sizeof(*s)); /* fields the engine does not count, too */
 	read_direction(&s->host_to_vm, host, sock);
 	read_direction(&s->vm_to_host, sock, host);
 	s->host_wakeups = counter_get(&host->wakeups);
@@ -378,6 +380,10 @@ enum engine_exit engine_run(struct engine *e)
 		worker_request_stop(&e->worker[i]);
 	for (int i = 0; i < started; i++)
 		worker_join(&e->worker[i]);
+	/* Frames still on a ring or in a pending batch are lost now:
+	 * counted, so that every frame read is delivered or dropped. */
+	for (int i = 0; i < 2; i++)
+		worker_count_leftovers(&e->worker[i]);
 	/* SIGTERM and SIGINT stay blocked: one arriving during the caller's
 	 * cleanup must not kill the process with a signal status. */
 	return verdict;

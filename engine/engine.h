@@ -36,11 +36,29 @@ struct direction_stats {
 	uint64_t retries;
 	uint64_t drop_runt, drop_truncated, drop_vfkt, drop_foreign;
 	uint64_t drop_too_big, drop_stalled;
+	uint64_t drop_shutdown; /* in the engine when it stopped */
 	/* Counted by the caller, not the workers: datagrams a --socket
 	 * sender sent that no client session ever read, because the helper
 	 * could not answer it (unbound, or gone before it connected back). */
 	uint64_t drop_unanswerable;
 };
+
+/**
+ * direction_drops() - every frame of one direction that was read and will
+ * never be delivered, whatever the reason
+ * @d:	the direction
+ *
+ * Once the engine has stopped, read_packets == packets + this, exactly:
+ * the promise the counters keep (nothing read is lost without a count).
+ *
+ * Return: the sum of the drop counters.
+ */
+static inline uint64_t direction_drops(const struct direction_stats *d)
+{
+	return d->drop_runt + d->drop_truncated + d->drop_vfkt +
+	       d->drop_foreign + d->drop_too_big + d->drop_stalled +
+	       d->drop_shutdown + d->drop_unanswerable;
+}
 
 struct engine_stats {
 	struct direction_stats host_to_vm, vm_to_host;

@@ -51,9 +51,7 @@ static void put_time(struct out *o)
 static void put_direction(struct out *o, const char *name,
 			  const struct direction_stats *d, uint64_t fast)
 {
-	uint64_t drops = d->drop_runt + d->drop_truncated + d->drop_vfkt +
-			 d->drop_foreign + d->drop_too_big + d->drop_stalled +
-			 d->drop_unanswerable;
+	uint64_t drops = direction_drops(d);
 
 	put(o,
 	    "\"%s\":{\"packets\":%" PRIu64 ",\"bytes\":%" PRIu64
@@ -63,11 +61,11 @@ static void put_direction(struct out *o, const char *name,
 	    ",\"drop_runt\":%" PRIu64 ",\"drop_truncated\":%" PRIu64
 	    ",\"drop_vfkt\":%" PRIu64 ",\"drop_foreign\":%" PRIu64
 	    ",\"drop_too_big\":%" PRIu64 ",\"drop_stalled\":%" PRIu64
-	    ",\"drop_unanswerable\":%" PRIu64 "}",
+	    ",\"drop_shutdown\":%" PRIu64 ",\"drop_unanswerable\":%" PRIu64 "}",
 	    name, d->packets, d->bytes, drops, fast, d->batches,
 	    d->read_packets, d->read_batches, d->retries, d->drop_runt,
 	    d->drop_truncated, d->drop_vfkt, d->drop_foreign, d->drop_too_big,
-	    d->drop_stalled, d->drop_unanswerable);
+	    d->drop_stalled, d->drop_shutdown, d->drop_unanswerable);
 }
 
 static void add_direction(struct direction_stats *sum,
@@ -86,6 +84,7 @@ static void add_direction(struct direction_stats *sum,
 	sum->drop_foreign += d->drop_foreign;
 	sum->drop_too_big += d->drop_too_big;
 	sum->drop_stalled += d->drop_stalled;
+	sum->drop_shutdown += d->drop_shutdown;
 	sum->drop_unanswerable += d->drop_unanswerable;
 }
 

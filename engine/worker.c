@@ -467,6 +467,25 @@ static void *worker_main(void *arg)
 	return NULL;
 }
 
+void worker_count_leftovers(struct worker *w)
+{
+	bool kick = false;
+	uint64_t n = w->pending_n - w->pending_off;
+
+	release_pending(w, &kick);
+	for (;;) {
+		unsigned got = ring_dequeue_burst(
+		    w->tx_ring, (void **)w->pending, w->cfg.batch);
+		if (!got)
+			break;
+		n += got;
+		pool_put_burst(w->tx_pool, w->pending, got);
+	}
+	/* Both threads are joined: this thread now owns the counters, and
+	 * the join orders it after their last writes. */
+	counter_add(&w->counters.out.drop_shutdown, n);
+}
+
 int worker_start(struct worker *w)
 {
 	return -pthread_create(&w->thread, NULL, worker_main, w);

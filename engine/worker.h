@@ -100,6 +100,16 @@ void worker_request_stop(struct worker *w);
 void worker_join(struct worker *w);
 
 /**
+ * worker_count_leftovers() - count the frames @w was still to write as
+ * dropped at shutdown: those on its tx_ring and in its pending batch
+ * @w:	worker whose thread, and whose peer's, have been joined
+ *
+ * So that every frame read is delivered or counted, also at a stop in
+ * the middle of a flood. The buffers go back to their pool.
+ */
+void worker_count_leftovers(struct worker *w);
+
+/**
  * worker_free() - free what worker_init() allocated
  * @w:	worker that is not running
  */

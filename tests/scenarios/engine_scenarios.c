@@ -156,15 +156,40 @@ static void rig_stop(struct rig *r)
 	}
 }
 
-static void rig_finish(struct rig *r)
+/* Once the engine has stopped, however it stopped, every frame it read is
+ * delivered or counted as dropped, in both directions. */
+static struct stress_result check_accounted(struct engine *e)
+{
+	struct engine_stats s;
+
+	engine_get_stats(e, &s);
+	const struct direction_stats *d[2] = {&s.host_to_vm, &s.vm_to_host};
+	for (int i = 0; i < 2; i++)
+		if (d[i]->read_packets != d[i]->packets + direction_drops(d[i]))
+			return stress_fail(
+			    "%s: read %" PRIu64 " but delivered %" PRIu64
+			    " + dropped %" PRIu64 " (%" PRIu64 " at shutdown)",
+			    i ? "vm->host" : "host->vm", d[i]->read_packets,
+			    d[i]->packets, direction_drops(d[i]),
+			    d[i]->drop_shutdown);
+	return stress_pass();
+}
+
+/* Stop and free the rig. Every scenario ends here, so every stop path
+ * (signal, peer gone, stall, engine_stop()) is checked for exact
+ * accounting on the way out. Return: @res, or the accounting failure. */
+static struct stress_result rig_finish(struct rig *r, struct stress_result res)
 {
 	rig_stop(r);
+	if (res.ok && r->engine)
+		res = check_accounted(r->engine);
 	engine_destroy(r->engine);
 	for (int i = 0; i < 2; i++) {
 		endpoint_close(r->ep[i]);
 		if (r->app[i] >= 0)
 			close(r->app[i]);
 	}
+	return res;
 }
 
 /* A test peer: sends to_send frames into its socket while reading and
@@ -201,8 +226,7 @@ static bool lossy_done(struct peer *p)
 		return false;
 	engine_get_stats(p->engine, &s);
 	d = p->side == VM ? &s.host_to_vm : &s.vm_to_host;
-	uint64_t drops = d->drop_runt + d->drop_truncated + d->drop_vfkt +
-			 d->drop_foreign + d->drop_too_big + d->drop_stalled;
+	uint64_t drops = direction_drops(d);
 	return d->read_packets == p->other->sent &&
 	       d->packets + drops == p->other->sent &&
 	       atomic_load(&p->received) == d->packets;
@@ -404,8 +428,7 @@ struct stress_result scenario_both_directions(unsigned frames)
 	REQUIRE(s.host_to_vm.drop_stalled + s.vm_to_host.drop_stalled == 0,
 		"engine dropped frames");
 out:
-	rig_finish(&rig);
-	return res;
+	return rig_finish(&rig, res);
 }
 
 struct stress_result scenario_stalled_reader(unsigned stall_host)
@@ -455,8 +478,7 @@ struct stress_result scenario_stalled_reader(unsigned stall_host)
 	REQUIRE(atomic_load(&flooder->received) > 0,
 		"nothing moved the other way during the stall");
 out:
-	rig_finish(&rig);
-	return res;
+	return rig_finish(&rig, res);
 }
 
 struct stress_result scenario_signal_during_flood(unsigned signo)
@@ -515,8 +537,7 @@ out:
 			res = stress_fail("VM received only %" PRIu64,
 					  (uint64_t)vm.received);
 	}
-	rig_finish(&rig);
-	return res;
+	return rig_finish(&rig, res);
 }
 
 struct stress_result scenario_peer_close(unsigned host_side)
@@ -544,8 +565,7 @@ struct stress_result scenario_peer_close(unsigned host_side)
 	REQUIRE(strstr(engine_exit_message(rig.engine), "closed"),
 		"exit message '%s'", engine_exit_message(rig.engine));
 out:
-	rig_finish(&rig);
-	return res;
+	return rig_finish(&rig, res);
 }
 
 struct stress_result scenario_bad_frames(unsigned from_host)
@@ -616,8 +636,7 @@ struct stress_result scenario_bad_frames(unsigned from_host)
 		d->drop_truncated);
 	REQUIRE(d->packets == 3, "delivered %" PRIu64, d->packets);
 out:
-	rig_finish(&rig);
-	return res;
+	return rig_finish(&rig, res);
 }
 
 const struct stress_case engine_cases[] = {
