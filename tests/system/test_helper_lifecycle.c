@@ -7,6 +7,8 @@
 #include <criterion/criterion.h>
 #include <arpa/inet.h>
 #include <errno.h>
+#include <inttypes.h>
+#include <json-c/json.h>
 #include <fcntl.h>
 #include <net/if.h>
 #include <linux/if_ether.h>
@@ -809,5 +811,154 @@ Test(helper_lifecycle, client_gone_before_connect_is_counted_and_survived)
 	cr_assert(strstr(helper.err, "\"read_packets\":4,"),
 		  "frames read over the run are not 3 + 1:\n%s", helper.err);
 	close(a);
+	close(tap);
+}
+
+/* Item 5: every frame the helper read is delivered or counted, however it
+ * stops: its final counters say read_packets == packets + drops in each
+ * direction. Checked mid-flood, where frames are on the rings. */
+
+/* The "final counters" object of the helper's last lines. */
+static void expect_final_counters_add_up(const struct child *c)
+{
+	const char *line = strstr(c->err, "final counters ");
+	enum json_tokener_error jerr;
+
+	cr_assert_not_null(line, "no final counters:\n%s", c->err);
+	line += strlen("final counters ");
+	struct json_object *o = json_tokener_parse_verbose(line, &jerr);
+	cr_assert_not_null(o, "final counters: %s",
+			   json_tokener_error_desc(jerr));
+	uint64_t moved = 0;
+	for (const char *const *dir = (const char *const[]){"host", "vm", NULL};
+	     *dir; dir++) {
+		struct json_object *d, *v;
+		uint64_t n[3];
+		const char *keys[3] = {"read_packets", "packets", "drops"};
+
+		cr_assert(json_object_object_get_ex(o, *dir, &d), "no %s",
+			  *dir);
+		for (int k = 0; k < 3; k++) {
+			cr_assert(json_object_object_get_ex(d, keys[k], &v),
+				  "no %s.%s", *dir, keys[k]);
+			n[k] = (uint64_t)json_object_get_int64(v);
+		}
+		cr_assert_eq(n[0], n[1] + n[2],
+			     "%s: read %" PRIu64 " != delivered %" PRIu64
+			     " + dropped %" PRIu64 ":\n%s",
+			     *dir, n[0], n[1], n[2], c->err);
+		moved += n[0];
+	}
+	cr_assert_gt(moved, 0, "no frame moved, so nothing was tested");
+	json_object_put(o);
+}
+
+/* Frames into the helper from both sides as fast as they go, reading what
+ * comes out, until @stop_after frames came out; then @stop() once, and on
+ * until the helper has exited. */
+static void flood(int tap, int vm, uint64_t stop_after, void (*stop)(void))
+{
+	unsigned char f[FRAME_LEN];
+	uint64_t out = 0;
+	bool stopped = false;
+	size_t n = make_frame(f, "flood");
+
+	for (int rounds = 0; rounds < 200000 && child_running(&helper);
+	     rounds++) {
+		for (int i = 0; i < 32; i++) {
+			(void)!send(tap, f, n, MSG_DONTWAIT);
+			if (vm >= 0)
+				(void)!send(vm, f, n, MSG_DONTWAIT);
+		}
+		while (recv(tap, f, sizeof(f), MSG_DONTWAIT) > 0)
+			out++;
+		while (vm >= 0 && recv(vm, f, sizeof(f), MSG_DONTWAIT) > 0)
+			out++;
+		if (!stopped && out >= stop_after) {
+			stop();
+			stopped = true;
+		}
+	}
+	cr_assert(stopped, "only %" PRIu64 " frames came out", out);
+}
+
+static void sigterm_helper(void)
+{
+	kill(helper.pid, SIGTERM);
+}
+
+static void delete_tap(void)
+{
+	cr_assert_eq(system("ip link del " TAP), 0);
+}
+
+static int flood_fd_helper(int sv[2])
+{
+	test_need_private_netns();
+	test_quiet_netns();
+	cr_assert_eq(socketpair(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0, sv), 0);
+	struct child_fd pass = {3, sv[1]};
+	start(&helper, NULL, &pass, 1,
+	      (const char *const[]){"--fd", "3", "--tap", TAP, NULL});
+	close(sv[1]);
+	expect_ready(&helper);
+	return test_packet_socket(TAP, ETH_P_ALL);
+}
+
+Test(helper_lifecycle, sigterm_mid_flood_accounts_for_every_frame)
+{
+	int sv[2];
+	int tap = flood_fd_helper(sv);
+
+	flood(tap, sv[0], 5000, sigterm_helper);
+	expect_exit(&helper, 0, "stopped by SIGTERM");
+	expect_final_counters_add_up(&helper);
+	close(sv[0]);
+	close(tap);
+}
+
+Test(helper_lifecycle, tap_deleted_mid_flood_accounts_for_every_frame)
+{
+	int sv[2];
+	int tap = flood_fd_helper(sv);
+
+	flood(tap, sv[0], 5000, delete_tap);
+	expect_exit(&helper, 1, "host interface");
+	expect_final_counters_add_up(&helper);
+	close(sv[0]);
+	close(tap);
+}
+
+Test(helper_lifecycle, client_leaving_mid_flood_accounts_for_every_frame)
+{
+	int tap = quiet_socket_helper();
+
+	int a = client_open("a");
+	client_send(a, "a-1");
+	cr_assert(tap_recv(tap, "a-1"), "a's frame did not reach %s", TAP);
+	unsigned char f[FRAME_LEN];
+	size_t n = make_frame(f, "flood");
+	uint64_t out = 0;
+	for (int rounds = 0; rounds < 200000 && out < 5000; rounds++) {
+		for (int i = 0; i < 32; i++) {
+			(void)!send(tap, f, n, MSG_DONTWAIT);
+			(void)!send(a, f, n, MSG_DONTWAIT);
+		}
+		while (recv(tap, f, sizeof(f), MSG_DONTWAIT) > 0)
+			out++;
+		while (recv(a, f, sizeof(f), MSG_DONTWAIT) > 0)
+			out++;
+	}
+	cr_assert_geq(out, 5000, "only %" PRIu64 " frames came out", out);
+	close(a); /* mid-flood: the TAP goes on sending to it */
+	for (int rounds = 0; rounds < 20000; rounds++)
+		for (int i = 0; i < 32; i++)
+			(void)!send(tap, f, n, MSG_DONTWAIT);
+	cr_assert(child_wait_for_nth(&helper, false, "waiting for client", 2,
+				     WAIT_MS),
+		  "did not go back to waiting:\n%s", helper.err);
+	kill(helper.pid, SIGTERM);
+	expect_exit(&helper, 0, "stopped by SIGTERM");
+	expect_final_counters_add_up(&helper);
 	close(tap);
 }
