@@ -14,15 +14,15 @@
 #include <string.h>
 
 #include "poller.h"
+#include "signals.h"
 #include "worker.h"
 
 enum {
 	SUP_TAG_WAKE = 1,
-	SUP_TAG_SIGTERM,
-	SUP_TAG_SIGINT,
 	SUP_TAG_STATS,
 	SUP_TAG_VM_CHECK,
 	SUP_TAG_EXIT_FD,
+	SUP_TAG_SIGNAL_BASE = 64, /* + signal number (signals_watch()) */
 };
 enum { HOST = 0, SOCKET = 1 };
 
@@ -268,21 +268,15 @@ static int setup_supervisor(struct engine *e)
 {
 	int r = 0;
 
-	/* A peer that vanishes mid-send must be an error code, not death. */
+	/* Also for a caller that handles no signals (tests, benchmarks): a
+	 * peer that vanishes mid-send must be an error code, not a death. */
 	signal(SIGPIPE, SIG_IGN);
+	/* Taken before the workers exist, so they inherit the mask and only
+	 * the supervisor's poller sees the signals (signals.h). */
 	if (e->cfg.handle_signals) {
-		sigset_t set;
-
-		/* Blocked before the workers exist, so they inherit the
-		 * mask and only the supervisor's poller sees the signals. */
-		sigemptyset(&set);
-		sigaddset(&set, SIGTERM);
-		sigaddset(&set, SIGINT);
-		pthread_sigmask(SIG_BLOCK, &set, NULL);
-		r = poller_add_signal(e->poller, SIGTERM, SUP_TAG_SIGTERM);
+		r = signals_take();
 		if (!r)
-			r = poller_add_signal(e->poller, SIGINT,
-					      SUP_TAG_SIGINT);
+			r = signals_watch(e->poller, SUP_TAG_SIGNAL_BASE);
 	}
 	if (!r && e->cfg.stats_interval_s && e->cfg.on_stats)
 		r = poller_add_timer(e->poller, SUP_TAG_STATS,
@@ -294,6 +288,17 @@ static int setup_supervisor(struct engine *e)
 		r = poller_add_fd(e->poller, e->cfg.exit_fd, POLLER_IN,
 				  SUP_TAG_EXIT_FD);
 	return r;
+}
+
+/* The stats timer fired, or SIGUSR1 came. */
+static void report_stats(struct engine *e)
+{
+	struct engine_stats s;
+
+	if (!e->cfg.on_stats)
+		return;
+	engine_get_stats(e, &s);
+	e->cfg.on_stats(&s, e->cfg.stats_arg);
 }
 
 enum engine_exit engine_run(struct engine *e)
@@ -325,15 +330,18 @@ enum engine_exit engine_run(struct engine *e)
 			break;
 		}
 		for (int k = 0; k < n && !r; k++) {
-			if (ev[k].tag == SUP_TAG_SIGTERM ||
-			    ev[k].tag == SUP_TAG_SIGINT) {
-				snprintf(
-				    e->exit_message, sizeof(e->exit_message),
-				    "stopped by %s",
-				    ev[k].tag == SUP_TAG_SIGTERM ? "SIGTERM"
-								 : "SIGINT");
+			int signo = 0;
+			enum signal_action act = signals_classify(
+			    ev[k].tag, SUP_TAG_SIGNAL_BASE, &signo);
+
+			if (act == SIGNAL_STOP) {
+				snprintf(e->exit_message,
+					 sizeof(e->exit_message),
+					 "stopped by %s", signal_name(signo));
 				verdict = ENGINE_EXIT_SIGNAL;
 				r = 1;
+			} else if (act == SIGNAL_STATS) {
+				report_stats(e);
 			} else if (ev[k].tag == SUP_TAG_EXIT_FD) {
 				snprintf(e->exit_message,
 					 sizeof(e->exit_message), "%s",
@@ -350,10 +358,7 @@ enum engine_exit engine_run(struct engine *e)
 				verdict = ENGINE_EXIT_VM_GONE;
 				r = 1;
 			} else if (ev[k].tag == SUP_TAG_STATS) {
-				struct engine_stats s;
-
-				engine_get_stats(e, &s);
-				e->cfg.on_stats(&s, e->cfg.stats_arg);
+				report_stats(e);
 			}
 		}
 		if (r)
@@ -384,7 +389,7 @@ enum engine_exit engine_run(struct engine *e)
 	 * counted, so that every frame read is delivered or dropped. */
 	for (int i = 0; i < 2; i++)
 		worker_count_leftovers(&e->worker[i]);
-	/* SIGTERM and SIGINT stay blocked: one arriving during the caller's
+	/* The signals stay blocked: one arriving during the caller's
 	 * cleanup must not kill the process with a signal status. */
 	return verdict;
 }

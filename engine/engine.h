@@ -20,7 +20,7 @@
 #define ENGINE_BATCH_MAX	     256
 
 enum engine_exit {
-	ENGINE_EXIT_SIGNAL,    /* SIGTERM or SIGINT */
+	ENGINE_EXIT_SIGNAL,    /* a stop signal: SIGTERM, SIGINT, ... */
 	ENGINE_EXIT_STOPPED,   /* engine_stop() */
 	ENGINE_EXIT_VM_GONE,   /* the VM's end of the socket went away */
 	ENGINE_EXIT_HOST_GONE, /* the host endpoint reached its end */
@@ -76,7 +76,7 @@ struct engine_config {
 	unsigned spin_us;	/* look for work this long before sleeping */
 	int host_cpu;		/* CPU for the host worker, or -1: unpinned */
 	int socket_cpu;		/* CPU for the socket worker, or -1 */
-	bool handle_signals;	/* SIGTERM/SIGINT stop the engine */
+	bool handle_signals;	/* answer signals as signals.h says */
 	unsigned stats_interval_s; /* 0: no periodic stats */
 	void (*on_stats)(const struct engine_stats *s, void *arg);
 	void *stats_arg;
@@ -129,12 +129,13 @@ int engine_create(const struct engine_config *cfg, struct endpoint *host,
  * engine_run() - run both workers until something stops them
  * @e:	engine
  *
- * The calling thread becomes the supervisor: it blocks SIGTERM and SIGINT
- * (with handle_signals) and ignores SIGPIPE before starting the workers,
- * reports stats every stats_interval_s, and on a signal, engine_stop(), or
- * a worker ending, stops and joins both workers. Call it once. The signals
- * stay blocked afterwards, so one that arrives during the caller's cleanup
- * cannot kill the process.
+ * The calling thread becomes the supervisor: with handle_signals it takes
+ * the helper's signals (signals.h: SIGTERM, SIGINT, SIGHUP and SIGQUIT
+ * stop it, SIGUSR1 reports stats at once, SIGPIPE is ignored) before
+ * starting the workers; it reports stats every stats_interval_s, and on a
+ * stop signal, engine_stop(), or a worker ending, stops and joins both
+ * workers. Call it once. The signals stay blocked afterwards, so one that
+ * arrives during the caller's cleanup cannot kill the process.
  *
  * Return: why it stopped; engine_exit_message() says it in words.
  */

@@ -60,6 +60,15 @@ void options_usage(FILE *out, const char *prog, enum options_platform platform)
 		usage_option(out, &opt_descs[i]);
 	}
 	fputs("\n"
+	      "Signals:\n"
+	      "  SIGTERM, SIGINT, SIGHUP and SIGQUIT stop the helper cleanly "
+	      "(status 0, the\n"
+	      "  final counters logged, --socket files removed), also while "
+	      "it starts or\n"
+	      "  waits for a client. SIGUSR1 logs the stats line at once. "
+	      "SIGPIPE, SIGUSR2\n"
+	      "  and SIGALRM are ignored.\n"
+	      "\n"
 	      "Differences from vmnet-helper:\n"
 	      "  The JSON line is printed only after the socket is bound, so "
 	      "a client that\n"

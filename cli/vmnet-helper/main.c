@@ -21,6 +21,7 @@
 #include "poller.h"
 #include "privdrop.h"
 #include "proc_watch.h"
+#include "signals.h"
 #include "version.h"
 #include "vm_socket.h"
 
@@ -86,20 +87,33 @@ static int vm_alive(void *arg)
 	return peer_watch_check(arg);
 }
 
-/* Wait for the VM's first datagram on a --socket; SIGTERM, SIGINT and the
- * --pid process exiting end the wait. Return: 0 a client sent, 1 stopped
- * (h->why says why), <0 error (@err says it). */
+/* The counters of the whole run so far: every client served, and the
+ * datagrams the --socket accept path took itself, which belong to the
+ * VM-to-host direction like those the engine read. */
+static void helper_totals(const struct helper *h, struct engine_stats *s)
+{
+	const struct vm_socket *sock = &h->sock;
+
+	*s = h->total;
+	s->vm_to_host.read_packets +=
+	    sock->accept_drops.vfkt + sock->accept_drops.unanswerable;
+	s->vm_to_host.drop_vfkt += sock->accept_drops.vfkt;
+	s->vm_to_host.drop_unanswerable += sock->accept_drops.unanswerable;
+}
+
+/* Wait for the VM's first datagram on a --socket; a stop signal and the
+ * --pid process exiting end the wait, SIGUSR1 prints the counters.
+ * Return: 0 a client sent, 1 stopped (h->why says why), <0 error (@err
+ * says it). */
 static int wait_for_client(struct helper *h, char *err, size_t errlen)
 {
-	enum { TAG_WAKE, TAG_SIGTERM, TAG_SIGINT, TAG_PID, TAG_SOCKET };
+	enum { TAG_WAKE, TAG_PID, TAG_SOCKET, TAG_SIGNAL_BASE = 64 };
 	struct vm_socket *s = &h->sock;
 	struct poller *p;
 	int r = poller_create(&p, TAG_WAKE);
 
 	if (!r)
-		r = poller_add_signal(p, SIGTERM, TAG_SIGTERM);
-	if (!r)
-		r = poller_add_signal(p, SIGINT, TAG_SIGINT);
+		r = signals_watch(p, TAG_SIGNAL_BASE);
 	if (!r && h->pid_fd >= 0)
 		r = poller_add_fd(p, h->pid_fd, POLLER_IN, TAG_PID);
 	if (!r)
@@ -124,12 +138,22 @@ static int wait_for_client(struct helper *h, char *err, size_t errlen)
 			break;
 		}
 		for (int i = 0; i < n && r == 1; i++) {
-			if (ev[i].tag == TAG_SIGTERM || ev[i].tag == TAG_SIGINT)
+			int signo = 0;
+			enum signal_action act = signals_classify(
+			    ev[i].tag, TAG_SIGNAL_BASE, &signo);
+
+			if (act == SIGNAL_STATS) {
+				struct engine_stats total;
+
+				helper_totals(h, &total);
+				on_stats(&total, NULL);
+				continue;
+			}
+			if (act == SIGNAL_STOP)
 				snprintf(h->why, sizeof(h->why),
 					 "stopped by %s while waiting for a "
 					 "client",
-					 ev[i].tag == TAG_SIGTERM ? "SIGTERM"
-								  : "SIGINT");
+					 signal_name(signo));
 			else if (ev[i].tag == TAG_PID)
 				snprintf(h->why, sizeof(h->why),
 					 "%s while waiting for a client",
@@ -408,7 +432,6 @@ int main(int argc, char **argv)
 	static struct helper h = {.pid_fd = -1};
 	char err[OPTIONS_ERR_MAX];
 	struct utsname un;
-	sigset_t sigs;
 
 	if (options_parse(&h.o, argc, argv, options_build_platform(), err,
 			  sizeof(err))) {
@@ -436,13 +459,13 @@ int main(int argc, char **argv)
 		log_warn("[main] --interface-id is ignored with --network: "
 			 "vmnet assigns the MAC");
 
-	/* Blocked before any thread exists (vmnet's dispatch queues, the
-	 * engine's workers), so only our pollers ever see them. */
-	sigemptyset(&sigs);
-	sigaddset(&sigs, SIGTERM);
-	sigaddset(&sigs, SIGINT);
-	pthread_sigmask(SIG_BLOCK, &sigs, NULL);
-	signal(SIGPIPE, SIG_IGN);
+	/* Before any thread exists (vmnet's dispatch queues, the engine's
+	 * workers), so only our pollers ever see them (signals.h). */
+	int r = signals_take();
+	if (r) {
+		log_error("[main] cannot take the signals: %s", strerror(-r));
+		return 1;
+	}
 
 	uname(&un);
 	log_info("[main] running vmnet-helper %s on %s %s",
@@ -468,15 +491,10 @@ int main(int argc, char **argv)
 	}
 
 	int status = run(&h, &target);
-	/* Datagrams the --socket accept path took itself belong to the
-	 * VM-to-host direction like those the engine read. */
-	h.total.vm_to_host.read_packets +=
-	    h.sock.accept_drops.vfkt + h.sock.accept_drops.unanswerable;
-	h.total.vm_to_host.drop_vfkt += h.sock.accept_drops.vfkt;
-	h.total.vm_to_host.drop_unanswerable +=
-	    h.sock.accept_drops.unanswerable;
+	struct engine_stats total;
+	helper_totals(&h, &total);
 	char counters[2048];
-	if (engine_format_stats(&h.total, counters, sizeof(counters)) > 0)
+	if (engine_format_stats(&total, counters, sizeof(counters)) > 0)
 		log_info("[main] final counters %s", counters);
 	/* Closing vmnet ends its callbacks; every engine that could be
 	 * woken by them is gone already. */

@@ -2,6 +2,8 @@
 /* exit.c - vmnet-run's exit status and wait statuses in words. */
 #include "cli/vmnet-run/exit.h"
 
+#include "signals.h"
+
 #include <signal.h>
 #include <stdio.h>
 #include <sys/wait.h>
@@ -22,29 +24,10 @@ int run_wait_code(int wstatus)
 	return WEXITSTATUS(wstatus);
 }
 
-const char *run_signal_name(int signo)
-{
-	static const struct {
-		int signo;
-		const char *name;
-	} names[] = {
-	    {SIGHUP, "SIGHUP"},	  {SIGINT, "SIGINT"},	{SIGQUIT, "SIGQUIT"},
-	    {SIGILL, "SIGILL"},	  {SIGTRAP, "SIGTRAP"}, {SIGABRT, "SIGABRT"},
-	    {SIGBUS, "SIGBUS"},	  {SIGFPE, "SIGFPE"},	{SIGKILL, "SIGKILL"},
-	    {SIGUSR1, "SIGUSR1"}, {SIGSEGV, "SIGSEGV"}, {SIGUSR2, "SIGUSR2"},
-	    {SIGPIPE, "SIGPIPE"}, {SIGALRM, "SIGALRM"}, {SIGTERM, "SIGTERM"},
-	};
-
-	for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++)
-		if (names[i].signo == signo)
-			return names[i].name;
-	return NULL;
-}
-
 const char *run_describe_wait(int wstatus, char *buf, size_t len)
 {
 	if (WIFSIGNALED(wstatus)) {
-		const char *name = run_signal_name(WTERMSIG(wstatus));
+		const char *name = signal_name(WTERMSIG(wstatus));
 
 		if (name != NULL)
 			snprintf(buf, len, "killed by %s", name);

@@ -14,7 +14,7 @@ struct run_outcome {
 	/* The helper exited on its own while COMMAND ran (not after a
 	 * signal vmnet-run sent or forwarded to it). */
 	bool helper_exited_first;
-	/* SIGTERM or SIGINT that stopped vmnet-run before COMMAND started;
+	/* The stop signal that stopped vmnet-run before COMMAND started;
 	 * 0 if none. */
 	int signo;
 };
@@ -26,7 +26,7 @@ struct run_outcome {
  * COMMAND never started: 128 + @o->signo when a signal stopped the wait
  * for the helper, else 1 (the helper failed). The helper exited first: 1.
  * Otherwise COMMAND's own status (run_wait_code()), also after vmnet-run
- * forwarded a SIGTERM or SIGINT to it.
+ * forwarded a stop signal to it.
  *
  * Return: 0 to 255.
  */
@@ -49,13 +49,5 @@ int run_wait_code(int wstatus);
  * Return: @buf, so it can go straight into a printf argument list.
  */
 const char *run_describe_wait(int wstatus, char *buf, size_t len);
-
-/**
- * run_signal_name() - "SIGTERM" for SIGTERM, and so on
- * @signo:	signal number
- *
- * Return: a static name, or NULL for a signal not in the short list.
- */
-const char *run_signal_name(int signo);
 
 #endif

@@ -16,6 +16,7 @@
 
 #include "errmsg.h"
 #include "log.h"
+#include "signals.h"
 #include "options.h"
 #include "cli/vmnet-run/args.h"
 #include "cli/vmnet-run/exit.h"
@@ -33,8 +34,9 @@ static void on_sigchld(int signo)
 }
 
 /*
- * Take over SIGCHLD, SIGTERM and SIGINT: blocked, so that only the
- * poller sees them. SIGCHLD also gets a handler, which never runs: an
+ * Take over SIGCHLD and the signals a helper answers (signals.h: SIGTERM,
+ * SIGINT, SIGHUP, SIGQUIT, SIGUSR1): blocked, so that only the poller
+ * sees them. SIGCHLD also gets a handler, which never runs: an
  * inherited SIG_IGN would make the kernel reap the children itself and
  * lose their statuses, and a signal with a handler is posted on every
  * kernel, where an ignored one (SIGCHLD's default) may be dropped early.
@@ -48,12 +50,11 @@ static void take_signals(sigset_t *child_mask)
 
 	sigemptyset(&ours);
 	sigaddset(&ours, SIGCHLD);
-	sigaddset(&ours, SIGTERM);
-	sigaddset(&ours, SIGINT);
+	signals_add_answered(&ours);
 	sigprocmask(SIG_BLOCK, &ours, child_mask);
-	sigdelset(child_mask, SIGCHLD);
-	sigdelset(child_mask, SIGTERM);
-	sigdelset(child_mask, SIGINT);
+	for (int signo = 1; signo < NSIG; signo++)
+		if (sigismember(&ours, signo) == 1)
+			sigdelset(child_mask, signo);
 
 	memset(&sa, 0, sizeof(sa));
 	sa.sa_handler = on_sigchld;

@@ -11,12 +11,14 @@
 
 #include "log.h"
 #include "poller.h"
+#include "signals.h"
 
 /*
  * How it works
  *
  * One poller (epoll and signalfd on Linux, kqueue on macOS) reports
- * SIGCHLD, SIGTERM, SIGINT and, until the helper is ready, its stdout.
+ * SIGCHLD, the stop signals (signals.h) and, until the helper is ready,
+ * its stdout.
  * Every wake-up, whatever its cause, first reaps both children with
  * waitpid(WNOHANG), so a SIGCHLD folded into another event or seen before
  * the poller existed can delay nothing. Then the state is looked at:
@@ -32,7 +34,8 @@
 enum {
 	TAG_WAKE,
 	TAG_LINE,
-	TAG_SIGNAL_BASE = 1000, /* + signal number */
+	TAG_SIGCHLD,
+	TAG_SIGNAL_BASE = 1000, /* + signal number (signals_watch()) */
 };
 
 #define EVENTS_MAX 8
@@ -47,16 +50,16 @@ static int64_t now_ms(void)
 
 int run_sup_init(struct run_sup *s, unsigned stop_timeout_s)
 {
-	static const int sigs[] = {SIGCHLD, SIGTERM, SIGINT};
 	int r;
 
 	memset(s, 0, sizeof(*s));
 	s->stop_timeout_ms = stop_timeout_s * 1000u;
 	s->helper.name = "vmnet-helper";
 	r = poller_create(&s->poller, TAG_WAKE);
-	for (size_t i = 0; !r && i < sizeof(sigs) / sizeof(sigs[0]); i++)
-		r = poller_add_signal(s->poller, sigs[i],
-				      TAG_SIGNAL_BASE + (uint64_t)sigs[i]);
+	if (!r)
+		r = poller_add_signal(s->poller, SIGCHLD, TAG_SIGCHLD);
+	if (!r)
+		r = signals_watch(s->poller, TAG_SIGNAL_BASE);
 	if (r) {
 		poller_destroy(s->poller);
 		s->poller = NULL;
@@ -111,7 +114,7 @@ static void signal_proc(struct run_sup *s, struct run_proc *p, int signo)
 	 * zombie); its SIGCHLD is on its way. */
 	if (kill(p->pid, signo) != 0 && errno != ESRCH)
 		log_warn("[runner] cannot send %s to %s (pid %d): %s",
-			 run_signal_name(signo), p->name, (int)p->pid,
+			 signal_name(signo), p->name, (int)p->pid,
 			 strerror(errno));
 	if (signo == SIGKILL) {
 		p->kill_sent = true;
@@ -165,10 +168,11 @@ static int64_t next_timeout_us(const struct run_sup *s)
 	return best < 0 ? -1 : best * 1000;
 }
 
-/* SIGTERM or SIGINT to vmnet-run: pass it on to whoever runs. */
+/* A stop signal to vmnet-run (signals.h: SIGTERM, SIGINT, SIGHUP,
+ * SIGQUIT): pass it on to whoever runs. */
 static void on_signal(struct run_sup *s, int signo)
 {
-	const char *name = signo == SIGINT ? "SIGINT" : "SIGTERM";
+	const char *name = signal_name(signo);
 
 	if (s->signo == 0) {
 		s->signo = signo;
@@ -207,10 +211,20 @@ static int wait_events(struct run_sup *s, struct poller_event *ev)
 		return -1;
 	}
 	for (int i = 0; i < n; i++) {
-		if (ev[i].tag == TAG_SIGNAL_BASE + SIGTERM)
-			on_signal(s, SIGTERM);
-		else if (ev[i].tag == TAG_SIGNAL_BASE + SIGINT)
-			on_signal(s, SIGINT);
+		int signo = 0;
+		enum signal_action act =
+		    signals_classify(ev[i].tag, TAG_SIGNAL_BASE, &signo);
+
+		if (act == SIGNAL_STOP) {
+			on_signal(s, signo);
+		} else if (act == SIGNAL_STATS && running(&s->helper)) {
+			/* The helper's counters are what a user asks for:
+			 * it prints them on the stderr we share. Not
+			 * signal_proc(): this stops nothing. */
+			log_debug("[runner] got SIGUSR1; forwarding it to "
+				  "vmnet-helper");
+			kill(s->helper.pid, SIGUSR1);
+		}
 	}
 	return n;
 }

@@ -35,7 +35,7 @@ struct run_sup {
 	unsigned stop_timeout_ms;
 	struct run_proc helper;
 	struct run_proc command;
-	int signo;     /* first SIGTERM or SIGINT vmnet-run got; 0: none */
+	int signo;     /* first stop signal vmnet-run got; 0: none */
 	bool stopping; /* a stop began: later exits are expected */
 	bool helper_exited_first;
 	char line[RUN_LINE_MAX];
@@ -45,11 +45,11 @@ struct run_sup {
 enum run_ready {
 	RUN_READY,	   /* the line is there and the helper runs */
 	RUN_HELPER_FAILED, /* the helper exited (it is reaped) */
-	RUN_SIGNALLED,	   /* SIGTERM or SIGINT came; the helper is reaped */
+	RUN_SIGNALLED,	   /* a stop signal came; the helper is reaped */
 };
 
 /**
- * run_sup_init() - make the poller and watch SIGCHLD, SIGTERM and SIGINT
+ * run_sup_init() - make the poller and watch SIGCHLD and the signals.h set
  * @s:			zeroed and set up
  * @stop_timeout_s:	seconds from SIGTERM to SIGKILL
  *
@@ -89,7 +89,7 @@ enum run_ready run_sup_wait_ready(struct run_sup *s, int fd);
  *		helper is then stopped)
  * @out:	how it ended, for run_exit_status()
  *
- * The first to exit makes vmnet-run stop the other; SIGTERM and SIGINT are
+ * The first to exit makes vmnet-run stop the other; the stop signals are
  * forwarded to both. If COMMAND and the helper are both found exited at
  * one look, COMMAND counts as first.
  */

@@ -962,3 +962,93 @@ Test(helper_lifecycle, client_leaving_mid_flood_accounts_for_every_frame)
 	expect_final_counters_add_up(&helper);
 	close(tap);
 }
+
+/* Item 6: the signals a user or a service manager sends. */
+
+Test(helper_lifecycle, sighup_and_sigquit_stop_cleanly_waiting_or_serving)
+{
+	static const struct {
+		int signo;
+		const char *name;
+	} sigs[] = {{SIGHUP, "SIGHUP"}, {SIGQUIT, "SIGQUIT"}};
+	char want[128], lock[128];
+
+	test_need_private_netns();
+	lock_path_of(lock, sizeof(lock));
+	for (size_t i = 0; i < 2; i++) {
+		/* Waiting for a --socket client: files removed. */
+		start_socket_helper(&helper, TAP);
+		cr_assert(child_wait_for(&helper, false, "waiting for client",
+					 WAIT_MS),
+			  "%s", helper.err);
+		kill(helper.pid, sigs[i].signo);
+		snprintf(want, sizeof(want),
+			 "exiting with status 0: stopped by %s while waiting "
+			 "for a client",
+			 sigs[i].name);
+		expect_exit(&helper, 0, want);
+		cr_assert(strstr(helper.err, "final counters {"), "%s",
+			  helper.err);
+		cr_assert_neq(access(sock_path, F_OK), 0, "socket left");
+		cr_assert_neq(access(lock, F_OK), 0, "lock file left");
+		child_kill(&helper);
+
+		/* Serving an --fd. */
+		int sv[2];
+		cr_assert_eq(
+		    socketpair(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0, sv), 0);
+		struct child_fd pass = {3, sv[1]};
+		start(&helper, NULL, &pass, 1,
+		      (const char *const[]){"--fd", "3", "--tap", TAP, NULL});
+		close(sv[1]);
+		expect_ready(&helper);
+		kill(helper.pid, sigs[i].signo);
+		snprintf(want, sizeof(want),
+			 "exiting with status 0: stopped by %s", sigs[i].name);
+		expect_exit(&helper, 0, want);
+		cr_assert(strstr(helper.err, "final counters {"), "%s",
+			  helper.err);
+		child_kill(&helper);
+		close(sv[0]);
+	}
+}
+
+/* SIGUSR1 logs the counters now, waiting or serving; SIGUSR2 and SIGALRM
+ * change nothing. The next SIGUSR1 proves the helper lived through them. */
+Test(helper_lifecycle, sigusr1_logs_stats_and_other_signals_are_ignored)
+{
+	int sv[2];
+
+	test_need_private_netns();
+	start_socket_helper(&helper, TAP);
+	cr_assert(child_wait_for(&helper, false, "waiting for client", WAIT_MS),
+		  "%s", helper.err);
+	kill(helper.pid, SIGUSR1);
+	cr_assert(child_wait_for_nth(&helper, false, "[stats] {", 1, WAIT_MS),
+		  "no stats line while waiting:\n%s", helper.err);
+	kill(helper.pid, SIGUSR2);
+	kill(helper.pid, SIGALRM);
+	kill(helper.pid, SIGUSR1);
+	cr_assert(child_wait_for_nth(&helper, false, "[stats] {", 2, WAIT_MS),
+		  "no second stats line:\n%s", helper.err);
+	cr_assert(child_running(&helper), "%s", helper.err);
+	kill(helper.pid, SIGTERM);
+	expect_exit(&helper, 0, "stopped by SIGTERM");
+	child_kill(&helper);
+
+	cr_assert_eq(socketpair(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0, sv), 0);
+	struct child_fd pass = {3, sv[1]};
+	start(&helper, NULL, &pass, 1,
+	      (const char *const[]){"--fd", "3", "--tap", TAP, NULL});
+	close(sv[1]);
+	expect_ready(&helper);
+	kill(helper.pid, SIGUSR2);
+	kill(helper.pid, SIGALRM);
+	kill(helper.pid, SIGUSR1);
+	cr_assert(child_wait_for(&helper, false, "[stats] {", WAIT_MS),
+		  "no stats line while serving:\n%s", helper.err);
+	cr_assert(child_running(&helper), "%s", helper.err);
+	kill(helper.pid, SIGTERM);
+	expect_exit(&helper, 0, "stopped by SIGTERM");
+	close(sv[0]);
+}

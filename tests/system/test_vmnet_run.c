@@ -461,6 +461,37 @@ Test(vmnet_run, sigterm_stops_both_and_exits_with_command_status)
 	expect_no_tap("vmhrun6");
 }
 
+/* A closed terminal (SIGHUP) stops both as cleanly as SIGTERM; SIGUSR1
+ * goes to the helper alone, which logs its counters and goes on. */
+Test(vmnet_run, sighup_stops_both_and_sigusr1_reaches_the_helper)
+{
+	static const char *const args[] = {
+	    "--tap",
+	    "vmhrun6",
+	    "--",
+	    "/bin/sh",
+	    "-c",
+	    "trap 'exit 43' HUP; echo pid=$VMNET_HELPER_PID cmd=$$; "
+	    "while :; do sleep 0.1; done",
+	    NULL};
+	pid_t helper, cmd;
+
+	test_need_private_netns();
+	start_and_read_pids(args, &helper, &cmd);
+	kill(run.pid, SIGUSR1);
+	cr_assert(child_wait_for(&run, false, "[stats] {", 10000),
+		  "no stats line:\n%s", run.err);
+	cr_assert(child_running(&run), "vmnet-run left on SIGUSR1");
+	kill(run.pid, SIGHUP);
+	expect_exit(43);
+	expect_err("[runner] got SIGHUP; forwarding it to vmnet-helper and "
+		   "/bin/sh");
+	expect_err("[main] exiting with status 0: stopped by SIGHUP");
+	expect_gone(helper);
+	expect_gone(cmd);
+	expect_no_tap("vmhrun6");
+}
+
 Test(vmnet_run, command_ignoring_sigterm_is_killed_after_the_stop_timeout)
 {
 	static const char *const args[] = {
@@ -709,17 +740,20 @@ Test(vmnet_run_fake, helper_is_found_beside_the_real_executable_not_argv0)
 	expect_err("[runner] helper ready: ");
 }
 
-Test(vmnet_run_fake, sigterm_before_the_helper_is_ready_exits_128_plus_it)
+Test(vmnet_run_fake, stop_signal_before_the_helper_is_ready_exits_128_plus_it)
 {
 	static const char *const args[] = {"--", "/bin/sh", "-c",
 					   "echo COMMAND-RAN", NULL};
 	static const struct {
 		int signo;
 		const char *name;
-	} sigs[] = {{SIGTERM, "SIGTERM"}, {SIGINT, "SIGINT"}};
+	} sigs[] = {{SIGTERM, "SIGTERM"},
+		    {SIGINT, "SIGINT"},
+		    {SIGHUP, "SIGHUP"},
+		    {SIGQUIT, "SIGQUIT"}};
 
 	fake_helper("echo waiting >&2; exec sleep 600");
-	for (size_t i = 0; i < 2; i++) {
+	for (size_t i = 0; i < sizeof(sigs) / sizeof(sigs[0]); i++) {
 		char want[128];
 
 		start_fake(args);
