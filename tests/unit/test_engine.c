@@ -3,6 +3,7 @@
  * datapath scenarios of engine_scenarios.c. */
 #include <criterion/criterion.h>
 #include <errno.h>
+#include <sched.h>
 #include <signal.h>
 #include <string.h>
 #include <sys/socket.h>
@@ -84,6 +85,75 @@ Test(engine, rejects_wait_shorter_than_retry, .init = endpoints_open,
 	expect_rejected(&cfg, "write wait 10 us");
 }
 
+Test(engine, rejects_more_than_two_workers, .init = endpoints_open,
+     .fini = endpoints_close)
+{
+	struct engine_config cfg;
+
+	engine_config_defaults(&cfg);
+	cfg.workers = 3;
+	expect_rejected(&cfg, "3 workers");
+}
+
+/* engine_workers() of an engine made with @cfg. */
+static unsigned workers_of(const struct engine_config *cfg)
+{
+	struct engine *e;
+	unsigned n;
+
+	cr_assert_eq(engine_create(cfg, ep[0], ep[1], &e, NULL, 0), 0);
+	n = engine_workers(e);
+	engine_destroy(e);
+	return n;
+}
+
+Test(engine, runs_the_workers_asked_for, .init = endpoints_open,
+     .fini = endpoints_close)
+{
+	struct engine_config cfg;
+
+	engine_config_defaults(&cfg);
+	cfg.workers = 1;
+	cr_assert_eq(workers_of(&cfg), 1);
+	cfg.workers = 2;
+	cr_assert_eq(workers_of(&cfg), 2);
+}
+
+Test(engine, auto_runs_one_worker_when_both_are_pinned_to_one_cpu,
+     .init = endpoints_open, .fini = endpoints_close)
+{
+	struct engine_config cfg;
+
+	engine_config_defaults(&cfg);
+	cr_assert_eq(cfg.workers, ENGINE_WORKERS_AUTO);
+	cfg.host_cpu = cfg.socket_cpu = 0;
+	cr_assert_eq(workers_of(&cfg), 1);
+}
+
+Test(engine, auto_follows_the_affinity_mask, .init = endpoints_open,
+     .fini = endpoints_close)
+{
+	struct engine_config cfg;
+	cpu_set_t all, one;
+
+	engine_config_defaults(&cfg);
+	cr_assert_eq(sched_getaffinity(0, sizeof(all), &all), 0);
+	/* Criterion runs each test in its own process: the mask is ours. */
+	CPU_ZERO(&one);
+	for (int c = 0; c < CPU_SETSIZE; c++)
+		if (CPU_ISSET(c, &all)) {
+			CPU_SET(c, &one);
+			break;
+		}
+	cr_assert_eq(sched_setaffinity(0, sizeof(one), &one), 0);
+	cr_assert_eq(workers_of(&cfg), 1, "one CPU usable: one worker");
+	if (CPU_COUNT(&all) > 1) {
+		cr_assert_eq(sched_setaffinity(0, sizeof(all), &all), 0);
+		cr_assert_eq(workers_of(&cfg), 2, "%d CPUs usable: two workers",
+			     CPU_COUNT(&all));
+	}
+}
+
 Test(engine, memory_stays_small_for_1514_and_tso_frames)
 {
 	struct engine_config cfg;
@@ -148,39 +218,54 @@ Test(engine, stats_line_has_vmnet_helper_keys_and_ours)
 	cr_assert_eq(engine_format_stats(&s, buf, 40), -1, "too small");
 }
 
-Test(engine_flow, both_directions_arrive_intact_in_order, .timeout = 120)
-{
-	STRESS_ASSERT(scenario_both_directions(200000));
-}
-Test(engine_flow, stalled_host_reader_accounts_every_frame, .timeout = 120)
-{
-	STRESS_ASSERT(scenario_stalled_reader(1));
-}
-Test(engine_flow, stalled_vm_reader_accounts_every_frame, .timeout = 120)
-{
-	STRESS_ASSERT(scenario_stalled_reader(0));
-}
-Test(engine_flow, sigterm_during_flood_stops_cleanly, .timeout = 60)
-{
-	STRESS_ASSERT(scenario_signal_during_flood(SIGTERM));
-}
-Test(engine_flow, sigint_during_flood_stops_cleanly, .timeout = 60)
-{
-	STRESS_ASSERT(scenario_signal_during_flood(SIGINT));
-}
-Test(engine_flow, vm_close_stops_engine, .timeout = 60)
-{
-	STRESS_ASSERT(scenario_peer_close(0));
-}
-Test(engine_flow, host_close_stops_engine, .timeout = 60)
-{
-	STRESS_ASSERT(scenario_peer_close(1));
-}
-Test(engine_flow, bad_frames_from_vm_counted, .timeout = 60)
-{
-	STRESS_ASSERT(scenario_bad_frames(0));
-}
-Test(engine_flow, bad_frames_from_host_counted, .timeout = 60)
-{
-	STRESS_ASSERT(scenario_bad_frames(1));
-}
+/* Every scenario, with the engine's two workers and with one worker serving
+ * both endpoints (what a helper confined to one CPU runs). */
+#define ENGINE_FLOW_TESTS(suite, workers)                                      \
+	Test(suite, both_directions_arrive_intact_in_order, .timeout = 120)    \
+	{                                                                      \
+		scenario_set_workers(workers);                                 \
+		STRESS_ASSERT(scenario_both_directions(200000));               \
+	}                                                                      \
+	Test(suite, stalled_host_reader_accounts_every_frame, .timeout = 120)  \
+	{                                                                      \
+		scenario_set_workers(workers);                                 \
+		STRESS_ASSERT(scenario_stalled_reader(1));                     \
+	}                                                                      \
+	Test(suite, stalled_vm_reader_accounts_every_frame, .timeout = 120)    \
+	{                                                                      \
+		scenario_set_workers(workers);                                 \
+		STRESS_ASSERT(scenario_stalled_reader(0));                     \
+	}                                                                      \
+	Test(suite, sigterm_during_flood_stops_cleanly, .timeout = 60)         \
+	{                                                                      \
+		scenario_set_workers(workers);                                 \
+		STRESS_ASSERT(scenario_signal_during_flood(SIGTERM));          \
+	}                                                                      \
+	Test(suite, sigint_during_flood_stops_cleanly, .timeout = 60)          \
+	{                                                                      \
+		scenario_set_workers(workers);                                 \
+		STRESS_ASSERT(scenario_signal_during_flood(SIGINT));           \
+	}                                                                      \
+	Test(suite, vm_close_stops_engine, .timeout = 60)                      \
+	{                                                                      \
+		scenario_set_workers(workers);                                 \
+		STRESS_ASSERT(scenario_peer_close(0));                         \
+	}                                                                      \
+	Test(suite, host_close_stops_engine, .timeout = 60)                    \
+	{                                                                      \
+		scenario_set_workers(workers);                                 \
+		STRESS_ASSERT(scenario_peer_close(1));                         \
+	}                                                                      \
+	Test(suite, bad_frames_from_vm_counted, .timeout = 60)                 \
+	{                                                                      \
+		scenario_set_workers(workers);                                 \
+		STRESS_ASSERT(scenario_bad_frames(0));                         \
+	}                                                                      \
+	Test(suite, bad_frames_from_host_counted, .timeout = 60)               \
+	{                                                                      \
+		scenario_set_workers(workers);                                 \
+		STRESS_ASSERT(scenario_bad_frames(1));                         \
+	}
+
+ENGINE_FLOW_TESTS(engine_flow, 2)
+ENGINE_FLOW_TESTS(engine_flow_one_worker, 1)
