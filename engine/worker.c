@@ -20,7 +20,7 @@
  *   2. if a step moved something that a port served by another worker
  *      will consume, kick that worker;
  *   3. if no step could do anything, spin for up to spin_us, then sleep in
- *      the poller, which watches every port's fd.
+ *      the poller, on the fds of the ports that found them blocked.
  *
  * Two workers (one port each, the default) put the two endpoints on two
  * CPUs. One worker serving both ports is for a helper that may use only
@@ -154,9 +154,29 @@ static bool spin_for_work(struct worker *w)
 	return false;
 }
 
+/* The fds to wait on and for what: only what a step found blocked (IN
+ * after EAGAIN on a read, OUT after one on a write). The poller watches
+ * them for this wait only, so while the worker is busy the threads that
+ * fill and drain its fds pay nothing for it (poller_wait_on()). */
+static int sleep_fds(struct worker *w, struct poller_fd *fds)
+{
+	int n = 0;
+
+	for (unsigned i = 0; i < w->nports; i++) {
+		struct port *p = w->ports[i];
+		uint32_t want = (p->can_read ? 0 : POLLER_IN) |
+				(p->can_write ? 0 : POLLER_OUT);
+
+		if (p->ep->fd >= 0 && want)
+			fds[n++] = (struct poller_fd){p->ep->fd, want, p->tag};
+	}
+	return n;
+}
+
 /* Return: 0, or a negative errno from the poller. */
 static int worker_sleep(struct worker *w)
 {
+	struct poller_fd fds[WORKER_PORTS_MAX];
 	struct poller_event ev[4];
 
 	/* S1: acq_rel; pairs with K1 in kick_worker() and worker_notify(). */
@@ -165,7 +185,9 @@ static int worker_sleep(struct worker *w)
 		atomic_store_explicit(&w->sleeping, 0, memory_order_relaxed);
 		return 0;
 	}
-	int n = poller_wait(w->poller, ev, 4, sleep_timeout_us(w));
+	int nfds = sleep_fds(w, fds);
+	int n =
+	    poller_wait_on(w->poller, fds, nfds, ev, 4, sleep_timeout_us(w));
 	/* Relaxed: a peer that still sees 1 wakes us once more, harmlessly. */
 	atomic_store_explicit(&w->sleeping, 0, memory_order_relaxed);
 	if (n < 0)
@@ -201,21 +223,16 @@ static int worker_step(struct worker *w, bool *progress, struct port **failed)
 	return 0;
 }
 
-static int start_ports(struct worker *w)
+/* Endpoints without an fd say when they have frames through a callback;
+ * those with one are waited on in worker_sleep(). */
+static void start_ports(struct worker *w)
 {
 	for (unsigned i = 0; i < w->nports; i++) {
 		struct port *p = w->ports[i];
-		int err = 0;
 
-		if (p->ep->fd >= 0)
-			err = poller_add_fd(w->poller, p->ep->fd,
-					    POLLER_IN | POLLER_OUT, p->tag);
-		else if (p->ep->ops->set_notify)
+		if (p->ep->fd < 0 && p->ep->ops->set_notify)
 			p->ep->ops->set_notify(p->ep, worker_notify, p);
-		if (err)
-			return err;
 	}
-	return 0;
 }
 
 static void worker_finish(struct worker *w, struct port *failed, int err)
@@ -267,9 +284,7 @@ static void *worker_main(void *arg)
 			log_debug("[%s] pinned to CPU %d", w->name, w->cpu);
 	}
 
-	err = start_ports(w);
-	if (err)
-		failed = w->ports[0];
+	start_ports(w);
 	while (!err && !stop_requested(w)) {
 		bool progress = false;
 
