@@ -39,8 +39,8 @@ int pool_create(uint32_t count, uint32_t frame_size, struct pool **poolp)
 		return -ENOMEM;
 	p->count = count;
 	p->frame_size = frame_size;
-	p->stride =
-	    round_up(sizeof(struct pkt) + frame_size, alignof(struct pkt));
+	p->stride = round_up(sizeof(struct pkt) + frame_size + POOL_SPARE,
+			     alignof(struct pkt));
 	if (p->stride >= POOL_LARGE_ALIGN)
 		p->stride = round_up(p->stride, POOL_LARGE_ALIGN);
 	p->mem_size = (size_t)count * p->stride;
