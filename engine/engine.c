@@ -38,6 +38,7 @@ struct engine {
 	unsigned nworkers;
 	struct poller *poller; /* the supervisor's */
 	_Atomic int stop_requested;
+	bool buffers_offered; /* endpoint_use_buffers() was called */
 	char exit_message[160];
 };
 
@@ -163,6 +164,25 @@ static int setup_workers(struct engine *e)
 	return 0;
 }
 
+/* Tell each endpoint where its frames will lie: the pool it reads into and
+ * the one it writes from. Endpoints that can use this register them once;
+ * failing to is not fatal, the endpoint then does without. */
+static void offer_buffers(struct engine *e)
+{
+	for (int i = 0; i < 2; i++) {
+		const struct endpoint_region regions[2] = {
+		    {e->pool[i]->mem, e->pool[i]->mem_size},
+		    {e->pool[1 - i]->mem, e->pool[1 - i]->mem_size},
+		};
+		int r = endpoint_use_buffers(e->ep[i], regions, 2);
+
+		if (r)
+			log_debug("[engine] %s: buffers not registered: %s",
+				  e->ep[i]->name, strerror(-r));
+		e->buffers_offered = true;
+	}
+}
+
 int engine_create(const struct engine_config *cfg, struct endpoint *host,
 		  struct endpoint *vm, struct engine **ep, char *err,
 		  size_t errlen)
@@ -209,6 +229,8 @@ int engine_create(const struct engine_config *cfg, struct endpoint *host,
 		r = setup_ports(e);
 	if (!r)
 		r = setup_workers(e);
+	if (!r)
+		offer_buffers(e);
 	if (r) {
 		if (err && !*err)
 			errmsg_format(err, errlen,
@@ -225,6 +247,9 @@ void engine_destroy(struct engine *e)
 {
 	if (!e)
 		return;
+	/* The endpoints outlive the engine; its pools do not. */
+	for (int i = 0; i < 2 && e->buffers_offered; i++)
+		endpoint_use_buffers(e->ep[i], NULL, 0);
 	for (int i = 0; i < ENGINE_WORKERS_MAX; i++)
 		poller_destroy(e->worker[i].poller);
 	for (int i = 0; i < 2; i++) {
