@@ -112,7 +112,7 @@ FORMAT_SRCS = $(sort $(shell find ring engine vmnet cli tests perf \
 	-name '*.[ch]' 2>/dev/null))
 
 .PHONY: FORCE all test test-asan test-tsan tsan-scenarios test-all demo \
-	vm-demo bench clean format format-check check-macos
+	vm-demo bench clean format format-check check-macos install uninstall
 
 all: $(PROGRAMS) $(LIB) $(TEST_BIN) $(BENCH_BINS)
 
@@ -199,6 +199,89 @@ format:
 format-check:
 	$(CLANG_FORMAT) --dry-run -Werror $(FORMAT_SRCS)
 	@echo "format-check: OK ($(words $(FORMAT_SRCS)) files)"
+
+# ---------------------------------------------------------------------------
+# make install / make uninstall, with PREFIX and DESTDIR as packagers pass
+# them: `make && sudo make install`, or
+# `make install DESTDIR=/tmp/stage PREFIX=/usr` for a package. install
+# builds only the programs (no Criterion needed) with the user's CFLAGS and
+# LDFLAGS as above. It lays out (docs/install.md shows the tree; a test
+# checks it):
+#   $(BINDIR)/vmnet-helper, vmnet-run
+#   $(MAN1DIR)/vmnet-helper.1, vmnet-run.1
+#   $(EXAMPLESDIR)/...          every file under docs/examples/
+#   $(SYSTEMDUNITDIR)/vmnet-helper@.service    on Linux
+# The example files name the programs at a default BINDIR
+# (/opt/vmnet-helper/bin or /usr/local/bin); install writes the real one in.
+# On macOS the installed programs are signed ad hoc, the helper with its
+# entitlements (com.apple.security.virtualization: no root on macOS 26).
+
+# minikube and the reference helper's users look in /opt/vmnet-helper on
+# macOS; /usr/local is where a Linux admin's own builds go.
+ifeq ($(PLATFORM),darwin)
+PREFIX ?= /opt/vmnet-helper
+else
+PREFIX ?= /usr/local
+endif
+DESTDIR ?=
+BINDIR ?= $(PREFIX)/bin
+MANDIR ?= $(PREFIX)/share/man
+MAN1DIR ?= $(MANDIR)/man1
+DOCDIR ?= $(PREFIX)/share/doc/vmnet-helper
+EXAMPLESDIR ?= $(DOCDIR)/examples
+# systemd reads units from /usr/local/lib/systemd/system and
+# /usr/lib/systemd/system (systemd.unit(5), "System Unit Search Path").
+SYSTEMDUNITDIR ?= $(PREFIX)/lib/systemd/system
+INSTALL ?= install
+CODESIGN ?= codesign
+
+MAN_PAGES := $(wildcard docs/man/*.1)
+EXAMPLE_FILES := $(shell find docs/examples -type f 2>/dev/null | sort)
+SYSTEMD_UNIT := docs/examples/systemd/vmnet-helper@.service
+INSTALLED_PROGRAMS := $(PROGRAMS:$(O)/%=$(BINDIR)/%)
+HELPER_ENTITLEMENTS := cli/vmnet-helper/darwin/vmnet-helper.entitlements
+# The default BINDIRs the example files are written for, replaced on install.
+EXAMPLE_BINDIRS := /opt/vmnet-helper/bin /usr/local/bin
+install_rewrite = sed $(foreach d,$(EXAMPLE_BINDIRS),-e 's|$(d)/|$(BINDIR)/|g')
+
+install: $(PROGRAMS)
+	$(INSTALL) -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(MAN1DIR)
+	$(INSTALL) -m 0755 $(PROGRAMS) $(DESTDIR)$(BINDIR)/
+	$(INSTALL) -m 0644 $(MAN_PAGES) $(DESTDIR)$(MAN1DIR)/
+	@set -e; for f in $(EXAMPLE_FILES:docs/examples/%=%); do \
+		echo "$(INSTALL) -d $(DESTDIR)$(EXAMPLESDIR)/$${f%/*}"; \
+		$(INSTALL) -d "$(DESTDIR)$(EXAMPLESDIR)/$${f%/*}"; \
+		echo "$(install_rewrite) docs/examples/$$f >$(DESTDIR)$(EXAMPLESDIR)/$$f"; \
+		$(install_rewrite) "docs/examples/$$f" >"$(DESTDIR)$(EXAMPLESDIR)/$$f"; \
+		chmod 0644 "$(DESTDIR)$(EXAMPLESDIR)/$$f"; \
+	done
+ifeq ($(PLATFORM),linux)
+	$(INSTALL) -d $(DESTDIR)$(SYSTEMDUNITDIR)
+	$(install_rewrite) $(SYSTEMD_UNIT) >$(DESTDIR)$(SYSTEMDUNITDIR)/$(notdir $(SYSTEMD_UNIT))
+	chmod 0644 $(DESTDIR)$(SYSTEMDUNITDIR)/$(notdir $(SYSTEMD_UNIT))
+endif
+ifeq ($(PLATFORM),darwin)
+	$(CODESIGN) --force --sign - --entitlements $(HELPER_ENTITLEMENTS) \
+		$(DESTDIR)$(BINDIR)/vmnet-helper
+	$(CODESIGN) --force --sign - $(DESTDIR)$(BINDIR)/vmnet-run
+endif
+
+# Removes exactly what install wrote, then the empty folders below $(DOCDIR),
+# and below $(PREFIX) when that is ours alone (/opt/vmnet-helper): never an
+# empty /usr/local/bin.
+uninstall:
+	rm -f $(addprefix $(DESTDIR),$(INSTALLED_PROGRAMS)) \
+		$(addprefix $(DESTDIR)$(MAN1DIR)/,$(notdir $(MAN_PAGES))) \
+		$(EXAMPLE_FILES:docs/examples/%=$(DESTDIR)$(EXAMPLESDIR)/%)
+ifeq ($(PLATFORM),linux)
+	rm -f $(DESTDIR)$(SYSTEMDUNITDIR)/$(notdir $(SYSTEMD_UNIT))
+endif
+	if [ -d $(DESTDIR)$(DOCDIR) ]; then \
+		find $(DESTDIR)$(DOCDIR) -depth -type d -empty -delete; fi
+ifeq ($(notdir $(PREFIX)),vmnet-helper)
+	if [ -d $(DESTDIR)$(PREFIX) ]; then \
+		find $(DESTDIR)$(PREFIX) -depth -type d -empty -delete; fi
+endif
 
 -include $(LIB_OBJS:.o=.d) $(PROGRAM_OBJS:.o=.d) $(TEST_OBJS:.o=.d) \
 	$(TSAN_RUNNER_OBJS:.o=.d) $(BENCH_OBJS:.o=.d)
