@@ -15,6 +15,9 @@ KIND is one of
   macos-parse   never run: each vmnet-helper and vmnet-run command line in
                 it is parsed by the programs' own parsers for macOS
                 (test_docs.c does that with the JSON this prints)
+  linux-parse   never run (they need a running systemd, or change the
+                machine): each vmnet-helper and vmnet-run line in it is
+                parsed with the Linux rules
   ci            the README's two fresh-machine commands: test_docs.c
                 checks the test command is the one .ci/run runs (CI runs
                 it), and test_end_to_end.c runs the demo's script
@@ -39,13 +42,13 @@ import subprocess
 import sys
 import tempfile
 
-KINDS = ("linux-test", "source-test", "macos-parse", "ci")
+KINDS = ("linux-test", "source-test", "macos-parse", "linux-parse", "ci")
 SHELL_INFOS = ("sh", "bash", "shell", "console")
 PROGRAMS = ("vmnet-helper", "vmnet-run")
 # What qemu_guest.sh's guest prints once it has pinged the host.
 GUEST_PINGED = "vmnet-guest: ping 192.0.2.1 ok"
-# A TCG boot of a guest takes ~15 s; nothing else here takes a minute.
-BLOCK_TIMEOUT = 300
+# A TCG boot of the guest takes ~15 s; nothing here takes a minute.
+BLOCK_TIMEOUT = 120
 
 
 def doc_files(src):
@@ -192,15 +195,33 @@ def commands_of(block):
     words = []
     tokens = list(lex)
     tokens.append(";")
+    skip = False
     for tok in tokens:
+        if skip:
+            skip = False
+            continue
+        # A redirection and its target are no words of the command; an
+        # fd number before it (2>) neither.
+        if tok in (">", ">>", "<", ">&", "<&", "&>"):
+            if words and words[-1].isdigit():
+                words.pop()
+            skip = True
+            continue
         if tok in (";", "&", "&&", "||", "|", "(", ")", ";;"):
+            # The program is the first word, past sudo (and its options),
+            # exec, env and NAME=value assignments.
+            if len(words) > 2 and words[0] == "coproc" and words[2] == "{":
+                words = words[3:]  # coproc NAME { COMMAND; }
             for i, w in enumerate(words):
+                if w in ("sudo", "exec", "env", "nohup", "coproc", "{") or \
+                        w.startswith("-") or re.match(r"^\w+=", w):
+                    continue
                 name = os.path.basename(w)
                 if name in PROGRAMS:
                     found.append({"file": block["file"],
                                   "line": block["line"],
                                   "program": name, "args": words[i + 1:]})
-                    break
+                break
             words = []
             continue
         words.append(tok)

@@ -258,6 +258,12 @@ Test(docs, linux_command_lines_parse_with_the_linux_rules)
 		     "hardly any Linux command line found in the docs");
 }
 
+/* Lines that need what the test machine has not (a running systemd). */
+Test(docs, linux_lines_that_cannot_run_here_parse_with_the_linux_rules)
+{
+	cr_assert_geq(parse_commands("linux-parse", OPTIONS_PLATFORM_LINUX), 0);
+}
+
 Test(docs, every_command_block_says_how_it_is_tested)
 {
 	static struct child c;
