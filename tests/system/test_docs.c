@@ -83,9 +83,9 @@ static int run(struct child *c, char *const argv[], int timeout_ms)
 	for (int i = 0; argv[i] && n < 63; i++)
 		v[n++] = argv[i];
 	v[n] = NULL;
-	cr_assert_eq(child_start(c, strchr(argv[0], '/') ? argv : v, NULL,
-				 NULL, 0),
-		     0, "cannot run %s", argv[0]);
+	cr_assert_eq(
+	    child_start(c, strchr(argv[0], '/') ? argv : v, NULL, NULL, 0), 0,
+	    "cannot run %s", argv[0]);
 	return child_wait_exit(c, timeout_ms);
 }
 
@@ -149,7 +149,8 @@ Test(docs, vmnet_run_man_page_names_exactly_the_options_of_help)
 Test(docs, man_pages_are_clean_under_mandoc_lint_and_groff_ww)
 {
 	static struct child c;
-	const char *pages[] = {"docs/man/vmnet-helper.1", "docs/man/vmnet-run.1"};
+	const char *pages[] = {"docs/man/vmnet-helper.1",
+			       "docs/man/vmnet-run.1"};
 
 	if (access("/usr/bin/mandoc", X_OK) != 0 ||
 	    access("/usr/bin/groff", X_OK) != 0)
@@ -157,10 +158,10 @@ Test(docs, man_pages_are_clean_under_mandoc_lint_and_groff_ww)
 			     "groff; .ci/install-deps does)");
 	for (size_t i = 0; i < sizeof(pages) / sizeof(pages[0]); i++) {
 		char *page = strdup(child_source_file(pages[i]));
-		char *lint[] = {"mandoc", "-T", "lint", "-W", "warning", page,
-				NULL};
-		char *groff[] = {"groff", "-ww", "-mdoc", "-Tutf8", "-z", page,
-				 NULL};
+		char *lint[] = {"mandoc",  "-T", "lint", "-W",
+				"warning", page, NULL};
+		char *groff[] = {"groff", "-ww", "-mdoc", "-Tutf8",
+				 "-z",	  page,	 NULL};
 		int st;
 
 		st = run(&c, lint, 10000);
@@ -179,9 +180,13 @@ static struct json_object *doc_blocks_json(const char *verb, const char *kind)
 {
 	static struct child c;
 	char *src = strdup(child_source_file("."));
-	char *argv[] = {"python3",
-			(char *)child_source_file("tests/scripts/doc_blocks.py"),
-			(char *)verb, (char *)kind, src, NULL};
+	char *argv[] = {
+	    "python3",
+	    (char *)child_source_file("tests/scripts/doc_blocks.py"),
+	    (char *)verb,
+	    (char *)kind,
+	    src,
+	    NULL};
 	struct json_object *j;
 
 	argv[1] = strdup(argv[1]);
@@ -218,8 +223,8 @@ static int parse_commands(const char *kind, enum options_platform platform)
 		json_object_object_get_ex(cmd, "program", &jp);
 		json_object_object_get_ex(cmd, "args", &ja);
 		argv[argc++] = strdup(json_object_get_string(jp));
-		for (size_t k = 0; k < json_object_array_length(ja) && argc < 127;
-		     k++)
+		for (size_t k = 0;
+		     k < json_object_array_length(ja) && argc < 127; k++)
 			argv[argc++] = strdup(json_object_get_string(
 			    json_object_array_get_idx(ja, k)));
 		argv[argc] = NULL;
@@ -267,9 +272,9 @@ Test(docs, linux_lines_that_cannot_run_here_parse_with_the_linux_rules)
 Test(docs, every_command_block_says_how_it_is_tested)
 {
 	static struct child c;
-	char *argv[] = {"python3",
-			strdup(child_source_file("tests/scripts/doc_blocks.py")),
-			"unmarked", strdup(child_source_file(".")), NULL};
+	char *argv[] = {
+	    "python3", strdup(child_source_file("tests/scripts/doc_blocks.py")),
+	    "unmarked", strdup(child_source_file(".")), NULL};
 
 	cr_expect_eq(run(&c, argv, 30000), 0, "%s%s", c.out, c.err);
 	free(argv[1]);
@@ -280,10 +285,14 @@ static void run_blocks(const char *kind, int timeout_ms)
 {
 	static struct child c;
 	char bindir[512];
-	char *argv[] = {"python3",
-			strdup(child_source_file("tests/scripts/doc_blocks.py")),
-			"run", (char *)kind, strdup(child_source_file(".")),
-			bindir, NULL};
+	char *argv[] = {
+	    "python3",
+	    strdup(child_source_file("tests/scripts/doc_blocks.py")),
+	    "run",
+	    (char *)kind,
+	    strdup(child_source_file(".")),
+	    bindir,
+	    NULL};
 	int st;
 
 	snprintf(bindir, sizeof(bindir), "%s", child_program("vmnet-helper"));
@@ -297,8 +306,7 @@ static void run_blocks(const char *kind, int timeout_ms)
 	free(argv[4]);
 }
 
-Test(docs, every_linux_block_runs_in_a_namespace_of_its_own,
-     .timeout = 900)
+Test(docs, every_linux_block_runs_in_a_namespace_of_its_own, .timeout = 900)
 {
 	run_blocks("linux-test", 880000);
 }

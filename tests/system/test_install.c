@@ -35,8 +35,8 @@ static int run(struct child *c, char *const argv[], int timeout_ms)
 	for (int i = 0; argv[i] && n < 63; i++)
 		v[n++] = argv[i];
 	v[n] = NULL;
-	cr_assert_eq(child_start(c, strchr(argv[0], '/') ? argv : v, clean_make_env,
-				 NULL, 0),
+	cr_assert_eq(child_start(c, strchr(argv[0], '/') ? argv : v,
+				 clean_make_env, NULL, 0),
 		     0, "cannot run %s", argv[0]);
 	return child_wait_exit(c, timeout_ms);
 }
@@ -56,9 +56,8 @@ static void make(const char *target, const char *var1, const char *var2)
 {
 	static struct child c;
 	char o[PATH_MAX + 8], *src = strdup(child_source_file("."));
-	char *argv[] = {"make",		    "-s",	       "-C",
-			src,		    o,		       (char *)target,
-			(char *)var1,	    (char *)var2,      NULL};
+	char *argv[] = {"make",		"-s",	      "-C",	    src, o,
+			(char *)target, (char *)var1, (char *)var2, NULL};
 	int st;
 
 	snprintf(o, sizeof(o), "O=%s", build_dir());
@@ -212,7 +211,8 @@ Test(install, example_files_name_the_installed_programs, .timeout = 600)
 		cr_expect_null(strstr(text, "/usr/local/bin/"),
 			       "%s still names /usr/local/bin", files[i]);
 		cr_expect_null(strstr(text, "/opt/vmnet-helper/bin/"),
-			       "%s still names /opt/vmnet-helper/bin", files[i]);
+			       "%s still names /opt/vmnet-helper/bin",
+			       files[i]);
 	}
 	remove_tree(prefix);
 	free(prefix);
@@ -223,9 +223,10 @@ Test(service_files, launchd_job_is_a_valid_plist_keeping_a_socket_helper)
 	static struct child c;
 	char *file = strdup(child_source_file(
 	    "docs/examples/launchd/local.vmnet-helper.vm1.plist"));
-	char *argv[] = {"python3",
-			strdup(child_source_file("tests/scripts/service_files.py")),
-			"plist", file, NULL};
+	char *argv[] = {
+	    "python3",
+	    strdup(child_source_file("tests/scripts/service_files.py")),
+	    "plist", file, NULL};
 	struct json_object *j, *args, *v;
 	char *pargv[32], err[OPTIONS_ERR_MAX];
 	struct options o;
@@ -243,8 +244,8 @@ Test(service_files, launchd_job_is_a_valid_plist_keeping_a_socket_helper)
 	cr_expect(json_object_get_boolean(v), "RunAtLoad is not true");
 	cr_assert(json_object_object_get_ex(j, "ProgramArguments", &args));
 	for (size_t i = 0; i < json_object_array_length(args) && n < 31; i++)
-		pargv[n++] = strdup(json_object_get_string(
-		    json_object_array_get_idx(args, i)));
+		pargv[n++] = strdup(
+		    json_object_get_string(json_object_array_get_idx(args, i)));
 	pargv[n] = NULL;
 	cr_expect_str_eq(pargv[0], "/opt/vmnet-helper/bin/vmnet-helper");
 	cr_expect_eq(options_parse(&o, n, pargv, OPTIONS_PLATFORM_DARWIN, err,
@@ -261,8 +262,7 @@ Test(service_files, launchd_job_is_a_valid_plist_keeping_a_socket_helper)
 	free(file);
 }
 
-Test(service_files, systemd_unit_passes_systemd_analyze_verify,
-     .timeout = 600)
+Test(service_files, systemd_unit_passes_systemd_analyze_verify, .timeout = 600)
 {
 	static struct child c;
 	char *prefix, unit[PATH_MAX], inst[PATH_MAX], manpath[PATH_MAX + 16];
@@ -271,15 +271,16 @@ Test(service_files, systemd_unit_passes_systemd_analyze_verify,
 	if (access("/usr/bin/systemd-analyze", X_OK) != 0)
 		cr_skip_test("no systemd-analyze (apt-get install systemd)");
 	prefix = install_prefix();
-	snprintf(unit, sizeof(unit), "%s/lib/systemd/system/vmnet-helper@.service",
-		 prefix);
+	snprintf(unit, sizeof(unit),
+		 "%s/lib/systemd/system/vmnet-helper@.service", prefix);
 	snprintf(inst, sizeof(inst),
 		 "%s/lib/systemd/system/vmnet-helper@vm1.service", prefix);
 	cr_assert_eq(symlink(unit, inst), 0, "symlink %s", inst);
 	/* verify also looks up Documentation=man:vmnet-helper(1). */
 	snprintf(manpath, sizeof(manpath), "MANPATH=%s/share/man", prefix);
 	{
-		char *argv[] = {"/usr/bin/systemd-analyze", "verify", inst, NULL};
+		char *argv[] = {"/usr/bin/systemd-analyze", "verify", inst,
+				NULL};
 		char *env[] = {manpath, "MAKEFLAGS", NULL};
 
 		cr_assert_eq(child_start(&c, argv, env, NULL, 0), 0);
@@ -308,8 +309,8 @@ static char **json_argv(struct json_object *a)
 	char **v = calloc(n + 1, sizeof(*v));
 
 	for (size_t i = 0; i < n; i++)
-		v[i] = strdup(json_object_get_string(
-		    json_object_array_get_idx(a, i)));
+		v[i] = strdup(
+		    json_object_get_string(json_object_array_get_idx(a, i)));
 	return v;
 }
 
@@ -358,8 +359,8 @@ Test(service_files, systemd_unit_serves_a_socket_on_a_tap_on_a_bridge,
 	snprintf(rtdir, sizeof(rtdir), "%s/vmnet-helper/vm1", runtime);
 	cr_assert_eq(mkdir(rtdir, 0700), 0);
 	{
-		char *br[] = {"ip", "link", "add", "br0", "type", "bridge",
-			      NULL};
+		char *br[] = {"ip",   "link",	"add", "br0",
+			      "type", "bridge", NULL};
 		char *up[] = {"ip", "link", "set", "br0", "up", NULL};
 
 		run_plain(br);
@@ -376,8 +377,8 @@ Test(service_files, systemd_unit_serves_a_socket_on_a_tap_on_a_bridge,
 	cr_assert_eq(child_start(&helper, argv, NULL, NULL, 0), 0);
 	cr_assert(child_wait_for(&helper, true, "}\n", 10000),
 		  "no JSON line:\n%s", helper.err);
-	cr_expect_not_null(strstr(helper.out, "\"tap_name\":\"tap-vm1\""),
-			   "%s", helper.out);
+	cr_expect_not_null(strstr(helper.out, "\"tap_name\":\"tap-vm1\""), "%s",
+			   helper.out);
 	cr_expect_not_null(strstr(helper.out, "\"bridge\":\"br0\""), "%s",
 			   helper.out);
 	snprintf(sock, sizeof(sock), "%s/vmnet.sock", rtdir);
