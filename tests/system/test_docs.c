@@ -260,7 +260,7 @@ Test(docs, macos_command_lines_parse_with_the_macos_rules)
 Test(docs, linux_command_lines_parse_with_the_linux_rules)
 {
 	cr_assert_geq(parse_commands("linux-test", OPTIONS_PLATFORM_LINUX), 3,
-		     "hardly any Linux command line found in the docs");
+		      "hardly any Linux command line found in the docs");
 }
 
 /* Lines that need what the test machine has not (a running systemd). */
