@@ -196,8 +196,8 @@ Test(install, example_files_name_the_installed_programs, .timeout = 600)
 	const char *files[] = {
 	    "lib/systemd/system/vmnet-helper@.service",
 	    "share/doc/vmnet-helper/examples/systemd/vmnet-helper@.service",
-	    "share/doc/vmnet-helper/examples/launchd/"
-	    "local.vmnet-helper.vm1.plist",
+	    ("share/doc/vmnet-helper/examples/launchd/"
+	     "local.vmnet-helper.vm1.plist"),
 	};
 
 	snprintf(want, sizeof(want), "%s/bin/vmnet-helper", prefix);
