@@ -53,9 +53,8 @@ enum run_ready {
  * @s:			zeroed and set up
  * @stop_timeout_s:	seconds from SIGTERM to SIGKILL
  *
- * Call with the three signals blocked and before any fork, so that no
- * child's exit can go unseen (kqueue records only signals sent after its
- * EVFILT_SIGNAL exists).
+ * Call with the three signals blocked and before any fork, so that each
+ * is seen here only (one that came before is reported too: poller.h).
  *
  * Return: 0 or a negative errno.
  */

@@ -116,7 +116,11 @@ int poller_add_timer(struct poller *p, uint64_t tag, unsigned interval_ms);
  * @tag:	tag of the signal's events
  *
  * The caller must have blocked @signo in every thread (pthread_sigmask()
- * before creating threads), so that it is only ever seen here.
+ * before creating threads), so that it is only ever seen here. A @signo
+ * already pending when it is registered (it came while blocked, before
+ * this call) is reported by the next poller_wait() too, and each signal
+ * reported is consumed. On macOS that holds when the poller runs on the
+ * main thread (poller_kqueue.c says why).
  *
  * Return: 0 or a negative errno.
  */

@@ -56,3 +56,28 @@ int xnu_send_errno(int err)
 		return -ENOTCONN;
 	return -err;
 }
+
+bool xnu_sig_backlog_note(struct xnu_sig_backlog *b, const sigset_t *pending,
+			  int signo, uint64_t tag)
+{
+	if (sigismember(pending, signo) != 1 || b->n >= XNU_SIG_BACKLOG_MAX)
+		return false;
+	b->tags[b->n++] = tag;
+	return true;
+}
+
+int xnu_sig_backlog_take(struct xnu_sig_backlog *b, struct poller_event *ev,
+			 int max)
+{
+	unsigned k = max < 0 ? 0 : (unsigned)max;
+
+	if (k > b->n)
+		k = b->n;
+	for (unsigned i = 0; i < k; i++) {
+		ev[i].tag = b->tags[i];
+		ev[i].events = POLLER_IN;
+	}
+	memmove(b->tags, b->tags + k, (b->n - k) * sizeof(b->tags[0]));
+	b->n -= k;
+	return (int)k;
+}

@@ -6,11 +6,13 @@
 #ifndef VMNET_HELPER_XNU_H
 #define VMNET_HELPER_XNU_H
 
+#include <signal.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
 #include "pool.h"
+#include "poller.h"
 
 /* bsd/sys/param.h and mbuf.h on both macOS architectures. */
 #define XNU_MCLBYTES 2048
@@ -105,5 +107,42 @@ int xnu_sendmsg_x_emsgsize(struct pkt *const *pkts, unsigned n, int sndbuf);
  * Return: -EAGAIN for EWOULDBLOCK, -ENOTCONN for EDESTADDRREQ, else -@err.
  */
 int xnu_send_errno(int err);
+
+/* Signals a poller found pending when it attached their EVFILT_SIGNAL. */
+#define XNU_SIG_BACKLOG_MAX 8
+struct xnu_sig_backlog {
+	uint64_t tags[XNU_SIG_BACKLOG_MAX];
+	unsigned n;
+};
+
+/**
+ * xnu_sig_backlog_note() - remember @tag if @signo is already pending
+ * @b:		backlog
+ * @pending:	sigpending() right after the EVFILT_SIGNAL knote was added
+ * @signo:	the signal just registered
+ * @tag:	its tag
+ *
+ * XNU's EVFILT_SIGNAL counts only signals generated after it attached
+ * (kern_sig.c filt_sigattach(): "edge-triggered events can't have fired
+ * before we attached"), where Linux's signalfd reports a pending one. A
+ * SIGTERM that came while the helper was still starting would otherwise
+ * never be seen.
+ *
+ * Return: true if it was pending and is noted (the caller then consumes
+ * it), false if not pending or the backlog is full.
+ */
+bool xnu_sig_backlog_note(struct xnu_sig_backlog *b, const sigset_t *pending,
+			  int signo, uint64_t tag);
+
+/**
+ * xnu_sig_backlog_take() - report noted signals, oldest first
+ * @b:		backlog
+ * @ev:		events to fill (POLLER_IN with the tag)
+ * @max:	room in @ev
+ *
+ * Return: events stored; those that did not fit stay for the next call.
+ */
+int xnu_sig_backlog_take(struct xnu_sig_backlog *b, struct poller_event *ev,
+			 int max);
 
 #endif

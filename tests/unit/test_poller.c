@@ -284,6 +284,27 @@ Test(poller, blocked_signal_is_reported_with_its_tag, .timeout = 10)
 	poller_destroy(p);
 }
 
+Test(poller, signal_pending_before_it_is_registered_is_reported_once,
+     .timeout = 10)
+{
+	struct poller *p = make_poller();
+	struct poller_event ev;
+	sigset_t pending;
+
+	/* A SIGTERM during the helper's start: blocked, then registered. */
+	block_signals();
+	cr_assert_eq(raise(SIGUSR1), 0);
+	cr_assert_eq(poller_add_signal(p, SIGUSR1, 10), 0);
+	ev = wait_one(p, -1);
+	cr_assert_eq(ev.tag, 10);
+	cr_assert_eq(ev.events, POLLER_IN);
+	expect_nothing(p);
+	/* Consumed: a later poller does not see it again. */
+	cr_assert_eq(sigpending(&pending), 0);
+	cr_assert_eq(sigismember(&pending, SIGUSR1), 0);
+	poller_destroy(p);
+}
+
 Test(poller, several_signals_fill_several_calls_when_room_is_short,
      .timeout = 10)
 {

@@ -4,6 +4,7 @@
 #include <criterion/criterion.h>
 #include <errno.h>
 #include <limits.h>
+#include <signal.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -219,4 +220,52 @@ Test(xnu, send_errors_after_the_peer_closed_say_it_is_gone)
 	cr_assert_eq(xnu_send_errno(ECONNRESET), -ECONNRESET);
 	cr_assert_eq(xnu_send_errno(EWOULDBLOCK), -EAGAIN);
 	cr_assert_eq(xnu_send_errno(ENOBUFS), -ENOBUFS);
+}
+
+Test(xnu, signal_pending_at_registration_is_reported_once)
+{
+	struct xnu_sig_backlog b = {0};
+	struct poller_event ev[4];
+	sigset_t pending;
+
+	sigemptyset(&pending);
+	sigaddset(&pending, SIGTERM);
+	cr_assert(xnu_sig_backlog_note(&b, &pending, SIGTERM, 7));
+	cr_assert_not(xnu_sig_backlog_note(&b, &pending, SIGINT, 8));
+	cr_assert_eq(xnu_sig_backlog_take(&b, ev, 4), 1);
+	cr_assert_eq(ev[0].tag, 7);
+	cr_assert_eq(ev[0].events, POLLER_IN);
+	cr_assert_eq(xnu_sig_backlog_take(&b, ev, 4), 0);
+}
+
+Test(xnu, pending_signals_wait_their_turn_when_room_is_short)
+{
+	struct xnu_sig_backlog b = {0};
+	struct poller_event ev[1];
+	sigset_t pending;
+
+	sigemptyset(&pending);
+	sigaddset(&pending, SIGTERM);
+	sigaddset(&pending, SIGINT);
+	cr_assert(xnu_sig_backlog_note(&b, &pending, SIGINT, 1));
+	cr_assert(xnu_sig_backlog_note(&b, &pending, SIGTERM, 2));
+	cr_assert_eq(xnu_sig_backlog_take(&b, ev, 0), 0);
+	cr_assert_eq(xnu_sig_backlog_take(&b, ev, 1), 1);
+	cr_assert_eq(ev[0].tag, 1);
+	cr_assert_eq(xnu_sig_backlog_take(&b, ev, 1), 1);
+	cr_assert_eq(ev[0].tag, 2);
+	cr_assert_eq(xnu_sig_backlog_take(&b, ev, 1), 0);
+}
+
+Test(xnu, full_backlog_refuses_more)
+{
+	struct xnu_sig_backlog b = {0};
+	sigset_t pending;
+
+	sigemptyset(&pending);
+	sigaddset(&pending, SIGUSR1);
+	for (unsigned i = 0; i < XNU_SIG_BACKLOG_MAX; i++)
+		cr_assert(xnu_sig_backlog_note(&b, &pending, SIGUSR1, i));
+	cr_assert_not(xnu_sig_backlog_note(&b, &pending, SIGUSR1, 99));
+	cr_assert_eq(b.n, XNU_SIG_BACKLOG_MAX);
 }

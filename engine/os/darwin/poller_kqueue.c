@@ -12,6 +12,8 @@
 #include <sys/types.h>
 #include <unistd.h>
 
+#include "xnu.h"
+
 /*
  * How it works
  *
@@ -30,9 +32,27 @@
  * event and none is lost.
  *
  * EVFILT_SIGNAL records every attempt to deliver the signal, even one that
- * is blocked or ignored, and never consumes it. The caller blocks the
- * signal, so it also stays pending in the process: harmless while it stays
- * blocked, but unblocking it later would run its disposition.
+ * is blocked or ignored (psignal_internal() posts NOTE_SIGNAL before it
+ * looks at either), and never consumes it. But it counts only signals
+ * generated after the knote attached (bsd/kern/kern_sig.c
+ * filt_sigattach(), xnu-8019 to xnu-11417), where Linux's signalfd also
+ * reports one already pending: a SIGTERM that came while the helper was
+ * still starting the host interface would never be reported. So
+ * poller_add_signal() looks at sigpending() right after attaching and
+ * reports a signal found there at the next poller_wait()
+ * (xnu_sig_backlog_note()). A signal that comes between the two is
+ * reported twice; callers treat a repeated signal as the first.
+ *
+ * Every signal reported is then taken off the pending list with sigwait(),
+ * which cannot block since it is pending, so that each is reported once as
+ * with signalfd, a later poller does not find it pending again, and
+ * unblocking it later would not run its disposition. XNU keeps a
+ * process-directed signal that every thread blocks on the task's first
+ * thread (kern_sig.c get_signalthread() falls back to get_signalact()),
+ * and sigpending() reads only the calling thread's list: so both see it
+ * when the poller runs on the main thread, as every poller that watches
+ * signals here does. From another thread a pending signal is missed there
+ * and left pending, as before.
  *
  * Edges: adding a filter that already exists (EV_ADD on a live knote) makes
  * the kernel evaluate it again, so poller_mod_fd() re-arms a ready fd as on
@@ -48,7 +68,8 @@ struct poller {
 	/* Read-only after poller_create(), so poller_wake() may use it. */
 	int wake_wr;
 	uint64_t wake_tag;
-	uintptr_t next_timer; /* ident of the next EVFILT_TIMER */
+	uintptr_t next_timer;	      /* ident of the next EVFILT_TIMER */
+	struct xnu_sig_backlog early; /* signals pending when registered */
 };
 
 static void *poller_udata(uint64_t tag)
@@ -261,15 +282,38 @@ int poller_add_timer(struct poller *p, uint64_t tag, unsigned interval_ms)
 	return poller_apply(p, &ch, 1, false);
 }
 
+/* Take @signo off this thread's pending list, if it is there (see the
+ * top); sigwait() does not block for a signal that is pending. */
+static void poller_consume_signal(int signo)
+{
+	sigset_t pending, one;
+	int got;
+
+	if (sigpending(&pending) != 0 || sigismember(&pending, signo) != 1)
+		return;
+	sigemptyset(&one);
+	sigaddset(&one, signo);
+	(void)sigwait(&one, &got);
+}
+
 int poller_add_signal(struct poller *p, int signo, uint64_t tag)
 {
 	struct kevent ch;
+	sigset_t pending;
+	int err;
 
 	if (signo <= 0 || signo >= NSIG || signo == SIGKILL || signo == SIGSTOP)
 		return -EINVAL;
 	EV_SET(&ch, signo, EVFILT_SIGNAL, EV_ADD | EV_CLEAR, 0, 0,
 	       poller_udata(tag));
-	return poller_apply(p, &ch, 1, false);
+	err = poller_apply(p, &ch, 1, false);
+	if (err)
+		return err;
+	/* After the attach, so that no signal falls between the two. */
+	if (sigpending(&pending) == 0 &&
+	    xnu_sig_backlog_note(&p->early, &pending, signo, tag))
+		poller_consume_signal(signo);
+	return 0;
 }
 
 /* Empty the wake-up pipe so the next poller_wake() is a new event. */
@@ -303,19 +347,27 @@ int poller_wait(struct poller *p, struct poller_event *events, int max,
 {
 	struct kevent evs[POLLER_KQ_BATCH];
 	struct timespec ts, *tsp = NULL;
-	int n, count = 0;
+	int n, room, count;
 
 	if (max < 1)
 		return -EINVAL;
+	/* Signals found pending at registration come first, and then the
+	 * kqueue is only polled, without waiting. */
+	count = xnu_sig_backlog_take(&p->early, events, max);
+	room = max - count;
+	if (room == 0)
+		return count;
+	if (count > 0)
+		timeout_us = 0;
 	if (timeout_us >= 0) {
 		ts.tv_sec = (time_t)(timeout_us / 1000000);
 		ts.tv_nsec = (long)(timeout_us % 1000000) * 1000;
 		tsp = &ts;
 	}
 	n = kevent(p->kq, NULL, 0, evs,
-		   max < POLLER_KQ_BATCH ? max : POLLER_KQ_BATCH, tsp);
+		   room < POLLER_KQ_BATCH ? room : POLLER_KQ_BATCH, tsp);
 	if (n < 0)
-		return errno == EINTR ? 0 : -errno;
+		return errno == EINTR || count > 0 ? count : -errno;
 
 	for (int i = 0; i < n; i++) {
 		const struct kevent *kev = &evs[i];
@@ -335,7 +387,10 @@ int poller_wait(struct poller *p, struct poller_event *events, int max,
 			out->events = poller_from_kevent(kev);
 			break;
 		case EVFILT_TIMER:
+			out->events = POLLER_IN;
+			break;
 		case EVFILT_SIGNAL:
+			poller_consume_signal((int)kev->ident);
 			out->events = POLLER_IN;
 			break;
 		default:
