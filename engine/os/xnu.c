@@ -81,3 +81,8 @@ int xnu_sig_backlog_take(struct xnu_sig_backlog *b, struct poller_event *ev,
 	b->n -= k;
 	return (int)k;
 }
+
+bool xnu_proc_exited(int kill_err)
+{
+	return kill_err == 0 || kill_err == EPERM;
+}

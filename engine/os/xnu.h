@@ -145,4 +145,20 @@ bool xnu_sig_backlog_note(struct xnu_sig_backlog *b, const sigset_t *pending,
 int xnu_sig_backlog_take(struct xnu_sig_backlog *b, struct poller_event *ev,
 			 int max);
 
+/**
+ * xnu_proc_exited() - whether a process EVFILT_PROC refused with ESRCH has
+ * exited (is a zombie) rather than not existing
+ * @kill_err:	errno of kill(pid, 0) made after the refusal, 0 if it
+ *		succeeded
+ *
+ * filt_procattach() (bsd/kern/kern_event.c) fails with ESRCH when
+ * proc_find() does, and proc_find() no longer finds a process that has
+ * exited but is not reaped. kill() (kern_sig.c) looks such a process up in
+ * the zombie list and succeeds (POSIX), so success, or EPERM for a pid
+ * already reused, means the watched process has exited.
+ *
+ * Return: true if it exited, false if there is no such process.
+ */
+bool xnu_proc_exited(int kill_err);
+
 #endif

@@ -102,6 +102,24 @@ Test(proc_watch, fd_becomes_readable_when_the_process_exits)
 	close(fd);
 }
 
+Test(proc_watch, exited_process_not_yet_reaped_is_readable_at_once)
+{
+	siginfo_t info;
+	int fd, status;
+	pid_t pid = fork();
+
+	cr_assert_geq(pid, 0);
+	if (pid == 0)
+		_exit(0);
+	/* Wait for the exit but leave the zombie (WNOWAIT). */
+	memset(&info, 0, sizeof(info));
+	cr_assert_eq(waitid(P_PID, (id_t)pid, &info, WEXITED | WNOWAIT), 0);
+	cr_assert_eq(proc_watch_open(pid, &fd), 0, "a zombie is not ESRCH");
+	cr_assert(readable(fd), "a zombie has exited: readable at once");
+	close(fd);
+	waitpid(pid, &status, 0);
+}
+
 Test(proc_watch, missing_process_is_esrch)
 {
 	int fd, status;

@@ -269,3 +269,10 @@ Test(xnu, full_backlog_refuses_more)
 	cr_assert_not(xnu_sig_backlog_note(&b, &pending, SIGUSR1, 99));
 	cr_assert_eq(b.n, XNU_SIG_BACKLOG_MAX);
 }
+
+Test(xnu, zombie_refused_by_evfilt_proc_has_exited)
+{
+	cr_assert(xnu_proc_exited(0));	   /* kill() found the zombie */
+	cr_assert(xnu_proc_exited(EPERM)); /* the pid is someone else's */
+	cr_assert_not(xnu_proc_exited(ESRCH));
+}
