@@ -155,9 +155,14 @@ static int start_helper(const struct run_args *a, const char *helper,
 			struct run_sup *s, const sigset_t *mask,
 			int *command_end, int *out_rd)
 {
-	char **argv = run_helper_argv(a, run_platform_helper_prefix(), helper);
+	const char *const *prefix = run_platform_helper_prefix();
+	char **argv = run_helper_argv(a, prefix, helper);
 	char cmdline[1024];
 	int sv[2], out[2], r;
+
+	/* Its refusal then looks like the helper's failure: see
+	 * run_helper_failed_hint(). */
+	s->helper_via_sudo = prefix[0] != NULL;
 
 	if (argv == NULL) {
 		log_error("[runner] cannot build the helper's command line: %s",

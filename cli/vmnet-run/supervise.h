@@ -35,8 +35,9 @@ struct run_sup {
 	unsigned stop_timeout_ms;
 	struct run_proc helper;
 	struct run_proc command;
-	int signo;     /* first stop signal vmnet-run got; 0: none */
-	bool stopping; /* a stop began: later exits are expected */
+	bool helper_via_sudo; /* started as "sudo ... vmnet-helper" */
+	int signo;	      /* first stop signal vmnet-run got; 0: none */
+	bool stopping;	      /* a stop began: later exits are expected */
 	bool helper_exited_first;
 	char line[RUN_LINE_MAX];
 	size_t line_len;

@@ -384,6 +384,26 @@ Test(vmnet_run_args, sudo_only_for_a_user_before_macos_26)
 			     cases[i].version ? cases[i].version : "(null)");
 }
 
+Test(vmnet_run_args, helper_failing_through_sudo_names_the_sudoers_rule)
+{
+	/* waitpid() statuses, encoded alike on Linux and macOS. */
+	const int exit1 = 1 << 8, exit2 = 2 << 8, killed = SIGKILL;
+	const char *hint = run_helper_failed_hint(true, exit1);
+
+	/* sudo refuses with status 1: say which rule lets it through. */
+	cr_assert(strstr(hint, RUN_SUDOERS_RULE), "%s", hint);
+	cr_assert(strstr(hint, "/etc/sudoers.d/vmnet-helper"), "%s", hint);
+	cr_assert(strstr(hint, "-C option"), "%s", hint);
+	cr_assert_eq(strncmp(hint, "; ", 2), 0, "%s", hint);
+	cr_assert_eq(access(child_source_file(RUN_SUDOERS_RULE), R_OK), 0,
+		     "the hint names %s, which must ship", RUN_SUDOERS_RULE);
+	/* Not through sudo, or not sudo's status: nothing to add. */
+	cr_assert_str_eq(run_helper_failed_hint(false, exit1), "");
+	cr_assert_str_eq(run_helper_failed_hint(true, exit2), "");
+	cr_assert_str_eq(run_helper_failed_hint(true, 0), "");
+	cr_assert_str_eq(run_helper_failed_hint(true, killed), "");
+}
+
 Test(vmnet_run_args, usage_names_the_own_option_environment_and_helper_help)
 {
 	char *text = NULL;
