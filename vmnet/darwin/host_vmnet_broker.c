@@ -48,10 +48,8 @@ int host_vmnet_broker_acquire(struct host_vmnet *h, const char *name,
 	w = host_vmnet_waiter_new();
 	req = xpc_dictionary_create(NULL, NULL, 0);
 	if (!w || !req) {
-		if (w) {
-			host_vmnet_waiter_put(w);
-			host_vmnet_waiter_put(w);
-		}
+		if (w)
+			host_vmnet_waiter_cancel(w);
 		if (req)
 			xpc_release(req);
 		return errmsg_fail(err, errlen, -ENOMEM, "out of memory");

@@ -107,9 +107,10 @@ int host_vmnet_start_and_wait(struct host_vmnet *h,
 		r = host_vmnet_start_on_network(h, cfg->network, desc, done,
 						err, errlen);
 		if (r) {
-			host_vmnet_waiter_put(
-			    w); /* the block's: it was never handed */
-			goto out;
+			/* The block was never handed: nobody else holds w. */
+			host_vmnet_waiter_cancel(w);
+			h->iface = NULL;
+			return r;
 		}
 	} else {
 		h->iface = vmnet_start_interface(desc, h->queue, done);
