@@ -302,10 +302,11 @@ MACOS_SDK ?= $(HOME)/.cache/macos-sdk/MacOSX.sdk
 MACOS_MIN := 12.0
 MACOS_ARCHS := arm64 x86_64
 MACOS_FRAMEWORKS := vmnet CoreFoundation
-# __builtin_available() calls compiler-rt's ___isPlatformVersionAtLeast,
-# which Apple's toolchain links from libclang_rt.osx.a and Debian does not
-# ship: that one symbol may stay undefined, every other is an error.
-MACOS_ALLOW_UNDEFINED := ___isPlatformVersionAtLeast
+# Symbols that may stay undefined at link: none. (__builtin_available()
+# would need compiler-rt's ___isPlatformVersionAtLeast, which Debian does
+# not ship for macOS; the code finds newer vmnet calls with dlsym()
+# instead, vmnet/darwin/host_vmnet_network.c.)
+MACOS_ALLOW_UNDEFINED :=
 # Debian installs clang and lld unversioned or as clang-NN/ld64.lld-NN;
 # take the unversioned one, else the newest.
 MACOS_TOOL_VERSIONS := 30 29 28 27 26 25 24 23 22 21 20 19 18 17 16 15 14

@@ -10,7 +10,7 @@
 #include <string.h>
 
 #include "errmsg.h"
-#include "host_vmnet_sdk26.h"
+#include "host_vmnet_network.h"
 #include "host_vmnet_start.h"
 #include "host_vmnet_status.h"
 #include "host_vmnet_waiter.h"

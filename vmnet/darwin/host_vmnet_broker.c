@@ -1,9 +1,8 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /* host_vmnet_broker.c - the vmnet-broker client: "acquire" a network by
- * name over XPC, with a bounded wait (compiled with the macOS 26 SDK). */
+ * name over XPC, with a bounded wait. */
 #include "host_vmnet_broker.h"
 
-#if HOST_VMNET_SDK_26
 #include <errno.h>
 #include <stdint.h>
 
@@ -96,4 +95,3 @@ out:
 	host_vmnet_waiter_put(w);
 	return r;
 }
-#endif

@@ -9,7 +9,7 @@
 #include <uuid/uuid.h>
 
 #include "errmsg.h"
-#include "host_vmnet_sdk26.h"
+#include "host_vmnet_network.h"
 #include "host_vmnet_status.h"
 #include "host_vmnet_waiter.h"
 #include "log.h"
@@ -167,23 +167,12 @@ static uint32_t get_u32(xpc_object_t p, const char *key)
 	return v > UINT32_MAX ? UINT32_MAX : (uint32_t)v;
 }
 
-/*
- * vmnet's packets-per-call limits. Newer macOS releases report them in the
- * parameters whatever SDK we were built with, under keys whose values are
- * the symbols' names without "_key" (vmnet-helper's JSON shows them), so
- * older SDKs look those names up; 0 when absent (older macOS).
- */
+/* vmnet's packets-per-call limits, 0 when absent (older macOS). */
 static void get_max_packets(xpc_object_t p, uint32_t *rd, uint32_t *wr)
 {
-	const char *rkey = "vmnet_read_max_packets";
-	const char *wkey = "vmnet_write_max_packets";
+	const char *rkey, *wkey;
 
-#if HOST_VMNET_SDK_26
-	if (__builtin_available(macOS 26, *)) {
-		rkey = vmnet_read_max_packets_key;
-		wkey = vmnet_write_max_packets_key;
-	}
-#endif
+	host_vmnet_max_packets_keys(&rkey, &wkey);
 	*rd = get_u32(p, rkey);
 	*wr = get_u32(p, wkey);
 }
