@@ -14,6 +14,8 @@
 /* Seconds to wait for vmnet to start an interface; it usually takes well
  * under one, but the first start after boot can take several. */
 #define START_TIMEOUT_S 30
+/* Seconds to wait for the reason when vmnet refused a start at once. */
+#define REFUSED_ANSWER_S 1
 /* Seconds to wait for vmnet to confirm a stop (see
  * host_vmnet_stop_interface()). */
 #define STOP_TIMEOUT_S 5

@@ -115,6 +115,32 @@ int host_vmnet_start_and_wait(struct host_vmnet *h,
 	} else {
 		h->iface = vmnet_start_interface(desc, h->queue, done);
 	}
+	if (!h->iface) {
+		/*
+		 * vmnet.h: "Returns a non-NULL interface handle on success,
+		 * NULL otherwise": a NULL is a refusal, not a slow start, so
+		 * waiting START_TIMEOUT_S for it to start (and then blaming
+		 * the Mac) is wrong. vmnet does not say whether the block
+		 * still runs: give it REFUSED_ANSWER_S to say why, then fail.
+		 * If it has not run, its reference stays with it.
+		 */
+		bool answered = host_vmnet_waiter_wait(w, REFUSED_ANSWER_S);
+		vmnet_return_t st = answered ? w->status : VMNET_FAILURE;
+
+		if (answered && st != VMNET_SUCCESS)
+			r = errmsg_fail(err, errlen,
+					host_vmnet_status_errno(st),
+					"vmnet refused to start the %s: %s",
+					what, host_vmnet_status_text(st));
+		else
+			r = errmsg_fail(
+			    err, errlen, -EIO,
+			    "vmnet refused to start the %s (it returned no "
+			    "interface and gave no reason); run with -v to "
+			    "see the interface description sent",
+			    what);
+		goto out;
+	}
 	if (!host_vmnet_waiter_wait(w, START_TIMEOUT_S)) {
 		r = errmsg_fail(
 		    err, errlen, -ETIMEDOUT,
@@ -122,20 +148,16 @@ int host_vmnet_start_and_wait(struct host_vmnet *h,
 		    "and if it persists restart the Mac",
 		    what, START_TIMEOUT_S);
 		/* Tell vmnet to drop it if it ever starts; do not wait. */
-		if (h->iface)
-			host_vmnet_stop_interface(h->iface, h->queue, 0);
+		host_vmnet_stop_interface(h->iface, h->queue, 0);
 		goto out;
 	}
-	if (w->status != VMNET_SUCCESS || !h->iface) {
-		vmnet_return_t st =
-		    w->status != VMNET_SUCCESS ? w->status : VMNET_FAILURE;
+	if (w->status != VMNET_SUCCESS) {
+		vmnet_return_t st = w->status;
 
 		r = errmsg_fail(err, errlen, host_vmnet_status_errno(st),
 				"cannot start the %s: %s", what,
 				host_vmnet_status_text(st));
-		if (h->iface)
-			host_vmnet_stop_interface(h->iface, h->queue,
-						  STOP_TIMEOUT_S);
+		host_vmnet_stop_interface(h->iface, h->queue, STOP_TIMEOUT_S);
 		goto out;
 	}
 	if (!w->obj || xpc_get_type(w->obj) != XPC_TYPE_DICTIONARY) {
