@@ -139,7 +139,24 @@ $(LIB): $(LIB_OBJS)
 	$(AR) rcs $@ $^
 
 $(PROGRAMS): $(O)/%: $(O)/cli/%/main.o $(LIB)
-	$(LINK) $^ $(LDLIBS) $(VMH_LDLIBS) -o $@
+	$(LINK) $(filter-out %.entitlements,$^) $(LDLIBS) $(VMH_LDLIBS) -o $@
+	$(call sign_program,$*,$@)
+
+# On macOS a program with cli/NAME/darwin/NAME.entitlements is signed with
+# them, ad hoc (-s -: no certificate, no provisioning profile needed): from
+# macOS 26, vmnet-helper signed with com.apple.security.virtualization
+# starts vmnet without root (docs/vmnet-helper.md, "macOS: root, sudo,
+# or neither"). The link wrote a new file, so --force replaces the linker's own
+# ad-hoc signature. Nowhere else is there a codesign to run.
+CODESIGN ?= codesign
+program_entitlements = $(wildcard cli/$(1)/darwin/$(1).entitlements)
+ifeq ($(PLATFORM),darwin)
+sign_program = $(if $(call program_entitlements,$(1)),$(CODESIGN) --force \
+	-s - --entitlements $(call program_entitlements,$(1)) $(2))
+# Signed again when the entitlements change.
+$(foreach p,$(PROGRAMS),$(eval $(p): \
+	$(call program_entitlements,$(notdir $(p)))))
+endif
 
 $(BENCH_BINS): $(O)/%: $(O)/%.o $(LIB)
 	$(LINK) $^ $(LDLIBS) $(VMH_LDLIBS) -lm -o $@
