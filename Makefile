@@ -425,3 +425,6 @@ else
 check-macos:
 	@echo "check-macos: SKIPPED ($(MACOS_SKIP))"
 endif
+
+# The benchmark suite of the real binary (issue 12).
+include perf/suite/suite.mk
