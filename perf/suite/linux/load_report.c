@@ -202,9 +202,12 @@ void load_report_json(FILE *f, const struct load_result *r)
 		r->ring_drops, r->tap_tx_dropped);
 	tool_s = tv_s(&r->self1.ru_utime) - tv_s(&r->self0.ru_utime) +
 		 tv_s(&r->self1.ru_stime) - tv_s(&r->self0.ru_stime);
-	fprintf(f, ",\"tool_cpu_pct\":%.2f,\"tool_bound\":%s",
+	fprintf(f,
+		",\"tool_cpu_pct\":%.2f,\"tool_bound\":%s,\"tool_waits\":%" PRIu64
+		",\"tool_wait_timeouts\":%" PRIu64,
 		100 * tool_s / r->window_s,
-		100 * tool_s / r->window_s >= TOOL_BOUND_PCT ? "true" : "false");
+		100 * tool_s / r->window_s >= TOOL_BOUND_PCT ? "true" : "false",
+		r->win_waits, r->win_wait_timeouts);
 	if (r->pid > 0)
 		json_forwarder(f, r);
 	if (o->count_syscalls)

@@ -16,6 +16,7 @@
 
 struct load_opts {
 	const char *dir, *vm, *host, *ready, *log, *count_syscalls, *label;
+	const char *count_events;
 	unsigned size, window, batch;
 	double seconds, warmup;
 	bool limit; /* --host pair: no forwarder */
@@ -65,6 +66,8 @@ struct load_result {
 	struct rusage self0, self1;	 /* this tool */
 	uint64_t ring_drops, tap_tx_dropped;
 	int exit_status; /* the forwarder's wait status */
+	/* the tool's sleeps in poll(), and those that ended by time-out */
+	uint64_t waits, wait_timeouts, win_waits, win_wait_timeouts;
 	/* counting run */
 	uint64_t count_frames;
 	double count_s;
