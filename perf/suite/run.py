@@ -13,6 +13,7 @@ import datetime
 import json
 import os
 import platform
+import shutil
 import signal
 import statistics
 import subprocess
@@ -38,11 +39,13 @@ class Skip(Exception):
 
 
 def forwarder(name, build, size, workdir):
-    """The command, --vm and --ready of forwarder @name, or None if it
-    cannot carry @size."""
+    """(command, --vm, --ready) of forwarder @name, or None when it cannot
+    carry frames of @size bytes. "limit" has no forwarder at all."""
     helper = os.path.join(build, "vmnet-helper")
     base = os.path.join(build, "perf", "suite", "baseline-fwd")
     big = size > STD_MAX
+    if name == "limit":
+        return [], "fd", "json"
     if name == "helper":
         cmd = [helper, "--fd", "3", "--tap", TAP]
         return cmd + (["--enable-tso"] if big else []), "fd", "json"
@@ -54,7 +57,25 @@ def forwarder(name, build, size, workdir):
     if name == "baseline":
         cmd = [base, "--fd", "3", "--tap", TAP]
         return cmd + (["--mtu", str(TSO_MTU)] if big else []), "fd", "json"
+    if name == "socat":
+        # socat cannot set the TAP's MTU, so standard frames only.
+        if big:
+            return None
+        return (["socat", "-b", "65536", "FD:3",
+                 "TUN,tun-type=tap,tun-name=%s,iff-no-pi,iff-up" % TAP],
+                "fd", "tap")
+    if name == "vde":
+        # vde_switch: frames up to VDE_MAXMTU (9216) + header; its TAP
+        # keeps the default MTU, so standard frames only.
+        if big:
+            return None
+        sw = os.path.join(workdir, "vde.ctl")
+        return (["vde_switch", "--sock", sw, "--tap", TAP],
+                "vde:" + sw, "tap")
     raise SystemExit("run.py: unknown forwarder '%s'" % name)
+
+
+PEER_TOOLS = {"socat": "socat", "vde": "vde_switch"}
 
 
 class Netns:
@@ -80,20 +101,23 @@ class Netns:
 def run_one(args, ns, fwd, direction, size, placement, workdir, count=None):
     tool_cpus, fwd_cpus = PLACEMENTS[placement]
     spec = forwarder(fwd, args.build, size, workdir)
+    if spec is None:
+        return None
     cmd, vm, ready = spec
     log = os.path.join(workdir, "%s.log" % fwd)
     load = os.path.join(args.build, "perf", "suite", "vmh-load")
     argv = ["ip", "netns", "exec", ns.name, "taskset", "-c", tool_cpus,
             load, "--dir", direction, "--size", str(size),
             "--seconds", str(args.seconds), "--warmup", str(args.warmup),
-            "--vm", vm, "--host", "tap:" + TAP, "--ready", ready,
-            "--log", log, "--label", fwd]
+            "--vm", vm, "--host", "pair" if fwd == "limit" else "tap:" + TAP,
+            "--ready", ready, "--log", log, "--label", fwd]
     if args.window:
         argv += ["--window", str(args.window)]
     if count:
         argv += ["--count-syscalls", count,
                  "--count-events", ",".join(syscall_events())]
-    argv += ["--", "taskset", "-c", fwd_cpus] + cmd
+    if cmd:
+        argv += ["--", "taskset", "-c", fwd_cpus] + cmd
     p = subprocess.run(argv, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
                        text=True, timeout=args.seconds * 3 + 60)
     if p.returncode != 0:
@@ -227,12 +251,14 @@ def print_table(summary, fwds, out=sys.stdout):
                 s = by.get(c + (f,))
                 if not s or not s["pps"]["median"]:
                     continue
-                cpu_ratio = (base["s_per_mframe"]["median"] /
-                             s["s_per_mframe"]["median"]
-                             if s["s_per_mframe"]["median"] else 0)
-                print("%-7s %-8s %6s   %s / %s: pps %.2fx, CPU per frame %.2fx" % (
+                cpu = ""
+                if s["s_per_mframe"]["median"]:
+                    cpu = ", CPU per frame %.2fx" % (
+                        base["s_per_mframe"]["median"] /
+                        s["s_per_mframe"]["median"])
+                print("%-7s %-8s %6s   %s / %s: pps %.2fx%s" % (
                     "", "", "", ref, f,
-                    base["pps"]["median"] / s["pps"]["median"], cpu_ratio),
+                    base["pps"]["median"] / s["pps"]["median"], cpu),
                     file=out)
     print(file=out)
     print("pps at the receiver, both directions added for 'both'; Gbit/s "
@@ -355,6 +381,13 @@ def main():
             raise SystemExit("run.py: %s/%s missing: build first (make)" %
                              (a.build, b))
 
+    for f in list(fwds):
+        tool = PEER_TOOLS.get(f)
+        if tool and not shutil.which(tool):
+            print("run.py: skipping %s: %s not installed (.ci/install-deps "
+                  "installs it)" % (f, tool), file=sys.stderr)
+            fwds.remove(f)
+
     stamp = datetime.datetime.now().strftime("%Y%m%d-%H%M%S")
     outdir = os.path.join(a.out, stamp)
     os.makedirs(outdir, exist_ok=True)
@@ -375,15 +408,20 @@ def main():
                     n += 1
                     print("[%d/%d] %s %s %d B %s" % (n, total, pl, d, s, f),
                           file=sys.stderr, flush=True)
-                    runs.append(run_one(a, ns, f, d, s, pl, work))
+                    r = run_one(a, ns, f, d, s, pl, work)
+                    if r:
+                        runs.append(r)
         if a.count_syscalls:
             for pl, d, s in configs:
                 if pl != "pinned":
                     continue
                 for f in fwds:
                     out = os.path.join(work, "perf.txt")
-                    runs.append(run_one(a, ns, f, d, s, pl, work,
-                                        count=out))
+                    if f == "limit":
+                        continue
+                    r = run_one(a, ns, f, d, s, pl, work, count=out)
+                    if r:
+                        runs.append(r)
     summary = summarize(runs)
     result = {"machine": machine(), "forwarders": fwds,
               "placements": {p: {"tool_cpus": PLACEMENTS[p][0],

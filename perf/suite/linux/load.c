@@ -334,13 +334,29 @@ static bool tap_is_up(const char *name)
 	return up;
 }
 
-/* For forwarders that print nothing (socat, vde_switch): poll the TAP's
- * state every 10 ms, bounded; there is no event to wait on. */
+/* Bring @name up if it is down (vde_switch leaves its TAP down). */
+static void tap_set_up(const char *name)
+{
+	struct ifreq ifr;
+	int ctl = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+
+	memset(&ifr, 0, sizeof(ifr));
+	snprintf(ifr.ifr_name, IFNAMSIZ, "%s", name);
+	if (ctl < 0 || ioctl(ctl, SIOCGIFFLAGS, &ifr) < 0)
+		fail("reading TAP '%s': %s", name, strerror(errno));
+	ifr.ifr_flags |= IFF_UP;
+	if (ioctl(ctl, SIOCSIFFLAGS, &ifr) < 0)
+		fail("bringing TAP '%s' up: %s", name, strerror(errno));
+	close(ctl);
+}
+
+/* For forwarders that print nothing (socat, vde_switch): poll for the TAP
+ * every 10 ms, bounded (there is no event to wait on), and bring it up. */
 static void child_wait_tap(struct child *ch, const char *tap)
 {
 	uint64_t deadline = now_ns() + READY_NS;
 
-	while (!tap_is_up(tap)) {
+	while (if_nametoindex(tap) == 0) {
 		int st;
 
 		if (waitpid(ch->pid, &st, WNOHANG) == ch->pid)
@@ -351,6 +367,8 @@ static void child_wait_tap(struct child *ch, const char *tap)
 			fail("TAP '%s' did not come up within 10 s", tap);
 		poll(NULL, 0, 10);
 	}
+	if (!tap_is_up(tap))
+		tap_set_up(tap);
 }
 
 /* Stop the forwarder: SIGTERM, then SIGKILL after 5 s. Return: its wait
@@ -884,7 +902,6 @@ int main(int argc, char **argv)
 		if (strncmp(l.o.vm, "socket:", 7) == 0) {
 			connect_vm_socket(&l, l.o.vm + 7);
 		} else if (strncmp(l.o.vm, "vde:", 4) == 0) {
-			child_wait_tap(&ch, tap);
 			if (load_ep_vde(&l.ep[SIDE_VM], l.o.vm + 4, l.o.size,
 					l.o.batch, err, sizeof(err)) < 0)
 				fail("%s", err);
