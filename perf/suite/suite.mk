@@ -23,3 +23,9 @@ $(SUITE_BASELINE): $(O)/perf/suite/linux/baseline_fwd.o
 all: $(SUITE_BINS)
 -include $(SUITE_LOAD_SRCS:%.c=$(O)/%.d) $(O)/perf/suite/linux/baseline_fwd.d
 endif
+
+# The suite's validator and sequence tracker have Criterion tests
+# (tests/test_perf_frame.c); frame.c is plain C and builds everywhere.
+$(O)/tests/test_perf_frame.o: CPPFLAGS += -Iperf/suite
+$(TEST_BIN): $(O)/perf/suite/frame.o
+$(TSAN_RUNNER): $(O)/perf/suite/frame.o
