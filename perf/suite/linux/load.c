@@ -27,6 +27,10 @@
  *                                not for publishing)
  *   --count-events LIST          syscalls to count by name (default: those
  *                                of a built-in list that tracefs has)
+ *   --sync DIR                   after the probes, create DIR/ready.PID and
+ *                                wait for DIR/go before any traffic, so
+ *                                several tools start their windows
+ *                                together
  *   --label TEXT                 copied into the JSON
  *
  * How it works. One thread does everything, in one loop, so the tool's
@@ -144,7 +148,7 @@ static unsigned parse_count(const char *s, unsigned min, unsigned max,
 static void parse_options(int argc, char **argv, struct load_opts *o)
 {
 	enum { O_DIR = 256, O_SIZE, O_SECONDS, O_WARMUP, O_WINDOW, O_BATCH,
-	       O_VM, O_HOST, O_READY, O_LOG, O_COUNT, O_EVENTS, O_LABEL };
+	       O_VM, O_HOST, O_READY, O_LOG, O_COUNT, O_EVENTS, O_SYNC_DIR, O_LABEL };
 	static const struct option longs[] = {
 	    {"dir", required_argument, 0, O_DIR},
 	    {"size", required_argument, 0, O_SIZE},
@@ -158,6 +162,7 @@ static void parse_options(int argc, char **argv, struct load_opts *o)
 	    {"log", required_argument, 0, O_LOG},
 	    {"count-syscalls", required_argument, 0, O_COUNT},
 	    {"count-events", required_argument, 0, O_EVENTS},
+	    {"sync", required_argument, 0, O_SYNC_DIR},
 	    {"label", required_argument, 0, O_LABEL},
 	    {0, 0, 0, 0}};
 	int c;
@@ -216,6 +221,9 @@ static void parse_options(int argc, char **argv, struct load_opts *o)
 			break;
 		case O_EVENTS:
 			o->count_events = optarg;
+			break;
+		case O_SYNC_DIR:
+			o->sync = optarg;
 			break;
 		case O_LABEL:
 			o->label = optarg;
@@ -689,6 +697,28 @@ static void probe(struct load *l)
 	}
 }
 
+/* --sync: say we are ready, then wait for the runner's go (polled every
+ * millisecond, at most 60 s: a file has no event to wait on that works
+ * for all the tools at once). */
+static void sync_start(const char *dir)
+{
+	char path[512];
+	uint64_t deadline = now_ns() + 60000000000ull;
+	int fd;
+
+	snprintf(path, sizeof(path), "%s/ready.%d", dir, (int)getpid());
+	fd = open(path, O_WRONLY | O_CREAT | O_CLOEXEC, 0644);
+	if (fd < 0)
+		fail("creating '%s': %s", path, strerror(errno));
+	close(fd);
+	snprintf(path, sizeof(path), "%s/go", dir);
+	while (access(path, F_OK) != 0) {
+		if (now_ns() >= deadline || interrupted)
+			fail("no '%s' within 60 s", path);
+		poll(NULL, 0, 1);
+	}
+}
+
 /* ---- syscall counting ------------------------------------------------- */
 
 static const char *const syscall_names[] = {
@@ -925,6 +955,8 @@ int main(int argc, char **argv)
 	probe(&l);
 	if (!l.o.limit)
 		proc_sample_take(ch.pid, &l.r.idle);
+	if (l.o.sync)
+		sync_start(l.o.sync);
 	load_ep_ring_drops(&l.ep[SIDE_HOST]); /* reset: probes are done */
 	for (int i = 0; i < l.ndirs; i++)
 		l.dir[i].last_rx_ns = now_ns();

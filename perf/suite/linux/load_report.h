@@ -16,7 +16,7 @@
 
 struct load_opts {
 	const char *dir, *vm, *host, *ready, *log, *count_syscalls, *label;
-	const char *count_events;
+	const char *count_events, *sync;
 	unsigned size, window, batch;
 	double seconds, warmup;
 	bool limit; /* --host pair: no forwarder */
