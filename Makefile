@@ -112,7 +112,7 @@ FORMAT_SRCS = $(sort $(shell find ring engine vmnet cli tests perf \
 	-name '*.[ch]' 2>/dev/null))
 
 .PHONY: FORCE all test test-asan test-tsan tsan-scenarios test-all demo \
-	vm-demo bench clean format format-check check-macos install uninstall
+	vm-demo bench-micro clean format format-check check-macos install uninstall
 
 all: $(PROGRAMS) $(LIB) $(TEST_BIN) $(BENCH_BINS)
 
@@ -202,7 +202,9 @@ demo: all
 vm-demo: all
 	VMNET_HELPER=$(abspath $(O))/vmnet-helper bash tests/scripts/qemu_guest.sh
 
-bench: $(BENCH_BINS)
+# The micro benchmarks (the ring); `make bench` is the suite of the real
+# binary (perf/suite/suite.mk).
+bench-micro: $(BENCH_BINS)
 	$(O)/perf/micro/ring_bench
 
 clean:

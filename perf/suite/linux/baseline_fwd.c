@@ -100,8 +100,7 @@ static void size_buffers(int fd)
 
 /* Bind @path and connect to the first sender, as the helper does; the
  * sender's first datagram is a frame: forward it to @tapfd. */
-static int socket_serve(const char *path, int tapfd, uint8_t *buf,
-			size_t cap)
+static int socket_serve(const char *path, int tapfd, uint8_t *buf, size_t cap)
 {
 	struct sockaddr_un me = {.sun_family = AF_UNIX}, peer;
 	socklen_t plen = sizeof(peer);
@@ -160,8 +159,8 @@ int main(int argc, char **argv)
 
 	tapfd = tap_open(tap, mtu);
 	if (path) {
-		sock = socket_serve(path, tapfd, bufs[0][0],
-				    sizeof(bufs[0][0]));
+		sock =
+		    socket_serve(path, tapfd, bufs[0][0], sizeof(bufs[0][0]));
 	} else {
 		size_buffers(sock);
 		printf("{\"tap_name\":\"%s\"}\n", tap);
@@ -195,8 +194,7 @@ int main(int argc, char **argv)
 			if (n < 0 && errno != EAGAIN && errno != EINTR)
 				die("recvmmsg", errno);
 			for (int i = 0; i < n; i++)
-				if (write(tapfd, bufs[0][i], rx[i].msg_len) <
-				    0)
+				if (write(tapfd, bufs[0][i], rx[i].msg_len) < 0)
 					break; /* TAP refused: dropped */
 		}
 		if (p[1].revents & POLLIN) {

@@ -76,13 +76,13 @@
 #include "load_report.h"
 #include "proc_sample.h"
 
-#define STALL_NS     200000000ull
-#define DRAIN_NS     500000000ull
-#define PROBE_NS     50000000ull
-#define READY_NS     10000000000ull
-#define CHILD_FD     3
-#define BATCH_MAX    256
-#define PROBE_FLOW   0x100 /* + direction: probes, not counted */
+#define STALL_NS   200000000ull
+#define DRAIN_NS   500000000ull
+#define PROBE_NS   50000000ull
+#define READY_NS   10000000000ull
+#define CHILD_FD   3
+#define BATCH_MAX  256
+#define PROBE_FLOW 0x100 /* + direction: probes, not counted */
 
 static const uint8_t vm_mac[6] = {0x02, 0x76, 0x6d, 0x00, 0x00, 0x01};
 static const uint8_t host_mac[6] = {0x02, 0x76, 0x6d, 0x00, 0x00, 0x02};
@@ -147,8 +147,22 @@ static unsigned parse_count(const char *s, unsigned min, unsigned max,
 
 static void parse_options(int argc, char **argv, struct load_opts *o)
 {
-	enum { O_DIR = 256, O_SIZE, O_SECONDS, O_WARMUP, O_WINDOW, O_BATCH,
-	       O_VM, O_HOST, O_READY, O_LOG, O_COUNT, O_EVENTS, O_SYNC_DIR, O_LABEL };
+	enum {
+		O_DIR = 256,
+		O_SIZE,
+		O_SECONDS,
+		O_WARMUP,
+		O_WINDOW,
+		O_BATCH,
+		O_VM,
+		O_HOST,
+		O_READY,
+		O_LOG,
+		O_COUNT,
+		O_EVENTS,
+		O_SYNC_DIR,
+		O_LABEL
+	};
 	static const struct option longs[] = {
 	    {"dir", required_argument, 0, O_DIR},
 	    {"size", required_argument, 0, O_SIZE},
@@ -181,11 +195,12 @@ static void parse_options(int argc, char **argv, struct load_opts *o)
 	while ((c = getopt_long(argc, argv, "+", longs, NULL)) != -1) {
 		switch (c) {
 		case O_DIR:
-			if (strcmp(optarg, "vm2host") && strcmp(optarg, "host2vm") &&
-			    strcmp(optarg, "both"))
-				fail("invalid --dir '%s': pass vm2host, host2vm "
-				     "or both",
-				     optarg);
+			if (strcmp(optarg, "vm2host") &&
+			    strcmp(optarg, "host2vm") && strcmp(optarg, "both"))
+				fail(
+				    "invalid --dir '%s': pass vm2host, host2vm "
+				    "or both",
+				    optarg);
 			o->dir = optarg;
 			break;
 		case O_SIZE:
@@ -199,7 +214,8 @@ static void parse_options(int argc, char **argv, struct load_opts *o)
 			parse_seconds(optarg, &o->warmup, "--warmup");
 			break;
 		case O_WINDOW:
-			o->window = parse_count(optarg, 1, 1u << 20, "--window");
+			o->window =
+			    parse_count(optarg, 1, 1u << 20, "--window");
 			break;
 		case O_BATCH:
 			o->batch = parse_count(optarg, 1, BATCH_MAX, "--batch");
@@ -368,9 +384,10 @@ static void child_wait_tap(struct child *ch, const char *tap)
 		int st;
 
 		if (waitpid(ch->pid, &st, WNOHANG) == ch->pid)
-			fail("the forwarder exited before its TAP '%s' came up; "
-			     "see its log",
-			     tap);
+			fail(
+			    "the forwarder exited before its TAP '%s' came up; "
+			    "see its log",
+			    tap);
 		if (now_ns() >= deadline)
 			fail("TAP '%s' did not come up within 10 s", tap);
 		poll(NULL, 0, 10);
@@ -479,8 +496,8 @@ static int side_recv(struct load *l, enum load_side s, uint64_t now)
 	int n = load_ep_recv(&l->ep[s], on_frame, &x);
 
 	if (n < 0)
-		fail("receiving on the %s side: %s", s == SIDE_VM ? "VM" : "host",
-		     strerror(-n));
+		fail("receiving on the %s side: %s",
+		     s == SIDE_VM ? "VM" : "host", strerror(-n));
 	return n;
 }
 
@@ -659,12 +676,14 @@ static void probe(struct load *l)
 		uint64_t now = now_ns();
 
 		if (now >= deadline)
-			fail("no probe frame %s within 10 s: the forwarder does "
-			     "not pass frames; see its log",
-			     !l->probe_seen[SIDE_VM] ? "from the VM side reached "
-						       "the TAP"
-						     : "from the TAP reached the "
-						       "VM side");
+			fail(
+			    "no probe frame %s within 10 s: the forwarder does "
+			    "not pass frames; see its log",
+			    !l->probe_seen[SIDE_VM]
+				? "from the VM side reached "
+				  "the TAP"
+				: "from the TAP reached the "
+				  "VM side");
 		if (interrupted)
 			fail("interrupted");
 		if (now >= next) {
@@ -677,8 +696,8 @@ static void probe(struct load *l)
 				m.msg_hdr.msg_iov = &v;
 				m.msg_hdr.msg_iovlen = 1;
 				load_ep_prepare(&l->ep[s], &m, 1);
-				frame_stamp(&l->probe_tmpl[s], l->probe_frame[s],
-					    l->probe_seq++);
+				frame_stamp(&l->probe_tmpl[s],
+					    l->probe_frame[s], l->probe_seq++);
 				load_ep_send(&l->ep[s], &m, 1);
 				/* VM first: give a --socket forwarder its
 				 * client before the TAP's probe. */
@@ -722,11 +741,30 @@ static void sync_start(const char *dir)
 /* ---- syscall counting ------------------------------------------------- */
 
 static const char *const syscall_names[] = {
-    "read",	  "write",	"readv",	"writev",	 "recvmmsg",
-    "sendmmsg",	  "recvmsg",	"sendmsg",	"recvfrom",	 "sendto",
-    "poll",	  "ppoll",	"epoll_wait",	"epoll_pwait",	 "epoll_pwait2",
-    "io_uring_enter", "futex",	"nanosleep",	"clock_nanosleep", "sched_yield",
-    "select",	  "pselect6",	"getsockopt",	"ioctl",
+    "read",
+    "write",
+    "readv",
+    "writev",
+    "recvmmsg",
+    "sendmmsg",
+    "recvmsg",
+    "sendmsg",
+    "recvfrom",
+    "sendto",
+    "poll",
+    "ppoll",
+    "epoll_wait",
+    "epoll_pwait",
+    "epoll_pwait2",
+    "io_uring_enter",
+    "futex",
+    "nanosleep",
+    "clock_nanosleep",
+    "sched_yield",
+    "select",
+    "pselect6",
+    "getsockopt",
+    "ioctl",
 };
 
 static bool tracepoint_exists(const char *name)
@@ -736,8 +774,8 @@ static bool tracepoint_exists(const char *name)
 	char path[160];
 
 	for (size_t i = 0; i < 2; i++) {
-		snprintf(path, sizeof(path), "%s/syscalls/sys_enter_%s", roots[i],
-			 name);
+		snprintf(path, sizeof(path), "%s/syscalls/sys_enter_%s",
+			 roots[i], name);
 		if (access(path, F_OK) == 0)
 			return true;
 	}
@@ -821,8 +859,8 @@ static void perf_read(struct load *l, const char *path)
 			continue;
 		if (l->r.ncounts == cap) {
 			cap = cap ? 2 * cap : 64;
-			l->r.counts = realloc(l->r.counts,
-					      (size_t)cap * sizeof(*l->r.counts));
+			l->r.counts = realloc(
+			    l->r.counts, (size_t)cap * sizeof(*l->r.counts));
 			if (!l->r.counts)
 				fail("out of memory");
 		}
@@ -882,7 +920,8 @@ static void setup_vm_side(struct load *l, struct child *ch, int *child_end)
 /* --vm socket:PATH: a client bound beside PATH, connected to it. */
 static void connect_vm_socket(struct load *l, const char *path)
 {
-	struct sockaddr_un me = {.sun_family = AF_UNIX}, to = {.sun_family = AF_UNIX};
+	struct sockaddr_un me = {.sun_family = AF_UNIX},
+			   to = {.sun_family = AF_UNIX};
 	int fd = socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0);
 
 	if (fd < 0)
@@ -981,8 +1020,10 @@ int main(int argc, char **argv)
 	if (!l.o.limit)
 		proc_sample_take(ch.pid, &l.r.t1);
 	for (int i = 0; i < l.ndirs; i++) {
-		l.dir[i].win_frames = l.dir[i].trk.unique - l.dir[i].win_start_unique;
-		l.dir[i].win_bytes = l.dir[i].rx_bytes - l.dir[i].win_start_bytes;
+		l.dir[i].win_frames =
+		    l.dir[i].trk.unique - l.dir[i].win_start_unique;
+		l.dir[i].win_bytes =
+		    l.dir[i].rx_bytes - l.dir[i].win_start_bytes;
 	}
 	l.r.window_s = (double)(t1 - t0) / 1e9;
 

@@ -110,8 +110,9 @@ int load_ep_packet(struct load_ep *e, const char *ifname, size_t max_frame,
 		       sizeof(on)) < 0)
 		goto fail;
 	e->block_size = pow2_at_least(8 * slot);
-	e->nblocks = (unsigned)((4 * (size_t)window * slot + e->block_size -
-				 1) / e->block_size);
+	e->nblocks =
+	    (unsigned)((4 * (size_t)window * slot + e->block_size - 1) /
+		       e->block_size);
 	if (e->nblocks < 8)
 		e->nblocks = 8;
 	memset(&req, 0, sizeof(req));
@@ -142,7 +143,8 @@ int load_ep_packet(struct load_ep *e, const char *ifname, size_t max_frame,
 
 	/* Send: protocol 0, so this socket receives nothing, and past the
 	 * qdisc, so each frame goes straight to the TAP's queue. */
-	e->tx_fd = socket(AF_PACKET, SOCK_RAW | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
+	e->tx_fd =
+	    socket(AF_PACKET, SOCK_RAW | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
 	what = "socket(AF_PACKET) to send";
 	if (e->tx_fd < 0)
 		goto fail;
@@ -155,7 +157,7 @@ int load_ep_packet(struct load_ep *e, const char *ifname, size_t max_frame,
 	e->to.sll_protocol = htons(FRAME_ETHERTYPE);
 	e->to.sll_halen = ETH_ALEN;
 	return 0;
-fail: {
+fail : {
 	int en = errno;
 
 	snprintf(err, errlen, "%s on '%s': %s", what, ifname, strerror(en));
@@ -177,8 +179,7 @@ int load_ep_vde(struct load_ep *e, const char *path, size_t max_frame,
 	if (!c) {
 		int en = errno;
 
-		snprintf(err, errlen, "vde_open('%s'): %s", path,
-			 strerror(en));
+		snprintf(err, errlen, "vde_open('%s'): %s", path, strerror(en));
 		return -(en ? en : EIO);
 	}
 	e->vde = c;

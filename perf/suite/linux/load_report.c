@@ -89,7 +89,8 @@ static void json_threads(FILE *f, const struct load_result *r, double ticks,
 			"\"vcsw\":%" PRIu64 ",\"ivcsw\":%" PRIu64
 			",\"vcsw_per_kframe\":%.4f,\"ivcsw_per_kframe\":%.4f}",
 			100 * ut / w, 100 * st / w, 100 * (ut + st) / w, vcsw,
-			ivcsw, frames ? 1000.0 * (double)vcsw / (double)frames : 0,
+			ivcsw,
+			frames ? 1000.0 * (double)vcsw / (double)frames : 0,
 			frames ? 1000.0 * (double)ivcsw / (double)frames : 0);
 	}
 	fputs("]", f);
@@ -138,9 +139,9 @@ static void json_syscalls(FILE *f, const struct load_result *r)
 		json_str(f, c->thread);
 		fputs(",\"event\":", f);
 		json_str(f, c->event);
-		fprintf(f, ",\"count\":%" PRIu64 ",\"per_kframe\":%.4f}",
-			c->count,
-			frames ? 1000.0 * (double)c->count / (double)frames : 0);
+		fprintf(
+		    f, ",\"count\":%" PRIu64 ",\"per_kframe\":%.4f}", c->count,
+		    frames ? 1000.0 * (double)c->count / (double)frames : 0);
 	}
 	fputs("]}", f);
 }
@@ -202,12 +203,13 @@ void load_report_json(FILE *f, const struct load_result *r)
 		r->ring_drops, r->tap_tx_dropped);
 	tool_s = tv_s(&r->self1.ru_utime) - tv_s(&r->self0.ru_utime) +
 		 tv_s(&r->self1.ru_stime) - tv_s(&r->self0.ru_stime);
-	fprintf(f,
-		",\"tool_cpu_pct\":%.2f,\"tool_bound\":%s,\"tool_waits\":%" PRIu64
-		",\"tool_wait_timeouts\":%" PRIu64,
-		100 * tool_s / r->window_s,
-		100 * tool_s / r->window_s >= TOOL_BOUND_PCT ? "true" : "false",
-		r->win_waits, r->win_wait_timeouts);
+	fprintf(
+	    f,
+	    ",\"tool_cpu_pct\":%.2f,\"tool_bound\":%s,\"tool_waits\":%" PRIu64
+	    ",\"tool_wait_timeouts\":%" PRIu64,
+	    100 * tool_s / r->window_s,
+	    100 * tool_s / r->window_s >= TOOL_BOUND_PCT ? "true" : "false",
+	    r->win_waits, r->win_wait_timeouts);
 	if (r->pid > 0)
 		json_forwarder(f, r);
 	if (o->count_syscalls)

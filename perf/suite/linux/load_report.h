@@ -63,7 +63,7 @@ struct load_result {
 	struct load_side_counts side[2];
 	double window_s;
 	struct proc_sample idle, t0, t1, end; /* forwarder */
-	struct rusage self0, self1;	 /* this tool */
+	struct rusage self0, self1;	      /* this tool */
 	uint64_t ring_drops, tap_tx_dropped;
 	int exit_status; /* the forwarder's wait status */
 	/* the tool's sleeps in poll(), and those that ended by time-out */

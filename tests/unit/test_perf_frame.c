@@ -11,8 +11,8 @@ static const uint8_t mac_a[6] = {2, 0, 0, 0, 0, 1};
 static const uint8_t mac_b[6] = {2, 0, 0, 0, 0, 2};
 
 /* Sizes on every side of the 8-byte word grid, up to the largest. */
-static const uint32_t sizes[] = {48, 49, 55, 56, 60, 64, 100, 512, 1514,
-				 9000, 65535};
+static const uint32_t sizes[] = {48,  49,  55,	 56,   60,   64,
+				 100, 512, 1514, 9000, 65535};
 
 static uint8_t tmpl_buf[FRAME_MAX_LEN], frame[FRAME_MAX_LEN];
 
@@ -38,8 +38,8 @@ Test(perf_frame, stamped_frames_pass_with_their_flow_and_sequence)
 		uint64_t seq = 0;
 
 		make(&t, sizes[i], 7, 0x0123456789abcdefull);
-		cr_assert_eq(check(sizes[i], &flow, &seq), FRAME_OK,
-			     "size %u", sizes[i]);
+		cr_assert_eq(check(sizes[i], &flow, &seq), FRAME_OK, "size %u",
+			     sizes[i]);
 		cr_assert_eq(flow, 7);
 		cr_assert_eq(seq, 0x0123456789abcdefull);
 	}
