@@ -41,10 +41,13 @@ def experiments(preset):
     quick = preset == "quick"
     exps = {
         # The main table: every peer, every direction, the fair placement.
-        "matrix": dict(fwds=PEERS, dirs=DIRS,
+        "matrix": dict(fwds=PEERS if quick else
+                       PEERS[:1] + ["helper-socket"] + PEERS[1:], dirs=DIRS,
                        sizes=[64, 1514] if quick else
                        [64, 512, 1514, 9000, 65535],
-                       placements=["pinned"], pairs=VS_PEERS),
+                       placements=["pinned"],
+                       pairs=VS_PEERS + ([] if quick else
+                                         [("helper-socket", "baseline")])),
         # The helper free to use both CPUs, beside the baseline so.
         "free": dict(fwds=["helper", "baseline"], dirs=DIRS,
                      sizes=[64, 1514], placements=["free"],
@@ -192,6 +195,10 @@ def parse_args():
     ap.add_argument("--count-syscalls", action="store_true", default=None,
                     help="add one counting run per configuration "
                     "(default with --full)")
+    ap.add_argument("--lock", help="a command that runs its arguments "
+                    "holding the machine (e.g. vmh-exclusive): taken for "
+                    "each measurement alone instead of by the caller for "
+                    "the whole suite")
     ap.add_argument("--out", default=os.path.join(ROOT, "results"))
     return ap.parse_args()
 
@@ -218,6 +225,7 @@ def main():
         fw = a.forwarders.split(",")
         exps["matrix"]["fwds"] = fw
         exps["matrix"]["pairs"] = [(fw[0], f) for f in fw[1:]]
+    a.lock = a.lock.split() if a.lock else None
     a.runs = a.runs or (5 if a.full else 3)
     a.seconds = a.seconds or (2.0 if a.full else 1.0)
     a.warmup = a.warmup if a.warmup is not None else 0.3
@@ -257,10 +265,11 @@ def main():
                "placements": {p: {"tool_cpus": c[0], "forwarder_cpus": c[1]}
                               for p, c in runner.PLACEMENTS.items()},
                "settings": {"runs": a.runs, "seconds": a.seconds,
-                            "warmup": a.warmup, "window": a.window},
+                            "warmup": a.warmup, "window": a.window,
+                            "lock_per_run": bool(a.lock)},
                "experiments": {}}
     started = time.monotonic()
-    with runner.Netns() as ns, tempfile.TemporaryDirectory(
+    with runner.Netns(a.lock) as ns, tempfile.TemporaryDirectory(
             prefix="vmhperf-") as work:
         for name, exp in exps.items():
             if exp.get("kind") == "scale":

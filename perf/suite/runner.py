@@ -27,28 +27,60 @@ SYSCALLS = ["read", "write", "readv", "writev", "recvmmsg", "sendmmsg",
             "getsockopt", "ioctl", "timerfd_settime"]
 
 
+class Lock:
+    """Hold the machine for one measurement: @cmd is a command that runs
+    its arguments while it holds a lock (vmh-exclusive here); a shell under
+    it says it has the lock and keeps it until its stdin closes. With no
+    @cmd, nothing: the caller holds the machine for the whole suite."""
+
+    def __init__(self, cmd):
+        self.cmd = cmd
+        self.p = None
+
+    def __enter__(self):
+        if self.cmd:
+            self.p = subprocess.Popen(
+                self.cmd + ["sh", "-c", "echo locked; read _"],
+                stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
+            if self.p.stdout.readline().strip() != "locked":
+                raise SystemExit("run.py: --lock %s did not take the lock" %
+                                 " ".join(self.cmd))
+        return self
+
+    def __exit__(self, *exc):
+        if self.p:
+            self.p.stdin.close()
+            self.p.wait()
+            self.p = None
+        return False
+
+
 class Netns:
     """A network namespace for the run, IPv6 off so nothing but our frames
     moves; removed on exit, also after an error or a signal."""
 
-    def __init__(self):
+    def __init__(self, lock=None):
         self.name = "vmhperf-%d" % os.getpid()
+        self.lock = lock
 
     def __enter__(self):
-        subprocess.run(["ip", "netns", "add", self.name], check=True)
-        try:
-            subprocess.run(["ip", "netns", "exec", self.name, "sysctl",
-                            "-qw", "net.ipv6.conf.all.disable_ipv6=1",
-                            "net.ipv6.conf.default.disable_ipv6=1"],
-                           check=True)
-        except BaseException:
-            self.__exit__()
-            raise
+        with Lock(self.lock):
+            subprocess.run(["ip", "netns", "add", self.name], check=True)
+            try:
+                subprocess.run(["ip", "netns", "exec", self.name, "sysctl",
+                                "-qw", "net.ipv6.conf.all.disable_ipv6=1",
+                                "net.ipv6.conf.default.disable_ipv6=1"],
+                               check=True)
+            except BaseException:
+                subprocess.run(["ip", "netns", "del", self.name],
+                               stderr=subprocess.DEVNULL)
+                raise
         return self
 
     def __exit__(self, *exc):
-        subprocess.run(["ip", "netns", "del", self.name],
-                       stderr=subprocess.DEVNULL)
+        with Lock(self.lock):
+            subprocess.run(["ip", "netns", "del", self.name],
+                           stderr=subprocess.DEVNULL)
         return False
 
 
@@ -171,8 +203,10 @@ def run_one(opts, ns, spec, direction, size, placement, workdir,
                           workdir, count=count)
     if argv is None:
         return None
-    p = subprocess.run(argv, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                       text=True, timeout=opts.seconds * 3 + 60)
+    with Lock(opts.lock):
+        p = subprocess.run(argv, stdout=subprocess.PIPE,
+                           stderr=subprocess.PIPE, text=True,
+                           timeout=opts.seconds * 3 + 60)
     return finish(p.stdout, p.stderr, p.returncode, log, spec, direction,
                   size, placement, count)
 
@@ -185,6 +219,12 @@ def run_many(opts, ns, spec, n, direction, size, placement, workdir):
     os.makedirs(sync, exist_ok=True)
     for f in os.listdir(sync):
         os.unlink(os.path.join(sync, f))
+    with Lock(opts.lock):
+        return _run_many(opts, ns, spec, n, direction, size, placement,
+                         workdir, sync)
+
+
+def _run_many(opts, ns, spec, n, direction, size, placement, workdir, sync):
     procs = []
     try:
         for i in range(n):
