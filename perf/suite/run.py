@@ -53,6 +53,15 @@ def experiments(preset):
                      sizes=[64, 1514], placements=["free"],
                      pairs=[("helper", "baseline")]),
     }
+    # VM to VM: both sides unix datagram sockets, the helper's host side
+    # its datagram host endpoint, beside the socket-to-socket baseline.
+    vm2vm = ["helper-vm2vm", "baseline-vm2vm", "limit"]
+    exps["vm2vm"] = dict(fwds=vm2vm, dirs=DIRS,
+                         sizes=[64] if quick else [64, 1514],
+                         placements=["pinned"],
+                         pairs=[("helper-vm2vm", "baseline-vm2vm"),
+                                ("helper-vm2vm", "limit"),
+                                ("baseline-vm2vm", "limit")])
     if quick:
         return exps
     helper_placements = ["helper+--cpus+1,1", "helper+--cpus+0,1",
@@ -280,6 +289,9 @@ def main():
     results["elapsed_s"] = time.monotonic() - started
     with open(os.path.join(outdir, "results.json"), "w") as f:
         json.dump(results, f, indent=1)
+    results["unavailable"] = dict(runner.UNAVAILABLE)
+    for spec, why in runner.UNAVAILABLE.items():
+        print("run.py: skipped %s: %s" % (spec, why), file=sys.stderr)
     pngs = report.plots(outdir, results["experiments"])
     with open(os.path.join(outdir, "table.txt"), "w") as f:
         for out in (sys.stdout, f):
@@ -300,6 +312,8 @@ def print_all(results, a, out):
           "Medians of %d interleaved runs of %.1f s [min-max]." % (
               a.runs, a.seconds), file=out)
     print(file=out)
+    for spec, why in results.get("unavailable", {}).items():
+        print("not measured: %s: %s" % (spec, why), file=out)
     for name, res in results["experiments"].items():
         print("== %s" % name, file=out)
         if res.get("kind") == "scale":

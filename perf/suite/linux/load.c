@@ -15,7 +15,9 @@
  *                                end the forwarder gets as fd 3; a client
  *                                of the forwarder's bound socket; a VDE
  *                                switch's port
- *   --host tap:NAME|pair         the host's side: the TAP, or (the limit)
+ *   --host tap:NAME|fd|pair      the host's side: the TAP; a second
+ *                                socketpair whose other end the forwarder
+ *                                gets as fd 4 (VM to VM); or (the limit)
  *                                the other end of the VM's socketpair,
  *                                with no forwarder at all
  *   --ready json|tap             wait for the forwarder's first stdout
@@ -76,13 +78,14 @@
 #include "load_report.h"
 #include "proc_sample.h"
 
-#define STALL_NS   200000000ull
-#define DRAIN_NS   500000000ull
-#define PROBE_NS   50000000ull
-#define READY_NS   10000000000ull
-#define CHILD_FD   3
-#define BATCH_MAX  256
-#define PROBE_FLOW 0x100 /* + direction: probes, not counted */
+#define STALL_NS      200000000ull
+#define DRAIN_NS      500000000ull
+#define PROBE_NS      50000000ull
+#define READY_NS      10000000000ull
+#define CHILD_FD      3
+#define CHILD_HOST_FD 4
+#define BATCH_MAX     256
+#define PROBE_FLOW    0x100 /* + direction: probes, not counted */
 
 static const uint8_t vm_mac[6] = {0x02, 0x76, 0x6d, 0x00, 0x00, 0x01};
 static const uint8_t host_mac[6] = {0x02, 0x76, 0x6d, 0x00, 0x00, 0x02};
@@ -251,9 +254,12 @@ static void parse_options(int argc, char **argv, struct load_opts *o)
 	}
 	o->cmd = argv + optind;
 	o->limit = o->host && strcmp(o->host, "pair") == 0;
-	if (!o->host || (!o->limit && strncmp(o->host, "tap:", 4) != 0))
+	o->host_fd = o->host && strcmp(o->host, "fd") == 0;
+	if (!o->host ||
+	    (!o->limit && !o->host_fd && strncmp(o->host, "tap:", 4) != 0))
 		fail("missing --host: pass --host tap:NAME (the forwarder's "
-		     "TAP) or --host pair (the limit)");
+		     "TAP), --host fd (its host socket, VM to VM) or --host "
+		     "pair (the limit)");
 	if (!o->limit && !o->cmd[0])
 		fail("no forwarder: pass its command after --, e.g. -- "
 		     "build/vmnet-helper --fd 3 --tap vmhp0");
@@ -276,7 +282,15 @@ struct child {
 	char line[1024];
 };
 
-static void child_start(struct child *ch, char **cmd, int vm_fd,
+/* In the child: put @fd at @target, inherited (not close-on-exec). The
+ * caller has moved both fds above the targets, so none is overwritten. */
+static void child_place_fd(int fd, int target)
+{
+	if (fd >= 0)
+		dup2(fd, target);
+}
+
+static void child_start(struct child *ch, char **cmd, int vm_fd, int host_fd,
 			const char *log)
 {
 	int out[2], in[2], logfd;
@@ -295,13 +309,14 @@ static void child_start(struct child *ch, char **cmd, int vm_fd,
 		dup2(in[0], 0);
 		dup2(out[1], 1);
 		dup2(logfd, 2);
-		if (vm_fd >= 0) {
-			if (vm_fd == CHILD_FD) {
-				fcntl(CHILD_FD, F_SETFD, 0);
-			} else {
-				dup2(vm_fd, CHILD_FD);
-			}
-		}
+		/* Above 10 first, so placing one cannot clobber the other
+		 * (dup2 leaves the copies inheritable). */
+		if (vm_fd >= 0)
+			vm_fd = fcntl(vm_fd, F_DUPFD_CLOEXEC, 10);
+		if (host_fd >= 0)
+			host_fd = fcntl(host_fd, F_DUPFD_CLOEXEC, 10);
+		child_place_fd(vm_fd, CHILD_FD);
+		child_place_fd(host_fd, CHILD_HOST_FD);
 		execvp(cmd[0], cmd);
 		fprintf(stderr, "ERROR vmh-load: exec '%s': %s\n", cmd[0],
 			strerror(errno));
@@ -887,6 +902,30 @@ static uint64_t read_u64_file(const char *path)
 	return v;
 }
 
+/* The forwarder's end of a socketpair, sized like ours before it gets it:
+ * every forwarder meets the same queues. */
+static void size_child_end(int fd)
+{
+	int v = 4 << 20;
+
+	setsockopt(fd, SOL_SOCKET, SO_SNDBUFFORCE, &v, sizeof(v));
+	setsockopt(fd, SOL_SOCKET, SO_RCVBUFFORCE, &v, sizeof(v));
+}
+
+/* --host fd: the host side is a socketpair too; the forwarder's end goes
+ * to it as fd 4. */
+static int setup_host_pair(struct load *l)
+{
+	int sv[2];
+
+	if (socketpair(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0, sv) < 0)
+		fail("socketpair: %s", strerror(errno));
+	if (load_ep_sock(&l->ep[SIDE_HOST], sv[0], l->o.size, l->o.batch) < 0)
+		fail("setting up the host's socket");
+	size_child_end(sv[1]);
+	return sv[1];
+}
+
 static void setup_vm_side(struct load *l, struct child *ch, int *child_end)
 {
 	int sv[2];
@@ -903,14 +942,7 @@ static void setup_vm_side(struct load *l, struct child *ch, int *child_end)
 					 l->o.batch) < 0)
 				fail("setting up the limit's socket");
 		} else {
-			/* The forwarder's end, sized like ours before it
-			 * gets it: every forwarder meets the same queues. */
-			int v = 4 << 20;
-
-			setsockopt(sv[1], SOL_SOCKET, SO_SNDBUFFORCE, &v,
-				   sizeof(v));
-			setsockopt(sv[1], SOL_SOCKET, SO_RCVBUFFORCE, &v,
-				   sizeof(v));
+			size_child_end(sv[1]);
 			*child_end = sv[1];
 		}
 	}
@@ -955,14 +987,18 @@ int main(int argc, char **argv)
 	l.mark_fd = -1;
 	l.r.o = &l.o;
 	l.r.forwarder = l.o.limit ? "none" : l.o.cmd[0];
-	if (!l.o.limit)
+	if (!l.o.limit && !l.o.host_fd)
 		tap = l.o.host + 4;
 
 	setup_vm_side(&l, &ch, &child_end);
 	if (!l.o.limit) {
-		child_start(&ch, l.o.cmd, child_end, l.o.log);
+		int host_end = l.o.host_fd ? setup_host_pair(&l) : -1;
+
+		child_start(&ch, l.o.cmd, child_end, host_end, l.o.log);
 		if (child_end >= 0)
 			close(child_end);
+		if (host_end >= 0)
+			close(host_end);
 		if (strcmp(l.o.ready, "json") == 0)
 			child_wait_line(&ch);
 		else
@@ -979,7 +1015,8 @@ int main(int argc, char **argv)
 			     "vde:PATH",
 			     l.o.vm);
 		}
-		if (load_ep_packet(&l.ep[SIDE_HOST], tap, l.o.size, l.o.window,
+		if (tap &&
+		    load_ep_packet(&l.ep[SIDE_HOST], tap, l.o.size, l.o.window,
 				   l.o.batch, err, sizeof(err)) < 0)
 			fail("%s", err);
 	}
@@ -1051,9 +1088,12 @@ int main(int argc, char **argv)
 	if (!l.o.limit) {
 		char path[96];
 
-		snprintf(path, sizeof(path),
-			 "/sys/class/net/%s/statistics/tx_dropped", tap);
-		l.r.tap_tx_dropped = read_u64_file(path);
+		if (tap) {
+			snprintf(path, sizeof(path),
+				 "/sys/class/net/%s/statistics/tx_dropped",
+				 tap);
+			l.r.tap_tx_dropped = read_u64_file(path);
+		}
 		proc_sample_take(ch.pid, &l.r.end);
 		l.r.exit_status = child_stop(&ch);
 	}
