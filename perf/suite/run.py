@@ -201,7 +201,8 @@ def parse_args():
     ap.add_argument("--warmup", type=float)
     ap.add_argument("--window", type=int, default=0,
                     help="frames in flight per direction (default: auto)")
-    ap.add_argument("--count-syscalls", action="store_true", default=None,
+    ap.add_argument("--count-syscalls", action=argparse.BooleanOptionalAction,
+                    default=None,
                     help="add one counting run per configuration "
                     "(default with --full)")
     ap.add_argument("--lock", help="a command that runs its arguments "
