@@ -210,11 +210,18 @@ def parse_args():
                     "each measurement alone instead of by the caller for "
                     "the whole suite")
     ap.add_argument("--out", default=os.path.join(ROOT, "results"))
+    ap.add_argument("--markdown", metavar="RESULTS_JSON",
+                    help="print the tables of an earlier run as Markdown "
+                    "(for docs/performance.md) and exit")
     return ap.parse_args()
 
 
 def main():
     a = parse_args()
+    if a.markdown:
+        with open(a.markdown) as f:
+            report.markdown(json.load(f))
+        return 0
     preset = "full" if a.full else "quick"
     exps = experiments(preset)
     if a.only:
