@@ -295,11 +295,11 @@ def main():
                 res = run_experiment(a, ns, work, name, exp, counter)
             results["experiments"][name] = res
     results["elapsed_s"] = time.monotonic() - started
-    with open(os.path.join(outdir, "results.json"), "w") as f:
-        json.dump(results, f, indent=1)
     results["unavailable"] = dict(runner.UNAVAILABLE)
     for spec, why in runner.UNAVAILABLE.items():
         print("run.py: skipped %s: %s" % (spec, why), file=sys.stderr)
+    with open(os.path.join(outdir, "results.json"), "w") as f:
+        json.dump(results, f, indent=1)
     pngs = report.plots(outdir, results["experiments"])
     with open(os.path.join(outdir, "table.txt"), "w") as f:
         for out in (sys.stdout, f):
