@@ -205,6 +205,10 @@ def parse_args():
                     default=None,
                     help="add one counting run per configuration "
                     "(default with --full)")
+    ap.add_argument("--cpus", metavar="TOOL:FORWARDER",
+                    help="the pinned placement's CPUs, e.g. 0:2 or 0:2,3 on "
+                    "a bigger machine (default 0:1); free becomes the tool's "
+                    "CPUs and FORWARDER's together")
     ap.add_argument("--lock", help="a command that runs its arguments "
                     "holding the machine (e.g. vmh-exclusive): taken for "
                     "each measurement alone instead of by the caller for "
@@ -243,6 +247,14 @@ def main():
         exps["matrix"]["fwds"] = fw
         exps["matrix"]["pairs"] = [(fw[0], f) for f in fw[1:]]
     a.lock = a.lock.split() if a.lock else None
+    if a.cpus:
+        tool, _, fwd = a.cpus.partition(":")
+        if not tool or not fwd:
+            raise SystemExit("run.py: invalid --cpus '%s': pass the tool's "
+                             "and the forwarder's CPUs, e.g. --cpus 0:2,3" %
+                             a.cpus)
+        runner.PLACEMENTS["pinned"] = (tool, fwd)
+        runner.PLACEMENTS["free"] = (tool, tool + "," + fwd)
     a.runs = a.runs or (5 if a.full else 3)
     a.seconds = a.seconds or (2.0 if a.full else 1.0)
     a.warmup = a.warmup if a.warmup is not None else 0.3
@@ -315,9 +327,12 @@ def print_all(results, a, out):
     print("machine: %d CPUs, %s, Linux %s, commit %.12s, %s" % (
         m["cpus"], m["cpu_model"], m["kernel"], m["commit"], m["date"]),
         file=out)
-    print("placement: pinned = load tool on CPU 0, forwarder on CPU 1; "
-          "free = load tool on CPU 0, forwarder on CPUs 0-1 (taskset). "
+    pl = results["placements"]
+    print("placement: pinned = load tool on CPU %s, forwarder on CPU %s; "
+          "free = load tool on CPU %s, forwarder on CPUs %s (taskset). "
           "Medians of %d interleaved runs of %.1f s [min-max]." % (
+              pl["pinned"]["tool_cpus"], pl["pinned"]["forwarder_cpus"],
+              pl["free"]["tool_cpus"], pl["free"]["forwarder_cpus"],
               a.runs, a.seconds), file=out)
     print(file=out)
     for spec, why in results.get("unavailable", {}).items():
