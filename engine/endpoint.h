@@ -23,7 +23,7 @@ struct endpoint;
  *		written: the worker counts it as dropped.
  *   -EPIPE, -ECONNREFUSED, -ECONNRESET, -ENOTCONN
  *		the other side is gone (end of file included): the engine
- *		stops with ENGINE_EXIT_PEER_GONE.
+ *		stops with ENGINE_EXIT_VM_GONE or ENGINE_EXIT_HOST_GONE.
  *   anything else: the endpoint failed: the engine stops with an error.
  */
 struct endpoint_ops {

@@ -6,7 +6,6 @@
 #include "errmsg.h"
 #include <arpa/inet.h>
 #include <errno.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -120,7 +119,8 @@ static int check_addresses(const struct host_config *cfg, char *err,
 	return 0;
 }
 
-/* vmnet-helper's network-mode description (anchors 1.5). */
+/* vmnet-helper's network-mode description: the four entries it sets when
+ * it joins a vmnet-broker network. */
 static int build_network(const struct host_config *cfg, struct vmnet_desc *d,
 			 char *err, size_t errlen)
 {

@@ -121,12 +121,4 @@ enum options_platform options_build_platform(void);
  */
 void options_usage(FILE *out, const char *prog, enum options_platform platform);
 
-/**
- * options_long_name() - the long options, one by one, for tests
- * @i:	index from 0
- *
- * Return: the name without "--", or NULL when @i is past the last one.
- */
-const char *options_long_name(size_t i);
-
 #endif

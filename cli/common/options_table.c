@@ -154,8 +154,3 @@ void opt_list_append(char *buf, size_t size, const char *name,
 		snprintf(buf + used, size - used, "%s--%s", used ? " " : "",
 			 name);
 }
-
-const char *options_long_name(size_t i)
-{
-	return i < OPT_COUNT ? opt_descs[i].name : NULL;
-}

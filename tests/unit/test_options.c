@@ -10,6 +10,7 @@
 #include <sys/un.h>
 
 #include "options.h"
+#include "options_table.h"
 
 #define LINUX	 OPTIONS_PLATFORM_LINUX
 #define MAC	 OPTIONS_PLATFORM_DARWIN
@@ -710,17 +711,14 @@ Test(options, usage_lists_every_long_option_within_80_columns)
 
 	for (size_t p = 0; p < 2; p++) {
 		char *text = usage_text(platforms[p]);
-		const char *name;
-		size_t n = 0;
-
 		cr_assert(strstr(text, "Usage: vmnet-helper ") == text);
 		cr_assert(strstr(text, "Differences from vmnet-helper:"));
 		cr_assert(strstr(text, "macOS only"));
 		cr_assert(strstr(text, "Linux only"));
-		for (; (name = options_long_name(n)) != NULL; n++)
-			cr_assert(has_entry(text, name),
-				  "platform %zu: no entry for --%s", p, name);
-		cr_assert_eq(n, 25, "options_long_name() gave %zu", n);
+		for (size_t n = 0; n < OPT_COUNT; n++)
+			cr_assert(has_entry(text, opt_descs[n].name),
+				  "platform %zu: no entry for --%s", p,
+				  opt_descs[n].name);
 		for (const char *line = text; *line != '\0';) {
 			size_t len = strcspn(line, "\n");
 
@@ -761,13 +759,14 @@ Test(options, long_names_are_vmnet_helpers_plus_ours)
 					   "pid"};
 
 	for (size_t i = 0; i < ROWS(want); i++) {
-		const char *name;
 		bool found = false;
 
-		for (size_t n = 0; (name = options_long_name(n)) != NULL; n++)
-			found = found || strcmp(name, want[i]) == 0;
+		for (size_t n = 0; n < OPT_COUNT; n++)
+			found =
+			    found || strcmp(opt_descs[n].name, want[i]) == 0;
 		cr_assert(found, "no --%s", want[i]);
 	}
+	cr_assert_eq(OPT_COUNT, ROWS(want), "options nobody listed here");
 }
 
 Test(options, build_platform_matches_the_compiler)
