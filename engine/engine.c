@@ -144,9 +144,7 @@ int engine_create(const struct engine_config *cfg, struct endpoint *host,
 		w->peer = &e->worker[1 - i];
 		w->on_exit = on_worker_exit;
 		w->on_exit_arg = e;
-		r = poller_create(&w->poller, 1);
-		if (!r)
-			r = worker_init(w);
+		r = worker_init(w);
 	}
 	if (r) {
 		if (err && !*err)
@@ -166,7 +164,6 @@ void engine_destroy(struct engine *e)
 		return;
 	for (int i = 0; i < 2; i++) {
 		worker_free(&e->worker[i]);
-		poller_destroy(e->worker[i].poller);
 		ring_destroy(e->ring[i]);
 		pool_destroy(e->pool[i]);
 	}

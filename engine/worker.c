@@ -72,6 +72,7 @@ static uint64_t now_us(void)
 int worker_init(struct worker *w)
 {
 	unsigned b = w->cfg.batch;
+	int r;
 
 	w->stash = calloc(b, sizeof(*w->stash));
 	w->good = calloc(b, sizeof(*w->good));
@@ -80,7 +81,10 @@ int worker_init(struct worker *w)
 		worker_free(w);
 		return -ENOMEM;
 	}
-	return 0;
+	r = poller_create(&w->poller, TAG_WAKE);
+	if (r)
+		worker_free(w);
+	return r;
 }
 
 void worker_free(struct worker *w)
@@ -89,6 +93,8 @@ void worker_free(struct worker *w)
 	free(w->good);
 	free(w->pending);
 	w->stash = w->good = w->pending = NULL;
+	poller_destroy(w->poller);
+	w->poller = NULL;
 }
 
 /* Wake the peer if it sleeps, after this worker published work for it:
