@@ -38,6 +38,7 @@ enum opt_val {
 	OPT_USER,
 	OPT_GROUP,
 	OPT_PID,
+	OPT_NO_SANDBOX,
 	OPT_VERSION,
 };
 
@@ -74,7 +75,7 @@ _Static_assert(RING_SIZE_MIN == 16 && RING_SIZE_MAX == 65536 &&
 _Static_assert(INT_MAX == 2147483647, "update NUMBER_MAX_TEXT");
 
 /* Entries in opt_descs[]; options_table.c checks the count. */
-#define OPT_COUNT 25
+#define OPT_COUNT 26
 
 /* Every option, in the order --help shows them. */
 extern const struct opt_desc opt_descs[];
