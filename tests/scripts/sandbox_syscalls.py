@@ -26,6 +26,7 @@
 # the calls the filter checks. Exit status 1 if a scenario failed or a call
 # is missing from the filter's source.
 import collections
+import contextlib
 import os
 import re
 import shutil
@@ -124,6 +125,44 @@ def helper(bindir, tag, ns, args, pass_fds=(), env=None, prefix=()):
                             stderr=subprocess.PIPE)
 
 
+def fd_helper(bindir, tag, ns, args, tap="vmhs0", env=None, prefix=()):
+    """A helper on one end of a socketpair (--fd), its JSON line read.
+    Return: the process and the VM's end."""
+    vm, theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_DGRAM)
+    p = helper(bindir, tag, ns, ["--fd", str(theirs.fileno()), "--tap", tap,
+                                 *args],
+               pass_fds=(theirs.fileno(),), env=env, prefix=prefix)
+    theirs.close()
+    p.stdout.readline()
+    return p, vm
+
+
+@contextlib.contextmanager
+def socket_helper(bindir, tag, args):
+    """A --socket helper in a namespace of its own, its JSON line read.
+    Yields the process and a function that makes a client NAME, connected
+    and having sent its first frame."""
+    d = tempfile.mkdtemp(prefix="/tmp/vmh-sc-sock.")
+    path = os.path.join(d, "sock")
+
+    def client(name):
+        c = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
+        c.bind(os.path.join(d, name))
+        c.connect(path)
+        c.send(FRAME)
+        return c
+
+    try:
+        with Netns(f"vmh-sc-{os.getpid()}") as ns:
+            p = helper(bindir, tag, ns,
+                       ["--socket", path, "--tap", "vmhs0", *args])
+            p.stdout.readline()
+            run(ns.cmd("ip", "link", "set", "vmhs0", "up"))
+            yield p, client, ns
+    finally:
+        shutil.rmtree(d, ignore_errors=True)
+
+
 def tap_flood(ns, tap, count):
     """Frames into the TAP from the namespace's side, in the background."""
     code = ("import socket,sys\n"
@@ -166,13 +205,8 @@ def scenario_fd_flood(bindir, extra_args, env, tag):
     """--fd, frames both ways with a stalled then a reading VM, stats
     lines, SIGTERM mid-flood."""
     with Netns(f"vmh-sc-{os.getpid()}") as ns:
-        vm, theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_DGRAM)
-        p = helper(bindir, tag, ns, ["--fd", str(theirs.fileno()), "--tap",
-                                     "vmhs0", "--stats-interval", "1", "-v",
-                                     *extra_args], pass_fds=(theirs.fileno(),),
-                   env=env)
-        theirs.close()
-        p.stdout.readline()  # the JSON line
+        p, vm = fd_helper(bindir, tag, ns, ["--stats-interval", "1", "-v",
+                                            *extra_args], env=env)
         run(ns.cmd("ip", "link", "set", "vmhs0", "up"))
         flood = tap_flood(ns, "vmhs0", 200000)
         vm_flood(vm, 20000)  # the VM does not read yet: backpressure
@@ -189,60 +223,37 @@ def scenario_fd_flood(bindir, extra_args, env, tag):
 
 def scenario_tap_deleted(bindir):
     with Netns(f"vmh-sc-{os.getpid()}") as ns:
-        vm, theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_DGRAM)
-        p = helper(bindir, "tap_deleted", ns,
-                   ["--fd", str(theirs.fileno()), "--tap", "vmhs0"],
-                   pass_fds=(theirs.fileno(),))
-        theirs.close()
-        p.stdout.readline()
+        p, vm = fd_helper(bindir, "tap_deleted", ns, [])
         run(ns.cmd("ip", "link", "set", "vmhs0", "up"))
         vm_flood(vm, 2000)
         run(["ip", "-n", ns.name, "link", "del", "vmhs0"])
         vm_flood(vm, 2000)
-        out, err = p.communicate(timeout=60)  # any status: it must end
+        p.communicate(timeout=60)  # any status: it must end
         vm.close()
 
 
 def scenario_socket_clients(bindir):
     """--socket: a client sends, leaves, the next one comes; SIGINT."""
-    d = tempfile.mkdtemp(prefix="/tmp/vmh-sc-sock.")
-    path = os.path.join(d, "sock")
-    try:
-        with Netns(f"vmh-sc-{os.getpid()}") as ns:
-            p = helper(bindir, "socket_clients", ns,
-                       ["--socket", path, "--tap", "vmhs0",
-                        "--stats-interval", "1"])
-            p.stdout.readline()
-            run(ns.cmd("ip", "link", "set", "vmhs0", "up"))
-            for n, name in enumerate(("a", "b", "c")):
-                c = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
-                c.bind(os.path.join(d, name))
-                c.connect(path)
-                c.send(FRAME)
-                wait_line(p, "serving client")
-                flood = tap_flood(ns, "vmhs0", 5000)
-                vm_flood(c, 5000)
-                flood.wait()
-                drain(c)
-                c.close()
-                os.unlink(os.path.join(d, name))
-                if n < 2:
-                    wait_line(p, "waiting for client")
-            p.send_signal(signal.SIGINT)
-            finish(p, "socket_clients")
-    finally:
-        shutil.rmtree(d, ignore_errors=True)
+    with socket_helper(bindir, "socket_clients",
+                       ["--stats-interval", "1"]) as (p, client, ns):
+        for n, name in enumerate(("a", "b", "c")):
+            c = client(name)
+            wait_line(p, "serving client")
+            flood = tap_flood(ns, "vmhs0", 5000)
+            vm_flood(c, 5000)
+            flood.wait()
+            drain(c)
+            c.close()
+            if n < 2:
+                wait_line(p, "waiting for client")
+        p.send_signal(signal.SIGINT)
+        finish(p, "socket_clients")
 
 
 def scenario_pid(bindir):
     with Netns(f"vmh-sc-{os.getpid()}") as ns:
         sleeper = subprocess.Popen(["sleep", "600"])
-        vm, theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_DGRAM)
-        p = helper(bindir, "pid", ns, ["--fd", str(theirs.fileno()), "--tap",
-                                       "vmhs0", "--pid", str(sleeper.pid)],
-                   pass_fds=(theirs.fileno(),))
-        theirs.close()
-        p.stdout.readline()
+        p, vm = fd_helper(bindir, "pid", ns, ["--pid", str(sleeper.pid)])
         sleeper.kill()
         sleeper.wait()
         finish(p, "pid")
@@ -251,12 +262,7 @@ def scenario_pid(bindir):
 
 def scenario_vm_closes(bindir, extra_args, tag):
     with Netns(f"vmh-sc-{os.getpid()}") as ns:
-        vm, theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_DGRAM)
-        p = helper(bindir, tag, ns, ["--fd", str(theirs.fileno()), "--tap",
-                                     "vmhs0", *extra_args],
-                   pass_fds=(theirs.fileno(),))
-        theirs.close()
-        p.stdout.readline()
+        p, vm = fd_helper(bindir, tag, ns, extra_args)
         run(ns.cmd("ip", "link", "set", "vmhs0", "up"))
         flood = tap_flood(ns, "vmhs0", 20000)
         vm_flood(vm, 20000)
@@ -268,61 +274,39 @@ def scenario_vm_closes(bindir, extra_args, tag):
 def scenario_stop_cont(bindir):
     """SIGSTOP and SIGCONT while waiting for a client and while serving
     one with stats on (timed waits), then SIGTERM."""
-    d = tempfile.mkdtemp(prefix="/tmp/vmh-sc-sock.")
-    path = os.path.join(d, "sock")
-    try:
-        with Netns(f"vmh-sc-{os.getpid()}") as ns:
-            p = helper(bindir, "stop_cont", ns,
-                       ["--socket", path, "--tap", "vmhs0",
-                        "--stats-interval", "1"])
-            p.stdout.readline()
-            wait_line(p, "waiting for client")
+    with socket_helper(bindir, "stop_cont",
+                       ["--stats-interval", "1"]) as (p, client, ns):
+        wait_line(p, "waiting for client")
+        p.send_signal(signal.SIGSTOP)
+        p.send_signal(signal.SIGCONT)
+        c = client("a")
+        wait_line(p, "serving client")
+        for _ in range(3):
             p.send_signal(signal.SIGSTOP)
             p.send_signal(signal.SIGCONT)
-            c = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
-            c.bind(os.path.join(d, "a"))
-            c.connect(path)
-            c.send(FRAME)
-            wait_line(p, "serving client")
-            for _ in range(3):
-                p.send_signal(signal.SIGSTOP)
-                p.send_signal(signal.SIGCONT)
-                vm_flood(c, 1000)
-            wait_line(p, "[stats]")
-            p.send_signal(signal.SIGTERM)
-            finish(p, "stop_cont")
-            c.close()
-    finally:
-        shutil.rmtree(d, ignore_errors=True)
+            vm_flood(c, 1000)
+        wait_line(p, "[stats]")
+        p.send_signal(signal.SIGTERM)
+        finish(p, "stop_cont")
+        c.close()
 
 
 def scenario_signals(bindir):
     """SIGUSR1 (stats now) while waiting for a client and while serving,
     the ignored SIGPIPE, SIGUSR2 and SIGALRM, then SIGHUP stops it."""
-    d = tempfile.mkdtemp(prefix="/tmp/vmh-sc-sock.")
-    path = os.path.join(d, "sock")
-    try:
-        with Netns(f"vmh-sc-{os.getpid()}") as ns:
-            p = helper(bindir, "signals", ns,
-                       ["--socket", path, "--tap", "vmhs0"])
-            p.stdout.readline()
-            wait_line(p, "waiting for client")
-            p.send_signal(signal.SIGUSR1)
-            c = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
-            c.bind(os.path.join(d, "a"))
-            c.connect(path)
-            c.send(FRAME)
-            wait_line(p, "serving client")
-            vm_flood(c, 1000)
-            for sig in (signal.SIGUSR1, signal.SIGPIPE, signal.SIGUSR2,
-                        signal.SIGALRM):
-                p.send_signal(sig)
-            wait_line(p, "[stats]")
-            p.send_signal(signal.SIGHUP)
-            finish(p, "signals")
-            c.close()
-    finally:
-        shutil.rmtree(d, ignore_errors=True)
+    with socket_helper(bindir, "signals", []) as (p, client, ns):
+        wait_line(p, "waiting for client")
+        p.send_signal(signal.SIGUSR1)
+        c = client("a")
+        wait_line(p, "serving client")
+        vm_flood(c, 1000)
+        for sig in (signal.SIGUSR1, signal.SIGPIPE, signal.SIGUSR2,
+                    signal.SIGALRM):
+            p.send_signal(sig)
+        wait_line(p, "[stats]")
+        p.send_signal(signal.SIGHUP)
+        finish(p, "signals")
+        c.close()
 
 
 def scenario_not_root(bindir):
@@ -332,14 +316,9 @@ def scenario_not_root(bindir):
              "user", "65534", "group", "65534"])
         # Up before: bringing it up takes CAP_NET_ADMIN.
         run(ns.cmd("ip", "link", "set", "vmhu0", "up"))
-        vm, theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_DGRAM)
-        p = helper(bindir, "not_root", ns,
-                   ["--fd", str(theirs.fileno()), "--tap", "vmhu0"],
-                   pass_fds=(theirs.fileno(),),
-                   prefix=("setpriv", "--reuid=65534", "--regid=65534",
-                           "--clear-groups"))
-        theirs.close()
-        p.stdout.readline()
+        p, vm = fd_helper(bindir, "not_root", ns, [], tap="vmhu0",
+                          prefix=("setpriv", "--reuid=65534",
+                                  "--regid=65534", "--clear-groups"))
         flood = tap_flood(ns, "vmhu0", 5000)
         vm_flood(vm, 5000)
         flood.wait()

@@ -76,30 +76,11 @@ static void start(char *const env[], const char *extra)
 	    "no JSON line; stderr:\n%s", helper.err);
 }
 
-/* The value of @key in the helper's /proc/PID/status. */
-static void status_value(const char *key, char *out, size_t len)
-{
-	char path[64], line[256];
-
-	snprintf(path, sizeof(path), "/proc/%d/status", (int)helper.pid);
-	FILE *f = fopen(path, "r");
-	cr_assert_not_null(f, "%s: %s", path, strerror(errno));
-	out[0] = '\0';
-	while (fgets(line, sizeof(line), f))
-		if (strncmp(line, key, strlen(key)) == 0) {
-			const char *v = line + strlen(key);
-
-			snprintf(out, len, "%s", v + strspn(v, " \t"));
-		}
-	fclose(f);
-	out[strcspn(out, "\n")] = '\0';
-}
-
 static void expect_status(const char *key, const char *want)
 {
 	char v[64];
 
-	status_value(key, v, sizeof(v));
+	test_proc_status(helper.pid, key, v, sizeof(v));
 	cr_expect_str_eq(v, want, "%s %s, want %s", key, v, want);
 }
 
@@ -166,7 +147,7 @@ Test(helper_sandbox, helper_that_stays_root_is_confined_too)
 	expect_status("NoNewPrivs:", "1");
 	/* Root keeps what it holds, but no exec can hand out more. */
 	expect_status("CapBnd:", NO_CAPS);
-	status_value("CapEff:", v, sizeof(v));
+	test_proc_status(helper.pid, "CapEff:", v, sizeof(v));
 	cr_expect_str_neq(v, NO_CAPS, "root lost its capabilities");
 	expect_frame_passes();
 	expect_clean_exit();

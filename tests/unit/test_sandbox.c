@@ -29,6 +29,7 @@
 #include <unistd.h>
 
 #include "cli/vmnet-helper/sandbox.h"
+#include "testutil.h"
 
 /* Sanitizer builds let the runtime open files, for its reports and its
  * leak check (sandbox_linux.c): there open() is not a forbidden call. */
@@ -343,24 +344,6 @@ Test(sandbox, an_asan_report_still_comes_out_under_the_filter)
 }
 #endif
 
-/* The value of @key in /proc/@pid/status, e.g. "CapBnd:". */
-static void status_value(pid_t pid, const char *key, char *out, size_t len)
-{
-	char path[64], line[256];
-
-	snprintf(path, sizeof(path), "/proc/%d/status", (int)pid);
-	FILE *f = fopen(path, "r");
-	cr_assert_not_null(f, "%s: %s", path, strerror(errno));
-	out[0] = '\0';
-	while (fgets(line, sizeof(line), f))
-		if (strncmp(line, key, strlen(key)) == 0)
-			snprintf(out, len, "%s",
-				 line + strlen(key) +
-				     strspn(line + strlen(key), " \t"));
-	fclose(f);
-	out[strcspn(out, "\n")] = '\0';
-}
-
 Test(sandbox, proc_shows_no_new_privs_the_filter_and_no_bounding_set)
 {
 	char what[SANDBOX_MSG_MAX], err[SANDBOX_MSG_MAX], v[64];
@@ -386,15 +369,15 @@ Test(sandbox, proc_shows_no_new_privs_the_filter_and_no_bounding_set)
 		_exit(0);
 	}
 	cr_assert_eq(read(ready[0], &c, 1), 1, "the child did not get in");
-	status_value(pid, "NoNewPrivs:", v, sizeof(v));
+	test_proc_status(pid, "NoNewPrivs:", v, sizeof(v));
 	cr_expect_str_eq(v, "1");
-	status_value(pid, "Seccomp:", v, sizeof(v));
+	test_proc_status(pid, "Seccomp:", v, sizeof(v));
 	cr_expect_str_eq(v, "2", "Seccomp: %s, want 2 (filter)", v);
-	status_value(pid, "CapBnd:", v, sizeof(v));
+	test_proc_status(pid, "CapBnd:", v, sizeof(v));
 	cr_expect_str_eq(v, "0000000000000000");
-	status_value(pid, "CapInh:", v, sizeof(v));
+	test_proc_status(pid, "CapInh:", v, sizeof(v));
 	cr_expect_str_eq(v, "0000000000000000");
-	status_value(pid, "CapAmb:", v, sizeof(v));
+	test_proc_status(pid, "CapAmb:", v, sizeof(v));
 	cr_expect_str_eq(v, "0000000000000000");
 	cr_assert_eq(write(go[1], "g", 1), 1);
 	cr_assert_eq(waitpid(pid, &status, 0), pid);
