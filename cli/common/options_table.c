@@ -121,6 +121,13 @@ const struct opt_desc opt_descs[] = {
      "while waiting for a --socket client. Default:\n"
      "none.",
      NULL, NULL},
+    {NULL, "no-sandbox", no_argument, OPT_NO_SANDBOX, SCOPE_ANY, NULL,
+     "Let the helper make any system call once it runs\n"
+     "(Linux: no seccomp filter; macOS: it may start\n"
+     "processes), for a debugger or tracer that needs\n"
+     "more, or a new libc the filter kills (SIGSYS).\n"
+     "Default: off (sandboxed; docs/security.md).",
+     NULL, NULL},
     {NULL, "verbose", no_argument, OPT_VERBOSE, SCOPE_ANY, NULL,
      "Log DEBUG lines too (slower). Default: off.", NULL, NULL},
     {NULL, "version", no_argument, OPT_VERSION, SCOPE_ANY, NULL,
