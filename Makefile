@@ -71,11 +71,10 @@ CRITERION_LIBS := $(shell pkg-config --libs criterion json-c 2>/dev/null || \
 TEST_CPPFLAGS = -Itests/harness -Itests/scenarios \
 	-DTEST_SOURCE_DIR='"$(CURDIR)"' $(CRITERION_CFLAGS)
 
-# --version prints these; minikube needs a semantic version >= 0.9.0.
-VERSION := v1.0.0-dev
+# --version prints the version, defined once in cli/common/version.h, and
+# the commit, which only the build knows.
 COMMIT := $(shell git rev-parse HEAD 2>/dev/null || echo unknown)
-VERSION_CPPFLAGS = -DVMNET_HELPER_VERSION='"$(VERSION)"' \
-	-DVMNET_HELPER_COMMIT='"$(COMMIT)"'
+VERSION_CPPFLAGS = -DVMNET_HELPER_COMMIT='"$(COMMIT)"'
 
 # Files that hold a main() are programs, everything else goes in the library.
 PROGRAM_SRCS := $(wildcard cli/*/main.c)
@@ -112,7 +111,7 @@ FORMAT_SRCS = $(sort $(shell find ring engine vmnet cli tests perf \
 	-name '*.[ch]' 2>/dev/null))
 
 .PHONY: FORCE all test test-asan test-tsan tsan-scenarios test-all demo \
-	vm-demo bench-micro clean format format-check check-macos
+	vm-demo bench-micro clean format format-check check-macos install uninstall
 
 all: $(PROGRAMS) $(LIB) $(TEST_BIN) $(BENCH_BINS)
 
@@ -124,14 +123,14 @@ $(O)/tests/%.o: tests/%.c
 	@mkdir -p $(@D)
 	$(COMPILE) $(TEST_CPPFLAGS) -c $< -o $@
 
-# The programs' main objects carry the version. The stamp is rewritten only
-# when the version or commit changes, so they are rebuilt then (and only
-# then) and --version never reports an old commit.
+# The programs' main objects carry the commit. The stamp is rewritten only
+# when the commit changes, so they are rebuilt then (and only then) and
+# --version never reports an old commit; version.h is a dependency anyway.
 $(PROGRAM_OBJS): VMH_CPPFLAGS += $(VERSION_CPPFLAGS)
 $(PROGRAM_OBJS): $(O)/version.stamp
 $(O)/version.stamp: FORCE
 	@mkdir -p $(@D)
-	@echo '$(VERSION) $(COMMIT)' | cmp -s - $@ || echo '$(VERSION) $(COMMIT)' >$@
+	@echo '$(COMMIT)' | cmp -s - $@ || echo '$(COMMIT)' >$@
 
 $(LIB): $(LIB_OBJS)
 	@mkdir -p $(@D)
@@ -139,7 +138,24 @@ $(LIB): $(LIB_OBJS)
 	$(AR) rcs $@ $^
 
 $(PROGRAMS): $(O)/%: $(O)/cli/%/main.o $(LIB)
-	$(LINK) $^ $(LDLIBS) $(VMH_LDLIBS) -o $@
+	$(LINK) $(filter-out %.entitlements,$^) $(LDLIBS) $(VMH_LDLIBS) -o $@
+	$(call sign_program,$*,$@)
+
+# On macOS a program with cli/NAME/darwin/NAME.entitlements is signed with
+# them, ad hoc (-s -: no certificate, no provisioning profile needed): from
+# macOS 26, vmnet-helper signed with com.apple.security.virtualization
+# starts vmnet without root (docs/vmnet-helper.md, "macOS: root, sudo,
+# or neither"). The link wrote a new file, so --force replaces the linker's own
+# ad-hoc signature. Nowhere else is there a codesign to run.
+CODESIGN ?= codesign
+program_entitlements = $(wildcard cli/$(1)/darwin/$(1).entitlements)
+ifeq ($(PLATFORM),darwin)
+sign_program = $(if $(call program_entitlements,$(1)),$(CODESIGN) --force \
+	-s - --entitlements $(call program_entitlements,$(1)) $(2))
+# Signed again when the entitlements change.
+$(foreach p,$(PROGRAMS),$(eval $(p): \
+	$(call program_entitlements,$(notdir $(p)))))
+endif
 
 $(BENCH_BINS): $(O)/%: $(O)/%.o $(LIB)
 	$(LINK) $^ $(LDLIBS) $(VMH_LDLIBS) -lm -o $@
@@ -202,6 +218,89 @@ format-check:
 	$(CLANG_FORMAT) --dry-run -Werror $(FORMAT_SRCS)
 	@echo "format-check: OK ($(words $(FORMAT_SRCS)) files)"
 
+# ---------------------------------------------------------------------------
+# make install / make uninstall, with PREFIX and DESTDIR as packagers pass
+# them: `make && sudo make install`, or
+# `make install DESTDIR=/tmp/stage PREFIX=/usr` for a package. install
+# builds only the programs (no Criterion needed) with the user's CFLAGS and
+# LDFLAGS as above. It lays out (docs/install.md shows the tree; a test
+# checks it):
+#   $(BINDIR)/vmnet-helper, vmnet-run
+#   $(MAN1DIR)/vmnet-helper.1, vmnet-run.1
+#   $(EXAMPLESDIR)/...          every file under docs/examples/
+#   $(SYSTEMDUNITDIR)/vmnet-helper@.service    on Linux
+# The example files name the programs at a default BINDIR
+# (/opt/vmnet-helper/bin or /usr/local/bin); install writes the real one in.
+# On macOS the installed programs are signed ad hoc, the helper with its
+# entitlements (com.apple.security.virtualization: no root on macOS 26).
+
+# minikube and the reference helper's users look in /opt/vmnet-helper on
+# macOS; /usr/local is where a Linux admin's own builds go.
+ifeq ($(PLATFORM),darwin)
+PREFIX ?= /opt/vmnet-helper
+else
+PREFIX ?= /usr/local
+endif
+DESTDIR ?=
+BINDIR ?= $(PREFIX)/bin
+MANDIR ?= $(PREFIX)/share/man
+MAN1DIR ?= $(MANDIR)/man1
+DOCDIR ?= $(PREFIX)/share/doc/vmnet-helper
+EXAMPLESDIR ?= $(DOCDIR)/examples
+# systemd reads units from /usr/local/lib/systemd/system and
+# /usr/lib/systemd/system (systemd.unit(5), "System Unit Search Path").
+SYSTEMDUNITDIR ?= $(PREFIX)/lib/systemd/system
+INSTALL ?= install
+CODESIGN ?= codesign
+
+MAN_PAGES := $(wildcard docs/man/*.1)
+EXAMPLE_FILES := $(shell find docs/examples -type f 2>/dev/null | sort)
+SYSTEMD_UNIT := docs/examples/systemd/vmnet-helper@.service
+INSTALLED_PROGRAMS := $(PROGRAMS:$(O)/%=$(BINDIR)/%)
+HELPER_ENTITLEMENTS := cli/vmnet-helper/darwin/vmnet-helper.entitlements
+# The default BINDIRs the example files are written for, replaced on install.
+EXAMPLE_BINDIRS := /opt/vmnet-helper/bin /usr/local/bin
+install_rewrite = sed $(foreach d,$(EXAMPLE_BINDIRS),-e 's|$(d)/|$(BINDIR)/|g')
+
+install: $(PROGRAMS)
+	$(INSTALL) -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(MAN1DIR)
+	$(INSTALL) -m 0755 $(PROGRAMS) $(DESTDIR)$(BINDIR)/
+	$(INSTALL) -m 0644 $(MAN_PAGES) $(DESTDIR)$(MAN1DIR)/
+	@set -e; for f in $(EXAMPLE_FILES:docs/examples/%=%); do \
+		echo "$(INSTALL) -d $(DESTDIR)$(EXAMPLESDIR)/$${f%/*}"; \
+		$(INSTALL) -d "$(DESTDIR)$(EXAMPLESDIR)/$${f%/*}"; \
+		echo "$(install_rewrite) docs/examples/$$f >$(DESTDIR)$(EXAMPLESDIR)/$$f"; \
+		$(install_rewrite) "docs/examples/$$f" >"$(DESTDIR)$(EXAMPLESDIR)/$$f"; \
+		chmod 0644 "$(DESTDIR)$(EXAMPLESDIR)/$$f"; \
+	done
+ifeq ($(PLATFORM),linux)
+	$(INSTALL) -d $(DESTDIR)$(SYSTEMDUNITDIR)
+	$(install_rewrite) $(SYSTEMD_UNIT) >$(DESTDIR)$(SYSTEMDUNITDIR)/$(notdir $(SYSTEMD_UNIT))
+	chmod 0644 $(DESTDIR)$(SYSTEMDUNITDIR)/$(notdir $(SYSTEMD_UNIT))
+endif
+ifeq ($(PLATFORM),darwin)
+	$(CODESIGN) --force --sign - --entitlements $(HELPER_ENTITLEMENTS) \
+		$(DESTDIR)$(BINDIR)/vmnet-helper
+	$(CODESIGN) --force --sign - $(DESTDIR)$(BINDIR)/vmnet-run
+endif
+
+# Removes exactly what install wrote, then the empty folders below $(DOCDIR),
+# and below $(PREFIX) when that is ours alone (/opt/vmnet-helper): never an
+# empty /usr/local/bin.
+uninstall:
+	rm -f $(addprefix $(DESTDIR),$(INSTALLED_PROGRAMS)) \
+		$(addprefix $(DESTDIR)$(MAN1DIR)/,$(notdir $(MAN_PAGES))) \
+		$(EXAMPLE_FILES:docs/examples/%=$(DESTDIR)$(EXAMPLESDIR)/%)
+ifeq ($(PLATFORM),linux)
+	rm -f $(DESTDIR)$(SYSTEMDUNITDIR)/$(notdir $(SYSTEMD_UNIT))
+endif
+	if [ -d $(DESTDIR)$(DOCDIR) ]; then \
+		find $(DESTDIR)$(DOCDIR) -depth -type d -empty -delete; fi
+ifeq ($(notdir $(PREFIX)),vmnet-helper)
+	if [ -d $(DESTDIR)$(PREFIX) ]; then \
+		find $(DESTDIR)$(PREFIX) -depth -type d -empty -delete; fi
+endif
+
 -include $(LIB_OBJS:.o=.d) $(PROGRAM_OBJS:.o=.d) $(TEST_OBJS:.o=.d) \
 	$(TSAN_RUNNER_OBJS:.o=.d) $(BENCH_OBJS:.o=.d)
 
@@ -210,7 +309,8 @@ format-check:
 # the Linux-only tests) with clang for arm64 and x86_64 against a macOS SDK,
 # then link each program and each benchmark per arch with ld64.lld against
 # libSystem and the frameworks, so a wrong type, a missing include or an
-# undefined symbol fails here on Linux. Each link takes every library
+# undefined symbol fails here on Linux, then runs clang's static analyzer
+# over the same files (below). Each link takes every library
 # object, not only those the program uses, so every object's references are
 # checked. The Mach-O files are never run. docs/macos-check.md says how to
 # get an SDK; without one (or without clang or ld64.lld) the check prints
@@ -220,10 +320,11 @@ MACOS_SDK ?= $(HOME)/.cache/macos-sdk/MacOSX.sdk
 MACOS_MIN := 12.0
 MACOS_ARCHS := arm64 x86_64
 MACOS_FRAMEWORKS := vmnet CoreFoundation
-# __builtin_available() calls compiler-rt's ___isPlatformVersionAtLeast,
-# which Apple's toolchain links from libclang_rt.osx.a and Debian does not
-# ship: that one symbol may stay undefined, every other is an error.
-MACOS_ALLOW_UNDEFINED := ___isPlatformVersionAtLeast
+# Symbols that may stay undefined at link: none. (__builtin_available()
+# would need compiler-rt's ___isPlatformVersionAtLeast, which Debian does
+# not ship for macOS; the code finds newer vmnet calls with dlsym()
+# instead, vmnet/darwin/host_vmnet_network.c.)
+MACOS_ALLOW_UNDEFINED :=
 # Debian installs clang and lld unversioned or as clang-NN/ld64.lld-NN;
 # take the unversioned one, else the newest.
 MACOS_TOOL_VERSIONS := 30 29 28 27 26 25 24 23 22 21 20 19 18 17 16 15 14
@@ -287,15 +388,39 @@ $(MACOS_O)/$(1)/$(2).macho: $(MACOS_LIB_SRCS:%.c=$(MACOS_O)/$(1)/%.o) \
 		$$(addprefix -U ,$$(MACOS_ALLOW_UNDEFINED))
 endef
 
+# The static analyzer then reads the same files once more, for arm64 (the
+# checks do not depend on the arch), with the checkers below; any finding
+# is an error (-analyzer-werror). False positives are fixed where they
+# arise, so that the analyzer can follow the code (errmsg_fail() is a
+# macro, host_vmnet_waiter_cancel() frees in one call), never silenced.
+# A file's .ok stamp is rewritten only when it and its headers pass.
+MACOS_ANALYZER_CHECKERS := core,unix,deadcode,security,osx
+MACOS_ANALYZE_SRCS := $(MACOS_LIB_SRCS) $(PROGRAM_SRCS) $(MACOS_BENCH_SRCS)
+MACOS_ANALYZE_OKS := $(MACOS_ANALYZE_SRCS:%.c=$(MACOS_O)/analyze/%.ok)
+
+$(MACOS_O)/analyze/%.ok: %.c
+	@mkdir -p $(@D)
+	@echo "check-macos: analyze $<"
+	@$(MACOS_ENV) $(MACOS_CC) --analyze -target arm64-apple-macos$(MACOS_MIN) \
+		$(MACOS_CFLAGS) -MF $(@:.ok=.d) -MT $@ $(MACOS_EXTRA_CPPFLAGS) \
+		-Xanalyzer -analyzer-checker=$(MACOS_ANALYZER_CHECKERS) \
+		-Xanalyzer -analyzer-werror -o /dev/null $<
+	@touch $@
+
+$(PROGRAM_SRCS:%.c=$(MACOS_O)/analyze/%.ok): \
+	MACOS_EXTRA_CPPFLAGS = $(VERSION_CPPFLAGS)
+
 ifeq ($(MACOS_SKIP),)
 $(foreach a,$(MACOS_ARCHS),$(eval $(call macos_compile_rules,$(a))) \
 	$(foreach n,$(MACOS_EXE_NAMES),$(eval $(call macos_link_rule,$(a),$(n)))))
+-include $(MACOS_ANALYZE_OKS:.ok=.d)
 MACOS_EXES := $(foreach a,$(MACOS_ARCHS), \
 	$(MACOS_EXE_NAMES:%=$(MACOS_O)/$(a)/%.macho))
 MACOS_SUMMARY = $(words $(MACOS_LIB_SRCS) $(PROGRAM_SRCS) $(MACOS_BENCH_SRCS)) \
 	files compiled and $(words $(MACOS_EXE_NAMES)) executables linked for \
-	each of $(MACOS_ARCHS), SDK $(MACOS_SDK)
-check-macos: $(MACOS_EXES)
+	each of $(MACOS_ARCHS), the same files analyzed (checkers \
+	$(MACOS_ANALYZER_CHECKERS)), SDK $(MACOS_SDK)
+check-macos: $(MACOS_EXES) $(MACOS_ANALYZE_OKS)
 	@echo "check-macos: OK ($(strip $(MACOS_SUMMARY)))"
 else
 check-macos:

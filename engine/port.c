@@ -129,7 +129,7 @@ int port_write(struct port *p, bool *progress, bool *kick)
 				}
 			}
 			if (unsent)
-				counter_add(&c->drop_too_big, unsent);
+				counter_add(&c->drop_unsent, unsent);
 			counter_add(&c->packets, (uint64_t)r - unsent);
 			counter_add(&c->bytes, bytes);
 			counter_add(&c->batches, 1);
@@ -137,8 +137,10 @@ int port_write(struct port *p, bool *progress, bool *kick)
 			*progress = true;
 			continue;
 		}
-		if (r == -EMSGSIZE) {
-			counter_add(&c->drop_too_big, 1);
+		if (r == -EMSGSIZE || r == -ENETDOWN) {
+			counter_add(r == -EMSGSIZE ? &c->drop_too_big
+						   : &c->drop_link_down,
+				    1);
 			p->pending_off++;
 			*progress = true;
 			continue;

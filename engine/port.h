@@ -40,7 +40,6 @@ struct port {
 	struct pool *tx_pool; /* ... whose buffers go back to this pool */
 	struct port *peer;
 	struct worker *worker; /* the thread that serves this port */
-	uint64_t tag;	       /* the poller tag of ep->fd */
 
 	/* Flags other threads read or write; see worker.c for the protocol. */
 	alignas(RING_CACHE_LINE) _Atomic int ep_ready; /* endpoint's notify */

@@ -51,6 +51,21 @@
  * wake-up pending, so it cannot be lost either.
  */
 
+/* Poller tags: the worker's wake-up, and port i's fd TAG_PORT0 + i. */
+#define TAG_WAKE  1
+#define TAG_PORT0 2
+
+int worker_init(struct worker *w)
+{
+	return poller_create(&w->poller, TAG_WAKE);
+}
+
+void worker_free(struct worker *w)
+{
+	poller_destroy(w->poller);
+	w->poller = NULL;
+}
+
 int worker_add_port(struct worker *w, struct port *p)
 {
 	if (w->nports >= WORKER_PORTS_MAX)
@@ -168,7 +183,8 @@ static int sleep_fds(struct worker *w, struct poller_fd *fds)
 				(p->can_write ? 0 : POLLER_OUT);
 
 		if (p->ep->fd >= 0 && want)
-			fds[n++] = (struct poller_fd){p->ep->fd, want, p->tag};
+			fds[n++] =
+			    (struct poller_fd){p->ep->fd, want, TAG_PORT0 + i};
 	}
 	return n;
 }
@@ -194,9 +210,9 @@ static int worker_sleep(struct worker *w)
 		return n;
 	counter_add(&w->wakeups, 1);
 	for (int k = 0; k < n; k++)
-		for (unsigned i = 0; i < w->nports; i++)
-			if (ev[k].tag == w->ports[i]->tag)
-				port_on_event(w->ports[i], ev[k].events);
+		if (ev[k].tag >= TAG_PORT0 && ev[k].tag < TAG_PORT0 + w->nports)
+			port_on_event(w->ports[ev[k].tag - TAG_PORT0],
+				      ev[k].events);
 	return 0;
 }
 

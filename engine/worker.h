@@ -15,15 +15,13 @@
 struct poller;
 
 #define WORKER_PORTS_MAX 2
-/* The poller tag of a worker's wake-ups; its ports' tags must differ. */
-#define WORKER_TAG_WAKE 1
 
 struct worker {
 	/* Set before worker_start(), read-only afterwards. */
 	const char *name; /* thread name, also in log lines */
 	int cpu;	  /* CPU to pin to, or -1 */
 	unsigned spin_us; /* look for ring work this long before sleeping */
-	struct poller *poller;
+	struct poller *poller; /* made by worker_init(), its tags ours */
 	struct port *ports[WORKER_PORTS_MAX];
 	unsigned nports;
 	void (*on_exit)(void *arg); /* called once when the loop ends */
@@ -42,9 +40,23 @@ struct worker {
 };
 
 /**
+ * worker_init() - make a worker's poller
+ * @w:	zeroed worker whose name, cpu, spin_us and on_exit the caller has set
+ *
+ * Return: 0 or the negative errno of poller_create().
+ */
+int worker_init(struct worker *w);
+
+/**
+ * worker_free() - free what worker_init() made
+ * @w:	worker that is not running, or one never initialised (zeroed)
+ */
+void worker_free(struct worker *w);
+
+/**
  * worker_add_port() - make @w serve @p; before worker_start()
  * @w:	worker
- * @p:	initialised port; its tag must be unique among @w's ports
+ * @p:	initialised port
  *
  * Return: 0, or -EINVAL when @w serves WORKER_PORTS_MAX ports already.
  */
@@ -52,7 +64,7 @@ int worker_add_port(struct worker *w, struct port *p);
 
 /**
  * worker_start() - start the worker's thread
- * @w:	worker with its ports and poller
+ * @w:	initialised worker with its ports
  *
  * Return: 0 or a negative errno from pthread_create().
  */

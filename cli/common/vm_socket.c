@@ -10,7 +10,6 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <stddef.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/file.h>
@@ -271,15 +270,15 @@ static int open_lock_file(const char *path, bool *created, char *err,
 int vm_socket_lock(struct vm_socket *s, uid_t uid, gid_t gid, char *err,
 		   size_t errlen)
 {
-	struct sockaddr_un addr = {.sun_family = AF_UNIX};
+	const size_t room = sizeof(((struct sockaddr_un *)0)->sun_path);
 	bool created, stale;
 	int r;
 
 	s->lock_fd = s->fd = -1;
-	if (strlen(s->path) >= sizeof(addr.sun_path))
+	if (strlen(s->path) >= room)
 		return errmsg_fail(err, errlen, -ENAMETOOLONG,
 				   "--socket '%s': longer than %zu bytes",
-				   s->path, sizeof(addr.sun_path) - 1);
+				   s->path, room - 1);
 	r = check_socket_path(s->path, &stale, err, errlen);
 	if (r)
 		return r;

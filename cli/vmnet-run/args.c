@@ -3,7 +3,6 @@
 #include "cli/vmnet-run/args.h"
 
 #include <errno.h>
-#include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -327,8 +326,10 @@ void run_usage(FILE *out, const char *prog)
 	    "(links resolved),\n"
 	    "  whatever argv[0] says. On macOS before 26, when not root, it "
 	    "runs as\n"
-	    "  'sudo --non-interactive --close-from=4 vmnet-helper ...'. "
-	    "Its logs share\n"
+	    "  'sudo --non-interactive --close-from=4 vmnet-helper ...', "
+	    "which needs the\n"
+	    "  sudoers rule docs/examples/sudoers.d/vmnet-helper. Its logs "
+	    "share\n"
 	    "  vmnet-run's stderr; vmnet-run's own lines are tagged "
 	    "[runner].\n"
 	    "\n"

@@ -24,6 +24,16 @@ int run_wait_code(int wstatus)
 	return WEXITSTATUS(wstatus);
 }
 
+const char *run_helper_failed_hint(bool via_sudo, int wstatus)
+{
+	if (!via_sudo || !WIFEXITED(wstatus) || WEXITSTATUS(wstatus) != 1)
+		return "";
+	return "; if sudo refused to start it (\"a password is required\", "
+	       "\"you are not permitted to use the -C option\"), install "
+	       "the sudoers rule " RUN_SUDOERS_RULE " as /etc/sudoers.d/"
+	       "vmnet-helper (docs/vmnet-run.md, \"Through sudo\")";
+}
+
 const char *run_describe_wait(int wstatus, char *buf, size_t len)
 {
 	if (WIFSIGNALED(wstatus)) {

@@ -50,4 +50,24 @@ int run_wait_code(int wstatus);
  */
 const char *run_describe_wait(int wstatus, char *buf, size_t len);
 
+/* Where the sudoers rule vmnet-run needs on macOS before 26 ships. */
+#define RUN_SUDOERS_RULE "docs/examples/sudoers.d/vmnet-helper"
+
+/**
+ * run_helper_failed_hint() - what to add to the line that says the helper
+ * exited before it was ready
+ * @via_sudo:	the helper was started through sudo (macOS before 26)
+ * @wstatus:	its waitpid() status
+ *
+ * sudo refuses with exit status 1 (and its own message on stderr, e.g. "a
+ * password is required" or "you are not permitted to use the -C option")
+ * when no sudoers rule lets the user run the helper without a password and
+ * with --close-from. The helper's own start failures exit 1 too, so the
+ * hint says "if sudo refused".
+ *
+ * Return: a static text starting with "; ", or "" when there is nothing to
+ * add.
+ */
+const char *run_helper_failed_hint(bool via_sudo, int wstatus);
+
 #endif

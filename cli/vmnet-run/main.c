@@ -7,7 +7,6 @@
 #include <fcntl.h>
 #include <limits.h>
 #include <signal.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -155,16 +154,21 @@ static int start_helper(const struct run_args *a, const char *helper,
 			struct run_sup *s, const sigset_t *mask,
 			int *command_end, int *out_rd)
 {
-	char **argv = run_helper_argv(a, run_platform_helper_prefix(), helper);
+	const char *const *prefix = run_platform_helper_prefix();
+	char **argv = run_helper_argv(a, prefix, helper);
 	char cmdline[1024];
 	int sv[2], out[2], r;
+
+	/* Its refusal then looks like the helper's failure: see
+	 * run_helper_failed_hint(). */
+	s->helper_via_sudo = prefix[0] != NULL;
 
 	if (argv == NULL) {
 		log_error("[runner] cannot build the helper's command line: %s",
 			  strerror(ENOMEM));
 		return -1;
 	}
-	r = make_socketpair(sv, a->opts.enable_tso);
+	r = make_socketpair(sv, a->opts.host.enable_tso);
 	if (r) {
 		log_error("[runner] cannot make the socketpair: %s",
 			  strerror(-r));
@@ -277,7 +281,7 @@ int main(int argc, char **argv)
 	}
 	switch (a.action) {
 	case RUN_HELP:
-		run_usage(stderr, "vmnet-run");
+		run_usage(stdout, "vmnet-run");
 		run_args_free(&a);
 		return 0;
 	case RUN_VERSION:

@@ -42,9 +42,11 @@ int run_find_program(const char *name, const char *path_env, char *out,
 	if (*name == '\0')
 		return -ENOENT;
 	if (strchr(name, '/') != NULL) {
-		if (strlen(name) >= len)
+		size_t n = strlen(name);
+
+		if (n >= len)
 			return -ENAMETOOLONG;
-		strcpy(out, name);
+		memcpy(out, name, n + 1);
 		return check_program(name);
 	}
 	dir = path_env != NULL ? path_env : DEFAULT_PATH;

@@ -354,8 +354,10 @@ enum run_ready run_sup_wait_ready(struct run_sup *s, int fd)
 			  how);
 	else
 		log_error("[runner] vmnet-helper exited (%s) before it was "
-			  "ready; COMMAND not started",
-			  how);
+			  "ready; COMMAND not started%s",
+			  how,
+			  run_helper_failed_hint(s->helper_via_sudo,
+						 s->helper.wstatus));
 	return RUN_HELPER_FAILED;
 }
 

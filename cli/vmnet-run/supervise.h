@@ -35,8 +35,9 @@ struct run_sup {
 	unsigned stop_timeout_ms;
 	struct run_proc helper;
 	struct run_proc command;
-	int signo;     /* first stop signal vmnet-run got; 0: none */
-	bool stopping; /* a stop began: later exits are expected */
+	bool helper_via_sudo; /* started as "sudo ... vmnet-helper" */
+	int signo;	      /* first stop signal vmnet-run got; 0: none */
+	bool stopping;	      /* a stop began: later exits are expected */
 	bool helper_exited_first;
 	char line[RUN_LINE_MAX];
 	size_t line_len;
@@ -53,9 +54,8 @@ enum run_ready {
  * @s:			zeroed and set up
  * @stop_timeout_s:	seconds from SIGTERM to SIGKILL
  *
- * Call with the three signals blocked and before any fork, so that no
- * child's exit can go unseen (kqueue records only signals sent after its
- * EVFILT_SIGNAL exists).
+ * Call with the three signals blocked and before any fork, so that each
+ * is seen here only (one that came before is reported too: poller.h).
  *
  * Return: 0 or a negative errno.
  */

@@ -11,7 +11,8 @@
 
 #include "pool.h"
 
-/* Most datagrams per call; the macOS kernel clamps to 256 as well. */
+/* Most datagrams per call; the macOS kernel clamps to 256 as well (100
+ * on macOS 12 and 13: kern.ipc.maxrecvmsgx / maxsendmsgx). */
 #define DGRAM_IO_BATCH_MAX 256
 
 struct dgram_io;
@@ -29,7 +30,10 @@ struct dgram_io;
  * send buffer lets only ~40 frames be in flight and bursts are dropped;
  * the send buffer gets @rcvbuf too. Linux caps both at net.core.wmem_max
  * and rmem_max unless the caller has CAP_NET_ADMIN (SO_*BUFFORCE is tried
- * first), so the sizes are the best the caller may have.
+ * first), so the sizes are the best the caller may have. macOS before 14.4
+ * refuses a size above about 7.1 MiB (kern.ipc.maxsockbuf's default 8 MiB
+ * less mbuf overhead) with ENOBUFS instead of capping it; the largest size
+ * it takes is set instead and logged (xnu_sockbuf_fit()).
  *
  * Return: 0, or the negative errno of a size that could not be set at
  * all (the caller may warn; the socket still works).
@@ -74,9 +78,10 @@ void dgram_io_destroy(struct dgram_io *io);
  * Return: datagrams received (>= 1), -EAGAIN when there are none, -EINVAL
  * for @n out of range, or another negative errno (ECONNREFUSED, ENOTCONN,
  * ...) when the socket failed; -ECONNRESET also when the socket can
- * receive no more (macOS, after the peer closed). A closed peer is not
- * reported here on Linux (receive keeps returning -EAGAIN); dgram_io_send()
- * sees it, and peer_watch.h can ask the kernel.
+ * receive no more (macOS: shut down for reading). A closed peer raises no
+ * event on either kernel: on macOS the first receive (or send) after it
+ * returns -ECONNRESET once, then receive returns -EAGAIN as on Linux;
+ * dgram_io_send() sees it, and peer_watch.h can ask the kernel.
  */
 int dgram_io_recv(struct dgram_io *io, struct pkt **pkts, unsigned n,
 		  uint32_t cap);
@@ -106,8 +111,8 @@ const struct sockaddr_un *dgram_io_source(const struct dgram_io *io, unsigned i,
  * first one: -EAGAIN (socket buffer full; also Linux's answer when the
  * peer's queue is full), -ENOBUFS (macOS: peer's queue full; no event will
  * say when it drains), -EMSGSIZE (this datagram can never be sent),
- * -ECONNREFUSED / -ENOTCONN / -EPIPE (the peer is gone), -EINVAL (@n out of
- * range), ...
+ * -ECONNREFUSED / -ECONNRESET / -ENOTCONN / -EPIPE (the peer is gone),
+ * -EINVAL (@n out of range), ...
  */
 int dgram_io_send(struct dgram_io *io, struct pkt *const *pkts, unsigned n);
 

@@ -3,7 +3,8 @@
  * still exist? A datagram socket has no end of file, and on Linux a peer
  * that closes raises no event at all, so the supervisor asks the kernel
  * from time to time: sock_diag on Linux (peer_watch_linux.c), getpeername()
- * on macOS (peer_watch_darwin.c), where the close is also an event. */
+ * on macOS (peer_watch_darwin.c), where a closing peer raises no event
+ * either. */
 #ifndef VMNET_HELPER_PEER_WATCH_H
 #define VMNET_HELPER_PEER_WATCH_H
 

@@ -63,20 +63,6 @@ void poller_destroy(struct poller *p);
 int poller_add_fd(struct poller *p, int fd, uint32_t events, uint64_t tag);
 
 /**
- * poller_mod_fd() - change the events watched on @fd
- * @p:		poller
- * @fd:		fd given to poller_add_fd()
- * @events:	POLLER_IN and/or POLLER_OUT, replacing the old set
- * @tag:	tag to report from now on
- *
- * Re-arms the edge: if the fd is already ready for a watched event, an
- * event is reported by the next poller_wait().
- *
- * Return: 0 or a negative errno.
- */
-int poller_mod_fd(struct poller *p, int fd, uint32_t events, uint64_t tag);
-
-/**
  * poller_del_fd() - stop watching @fd
  * @p:	poller
  * @fd:	fd given to poller_add_fd()
@@ -116,7 +102,11 @@ int poller_add_timer(struct poller *p, uint64_t tag, unsigned interval_ms);
  * @tag:	tag of the signal's events
  *
  * The caller must have blocked @signo in every thread (pthread_sigmask()
- * before creating threads), so that it is only ever seen here.
+ * before creating threads), so that it is only ever seen here. A @signo
+ * already pending when it is registered (it came while blocked, before
+ * this call) is reported by the next poller_wait() too, and each signal
+ * reported is consumed. On macOS that holds when the poller runs on the
+ * main thread (poller_kqueue.c says why).
  *
  * Return: 0 or a negative errno.
  */

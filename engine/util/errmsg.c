@@ -37,13 +37,3 @@ void errmsg_format(char *err, size_t errlen, const char *fmt, ...)
 	errmsg_vformat(err, errlen, fmt, ap);
 	va_end(ap);
 }
-
-int errmsg_fail(char *err, size_t errlen, int code, const char *fmt, ...)
-{
-	va_list ap;
-
-	va_start(ap, fmt);
-	errmsg_vformat(err, errlen, fmt, ap);
-	va_end(ap);
-	return code;
-}

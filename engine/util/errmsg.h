@@ -35,11 +35,16 @@ void errmsg_format(char *err, size_t errlen, const char *fmt, ...)
  * @err:	output, as for errmsg_vformat()
  * @errlen:	room in @err
  * @code:	what to return, e.g. -EINVAL or -1
- * @fmt:	printf format, then its arguments
+ * @...:	printf format, then its arguments (checked: errmsg_format())
+ *
+ * A macro, not a function, so that the value returned is visible where it
+ * is used: the static analyzer (make check-macos) otherwise assumes a
+ * failing call may return 0 and reports the caller's "success" path as
+ * reading what was never set. @code is evaluated once, after the message.
  *
  * Return: @code.
  */
-int errmsg_fail(char *err, size_t errlen, int code, const char *fmt, ...)
-    __attribute__((format(printf, 4, 5)));
+#define errmsg_fail(err, errlen, code, ...)                                    \
+	(errmsg_format((err), (errlen), __VA_ARGS__), (code))
 
 #endif

@@ -320,3 +320,81 @@ def plot_scale(plt, outdir, name, summary):
     fig.savefig(path, dpi=110)
     plt.close(fig)
     return [path]
+
+
+def markdown(results, out=sys.stdout):
+    """The tables of a results.json as Markdown, for docs/performance.md:
+    one table per experiment, the ratios after it."""
+    m = results["machine"]
+    s = results["settings"]
+    print("Measured %s, commit %.12s, Linux %s, %d CPUs (%s); medians of %d "
+          "interleaved runs of %.1f s, [min-max].\n" % (
+              m["date"], m["commit"], m["kernel"], m["cpus"],
+              m["cpu_model"], s["runs"], s["seconds"]), file=out)
+    for spec, why in results.get("unavailable", {}).items():
+        print("Not measured: `%s`: %s.\n" % (spec, why), file=out)
+    for name, res in results["experiments"].items():
+        print("#### %s\n" % name, file=out)
+        if res.get("kind") == "scale":
+            md_scale(res["summary"], out)
+        else:
+            md_table(res["summary"], res["fwds"], res["pairs"], out)
+
+
+def md_table(summary, fwds, pairs, out):
+    by = {(s["placement"], s["dir"], s["size"], s["fwd"]): s
+          for s in summary}
+    configs = sorted({(s["placement"], s["dir"], s["size"])
+                      for s in summary})
+    print("| placement | dir | size | forwarder | pps | Gbit/s | CPU % | "
+          "CPU s/Mframe | tool % | cs/1000 fr | frames |", file=out)
+    print("|---|---|---|---|---|---|---|---|---|---|---|", file=out)
+    for c in configs:
+        for f in fwds:
+            s = by.get(c + (f,))
+            if not s:
+                continue
+            p = s["pps"]
+            tb = " **tool-bound**" if s["tool_bound_runs"] * 2 > s["runs"] \
+                else ""
+            if f == "limit":  # no forwarder: nothing to measure but rate
+                cpu = "-", "-", "-"
+            else:
+                cpu = ("%.0f" % s["cpu_pct"]["median"],
+                       "%.2f" % s["s_per_mframe"]["median"],
+                       "%.1f" % (s["vcsw_per_kframe"]["median"] +
+                                 s["ivcsw_per_kframe"]["median"]))
+            print("| %s | %s | %d | %s | %s [%s-%s] | %.2f | %s | %s | "
+                  "%.0f%s | %s | %s |" % (
+                      c[0], c[1], c[2], f, fmt_k(p["median"]),
+                      fmt_k(p["min"]), fmt_k(p["max"]), s["gbps"]["median"],
+                      cpu[0], cpu[1], s["tool_cpu_pct"]["median"], tb,
+                      cpu[2], verdict(s)), file=out)
+    print(file=out)
+    rows = []
+    for c in configs:
+        for line in ratios(by, c, pairs):
+            rows.append("| %s | %s | %d | %s |" % (c[0], c[1], c[2], line))
+    if rows:
+        print("| placement | dir | size | ratio (of medians) |", file=out)
+        print("|---|---|---|---|", file=out)
+        for r in rows:
+            print(r, file=out)
+        print(file=out)
+
+
+def md_scale(summary, out):
+    print("| dir | size | forwarder | n | total pps | CPU % (sum) | "
+          "CPU s/Mframe | RSS idle KiB | RSS load KiB | tool % (sum) | "
+          "frames |", file=out)
+    print("|---|---|---|---|---|---|---|---|---|---|---|", file=out)
+    for s in summary:
+        p = s["pps"]
+        print("| %s | %d | %s | %d | %s [%s-%s] | %.0f | %.2f | %.0f | %.0f "
+              "| %.0f | %s |" % (
+                  s["dir"], s["size"], s["fwd"], s["n"], fmt_k(p["median"]),
+                  fmt_k(p["min"]), fmt_k(p["max"]), s["cpu_pct"]["median"],
+                  s["s_per_mframe"]["median"], s["rss_idle_kib"]["median"],
+                  s["rss_load_kib"]["median"], s["tool_cpu_pct"]["median"],
+                  s["verdict"]), file=out)
+    print(file=out)

@@ -53,6 +53,15 @@ def experiments(preset):
                      sizes=[64, 1514], placements=["free"],
                      pairs=[("helper", "baseline")]),
     }
+    # VM to VM: both sides unix datagram sockets, the helper's host side
+    # its datagram host endpoint, beside the socket-to-socket baseline.
+    vm2vm = ["helper-vm2vm", "baseline-vm2vm", "limit"]
+    exps["vm2vm"] = dict(fwds=vm2vm, dirs=DIRS,
+                         sizes=[64] if quick else [64, 1514],
+                         placements=["pinned"],
+                         pairs=[("helper-vm2vm", "baseline-vm2vm"),
+                                ("helper-vm2vm", "limit"),
+                                ("baseline-vm2vm", "limit")])
     if quick:
         return exps
     helper_placements = ["helper+--cpus+1,1", "helper+--cpus+0,1",
@@ -192,19 +201,31 @@ def parse_args():
     ap.add_argument("--warmup", type=float)
     ap.add_argument("--window", type=int, default=0,
                     help="frames in flight per direction (default: auto)")
-    ap.add_argument("--count-syscalls", action="store_true", default=None,
+    ap.add_argument("--count-syscalls", action=argparse.BooleanOptionalAction,
+                    default=None,
                     help="add one counting run per configuration "
                     "(default with --full)")
+    ap.add_argument("--cpus", metavar="TOOL:FORWARDER",
+                    help="the pinned placement's CPUs, e.g. 0:2 or 0:2,3 on "
+                    "a bigger machine (default 0:1); free becomes the tool's "
+                    "CPUs and FORWARDER's together")
     ap.add_argument("--lock", help="a command that runs its arguments "
                     "holding the machine (e.g. vmh-exclusive): taken for "
                     "each measurement alone instead of by the caller for "
                     "the whole suite")
     ap.add_argument("--out", default=os.path.join(ROOT, "results"))
+    ap.add_argument("--markdown", metavar="RESULTS_JSON",
+                    help="print the tables of an earlier run as Markdown "
+                    "(for docs/performance.md) and exit")
     return ap.parse_args()
 
 
 def main():
     a = parse_args()
+    if a.markdown:
+        with open(a.markdown) as f:
+            report.markdown(json.load(f))
+        return 0
     preset = "full" if a.full else "quick"
     exps = experiments(preset)
     if a.only:
@@ -226,6 +247,14 @@ def main():
         exps["matrix"]["fwds"] = fw
         exps["matrix"]["pairs"] = [(fw[0], f) for f in fw[1:]]
     a.lock = a.lock.split() if a.lock else None
+    if a.cpus:
+        tool, _, fwd = a.cpus.partition(":")
+        if not tool or not fwd:
+            raise SystemExit("run.py: invalid --cpus '%s': pass the tool's "
+                             "and the forwarder's CPUs, e.g. --cpus 0:2,3" %
+                             a.cpus)
+        runner.PLACEMENTS["pinned"] = (tool, fwd)
+        runner.PLACEMENTS["free"] = (tool, tool + "," + fwd)
     a.runs = a.runs or (5 if a.full else 3)
     a.seconds = a.seconds or (2.0 if a.full else 1.0)
     a.warmup = a.warmup if a.warmup is not None else 0.3
@@ -278,6 +307,9 @@ def main():
                 res = run_experiment(a, ns, work, name, exp, counter)
             results["experiments"][name] = res
     results["elapsed_s"] = time.monotonic() - started
+    results["unavailable"] = dict(runner.UNAVAILABLE)
+    for spec, why in runner.UNAVAILABLE.items():
+        print("run.py: skipped %s: %s" % (spec, why), file=sys.stderr)
     with open(os.path.join(outdir, "results.json"), "w") as f:
         json.dump(results, f, indent=1)
     pngs = report.plots(outdir, results["experiments"])
@@ -295,11 +327,16 @@ def print_all(results, a, out):
     print("machine: %d CPUs, %s, Linux %s, commit %.12s, %s" % (
         m["cpus"], m["cpu_model"], m["kernel"], m["commit"], m["date"]),
         file=out)
-    print("placement: pinned = load tool on CPU 0, forwarder on CPU 1; "
-          "free = load tool on CPU 0, forwarder on CPUs 0-1 (taskset). "
+    pl = results["placements"]
+    print("placement: pinned = load tool on CPU %s, forwarder on CPU %s; "
+          "free = load tool on CPU %s, forwarder on CPUs %s (taskset). "
           "Medians of %d interleaved runs of %.1f s [min-max]." % (
+              pl["pinned"]["tool_cpus"], pl["pinned"]["forwarder_cpus"],
+              pl["free"]["tool_cpus"], pl["free"]["forwarder_cpus"],
               a.runs, a.seconds), file=out)
     print(file=out)
+    for spec, why in results.get("unavailable", {}).items():
+        print("not measured: %s: %s" % (spec, why), file=out)
     for name, res in results["experiments"].items():
         print("== %s" % name, file=out)
         if res.get("kind") == "scale":

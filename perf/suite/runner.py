@@ -90,15 +90,50 @@ def split_spec(spec):
     return parts[0], parts[1:]
 
 
+def helper_has(helper, option):
+    """Whether this vmnet-helper build knows @option (its --help says)."""
+    try:
+        p = subprocess.run([helper, "--help"], stdout=subprocess.PIPE,
+                           stderr=subprocess.STDOUT, text=True, timeout=10)
+    except OSError:
+        return False
+    return option in p.stdout
+
+
+# Why a forwarder cannot run at all on this build, said once per run.py.
+UNAVAILABLE = {}
+
+
 def forwarder(spec, build, size, workdir, tap):
-    """(command, --vm, --ready) of forwarder @spec on TAP @tap, or None when
-    it cannot carry frames of @size bytes. "limit" has no forwarder."""
+    """(command, --vm, --ready, --host) of forwarder @spec on TAP @tap, or
+    None when it cannot carry frames of @size bytes or this build lacks it.
+    "limit" has no forwarder."""
+    fs = _forwarder(spec, build, size, workdir, tap)
+    if fs is None or len(fs) == 4:
+        return fs
+    return fs + ("tap:" + tap,)
+
+
+def _forwarder(spec, build, size, workdir, tap):
     name, extra = split_spec(spec)
     helper = os.path.join(build, "vmnet-helper")
     base = os.path.join(build, "perf", "suite", "baseline-fwd")
     big = size > STD_MAX
     if name == "limit":
-        return [], "fd", "json"
+        return [], "fd", "json", "pair"
+    if name == "helper-vm2vm":
+        # VM to VM: the helper's host side is a second socket (--host-fd).
+        if not helper_has(helper, "--host-fd"):
+            UNAVAILABLE[spec] = ("this vmnet-helper has no --host-fd (the "
+                                 "datagram host endpoint on the command "
+                                 "line)")
+            return None
+        cmd = [helper, "--fd", "3", "--host-fd", "4"]
+        return (cmd + (["--enable-tso"] if big else []) + extra, "fd",
+                "json", "fd")
+    if name == "baseline-vm2vm":
+        return [base, "--fd", "3", "--host-fd", "4"] + extra, "fd", "json", \
+            "fd"
     if name == "helper":
         cmd = [helper, "--fd", "3", "--tap", tap]
         return cmd + (["--enable-tso"] if big else []) + extra, "fd", "json"
@@ -160,14 +195,14 @@ def load_argv(opts, ns, spec, direction, size, placement, workdir,
     fs = forwarder(spec, opts.build, size, workdir, tap)
     if fs is None:
         return None, None
-    cmd, vm, ready = fs
+    cmd, vm, ready, host = fs
     log = os.path.join(workdir, "%s-%s.log" % (split_spec(spec)[0], tap))
     load = os.path.join(opts.build, "perf", "suite", "vmh-load")
     argv = ["ip", "netns", "exec", ns.name, "taskset", "-c", tool_cpus,
             load, "--dir", direction, "--size", str(size),
             "--seconds", str(opts.seconds), "--warmup", str(opts.warmup),
             "--vm", vm,
-            "--host", "pair" if spec == "limit" else "tap:" + tap,
+            "--host", host,
             "--ready", ready, "--log", log, "--label", spec]
     if opts.window:
         argv += ["--window", str(opts.window)]

@@ -10,7 +10,16 @@
 # "qemu_guest: ok" at the end. Everything is removed on exit, also when
 # interrupted. Needs root, /dev/net/tun, qemu-system-x86, busybox-static and
 # linux-image-amd64 (.ci/install-deps installs them).
+#
+# qemu_guest.sh --guest-only DIR builds the guest and only copies it to
+# DIR/vmlinuz and DIR/initrd.img, for the docs' QEMU command lines
+# (tests/scripts/doc_blocks.py); without vmh.host= and vmh.guest= on its
+# command line the guest is 192.0.2.2 and pings 192.0.2.1.
 set -euo pipefail
+guest_only=
+if [ "${1:-}" = --guest-only ]; then
+	guest_only=$(realpath "$2")
+fi
 cd "$(dirname "$0")/../.."
 
 helper=${VMNET_HELPER:-build/vmnet-helper}
@@ -31,10 +40,10 @@ command -v qemu-system-x86_64 >/dev/null || missing "no qemu-system-x86_64 (qemu
 	missing "no guest kernel in /boot with its modules (linux-image-amd64)"
 [ -n "$busybox" ] && { ldd "$busybox" 2>&1 || true; } | grep -q 'not a dynamic executable' ||
 	missing "no static busybox (busybox-static)"
-[ -x "$helper" ] && [ -x "$runner" ] || {
+if [ -z "$guest_only" ] && ! { [ -x "$helper" ] && [ -x "$runner" ]; }; then
 	echo "qemu_guest: build first: make all" >&2
 	exit 1
-}
+fi
 
 ns=vmh-qemu-$$
 work=$(mktemp -d /tmp/vmnet-helper-qemu.XXXXXX)
@@ -91,6 +100,7 @@ mount -t proc proc /proc
 mount -t sysfs sys /sys
 mount -t devtmpfs dev /dev 2>/dev/null
 for m in $(cat /modules/order); do insmod "/modules/$m"; done
+host=192.0.2.1 guest=192.0.2.2
 for arg in $(cat /proc/cmdline); do
 	case $arg in vmh.*=*) arg=${arg#vmh.}; eval "${arg%%=*}=${arg#*=}" ;; esac
 done
@@ -114,6 +124,11 @@ poweroff -f
 EOF
 chmod +x "$root/init"
 (cd "$root" && find . | cpio -o -H newc --quiet | gzip -1) >"$work/initrd.gz"
+if [ -n "$guest_only" ]; then
+	cp "$kernel" "$guest_only/vmlinuz"
+	cp "$work/initrd.gz" "$guest_only/initrd.img"
+	exit 0
+fi
 
 ip netns add "$ns"
 ip -n "$ns" link set lo up
@@ -167,6 +182,7 @@ wait "$runner_pid" || status=$?
 runner_pid=
 echo "vmnet-run exited with status $status (QEMU's)"
 grep -o 'final counters .*' "$work/log" | sed 's/^/helper: /' || true
+grep -o 'sandbox: .*' "$work/log" | sed 's/^/helper: /' || true
 if [ "$result" = 0 ] && [ -n "${fetched:-}" ] && [ "$status" = 0 ]; then
 	echo "qemu_guest: ok"
 else

@@ -10,12 +10,13 @@
 #include <string.h>
 
 #include "errmsg.h"
-#include "host_vmnet_sdk26.h"
+#include "host_vmnet_network.h"
 #include "host_vmnet_start.h"
 #include "host_vmnet_status.h"
 #include "host_vmnet_waiter.h"
 #include "log.h"
 #include "vmnet_desc.h"
+#include "vmnet_status.h"
 
 /*
  * How it works
@@ -41,9 +42,10 @@
 
 /*
  * read_batch. vmnet_read() shrinks vm_pkt_size and iov_len to each frame it
- * stores, so both are reset before every call. A status other than
- * VMNET_SUCCESS is -EIO: vmnet has no "try again" status for reads, so it
- * means the interface is gone or broken, and the engine stops.
+ * stores, so both are reset before every call. What each status means is
+ * vmnet_read_verdict()'s table (vmnet_status.c, tested on Linux): a passing
+ * shortage is -EAGAIN, read again at the next "packets available" event;
+ * only a broken interface is -EIO, which stops the engine.
  */
 static int vmnet_ep_read(struct endpoint *ep, struct pkt **pkts, unsigned n)
 {
@@ -64,19 +66,26 @@ static int vmnet_ep_read(struct endpoint *ep, struct pkt **pkts, unsigned n)
 		}
 		count = (int)n;
 		st = vmnet_read(h->iface, h->descs, &count);
-		/* An older macOS with a lower limit than we assumed: learn
-		 * it once, then stay under it. */
-		if (st == VMNET_TOO_MANY_PACKETS && n > 1) {
+		switch (vmnet_read_verdict(st, n)) {
+		case VMNET_READ_OK:
+			break;
+		case VMNET_READ_FEWER:
+			/* An older macOS with a lower limit than we
+			 * assumed: learn it once, then stay under it. */
 			n = h->read_max = n / 2;
 			log_debug("vmnet_read: lowered to %u packets a call",
 				  n);
 			continue;
+		case VMNET_READ_LATER:
+			log_debug("vmnet_read: %s; reading again at the next "
+				  "event",
+				  host_vmnet_status_text(st));
+			return -EAGAIN;
+		case VMNET_READ_FAILED:
+			log_error("vmnet_read: %s", host_vmnet_status_text(st));
+			return -EIO;
 		}
 		break;
-	}
-	if (st != VMNET_SUCCESS) {
-		log_error("vmnet_read: %s", host_vmnet_status_text(st));
-		return -EIO;
 	}
 	if (count <= 0)
 		return -EAGAIN;
@@ -235,9 +244,7 @@ int host_open(const struct host_config *cfg, struct endpoint **epp,
 	if (cfg->max_batch == 0)
 		return errmsg_fail(err, errlen, -EINVAL,
 				   "batch size 0: pass at least 1");
-	r = vmnet_desc_build(cfg, &d, err, errlen);
-	if (r)
-		return r;
+	vmnet_desc_build(cfg, &d);
 	h = calloc(1, sizeof(*h));
 	if (!h)
 		return errmsg_fail(err, errlen, -ENOMEM, "out of memory");

@@ -1,10 +1,9 @@
 /* SPDX-License-Identifier: Apache-2.0 */
-/* host_vmnet.h - the vmnet endpoint's state and the SDK switch, shared by
- * the files of the macOS host side (vmnet/darwin/). */
+/* host_vmnet.h - the vmnet endpoint's state, shared by the files of the
+ * macOS host side (vmnet/darwin/). */
 #ifndef VMNET_HELPER_HOST_VMNET_H
 #define VMNET_HELPER_HOST_VMNET_H
 
-#include <Availability.h>
 #include <dispatch/dispatch.h>
 #include <sys/uio.h>
 #include <vmnet/vmnet.h>
@@ -12,20 +11,11 @@
 
 #include "host.h"
 
-/* The macOS 26 SDK declares vmnet_network_* (for --network) and the
- * read/write max packets keys; older SDKs, such as the 12.0 SDK we check
- * with, declare neither, so that code is compiled only with a newer SDK
- * and run only on macOS 26 (__builtin_available). */
-#if __MAC_OS_X_VERSION_MAX_ALLOWED >= 260000
-#define HOST_VMNET_SDK_26 1
-#include <CoreFoundation/CoreFoundation.h>
-#else
-#define HOST_VMNET_SDK_26 0
-#endif
-
 /* Seconds to wait for vmnet to start an interface; it usually takes well
  * under one, but the first start after boot can take several. */
 #define START_TIMEOUT_S 30
+/* Seconds to wait for the reason when vmnet refused a start at once. */
+#define REFUSED_ANSWER_S 1
 /* Seconds to wait for vmnet to confirm a stop (see
  * host_vmnet_stop_interface()). */
 #define STOP_TIMEOUT_S 5

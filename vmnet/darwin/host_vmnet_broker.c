@@ -1,9 +1,8 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /* host_vmnet_broker.c - the vmnet-broker client: "acquire" a network by
- * name over XPC, with a bounded wait (compiled with the macOS 26 SDK). */
+ * name over XPC, with a bounded wait. */
 #include "host_vmnet_broker.h"
 
-#if HOST_VMNET_SDK_26
 #include <errno.h>
 #include <stdint.h>
 
@@ -48,10 +47,8 @@ int host_vmnet_broker_acquire(struct host_vmnet *h, const char *name,
 	w = host_vmnet_waiter_new();
 	req = xpc_dictionary_create(NULL, NULL, 0);
 	if (!w || !req) {
-		if (w) {
-			host_vmnet_waiter_put(w);
-			host_vmnet_waiter_put(w);
-		}
+		if (w)
+			host_vmnet_waiter_cancel(w);
 		if (req)
 			xpc_release(req);
 		return errmsg_fail(err, errlen, -ENOMEM, "out of memory");
@@ -98,4 +95,3 @@ out:
 	host_vmnet_waiter_put(w);
 	return r;
 }
-#endif

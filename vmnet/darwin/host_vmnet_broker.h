@@ -1,12 +1,11 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /* host_vmnet_broker.h - the vmnet-broker client: get a shared network by
- * name (--network, macOS 26 SDK). */
+ * name (--network, macOS 26). */
 #ifndef VMNET_HELPER_HOST_VMNET_BROKER_H
 #define VMNET_HELPER_HOST_VMNET_BROKER_H
 
 #include "host_vmnet.h"
 
-#if HOST_VMNET_SDK_26
 /**
  * host_vmnet_broker_acquire() - ask vmnet-broker for a network
  * @h:		gets the connection in h->broker, held open: the broker keeps a
@@ -21,6 +20,4 @@
  */
 int host_vmnet_broker_acquire(struct host_vmnet *h, const char *name,
 			      xpc_object_t *serialp, char *err, size_t errlen);
-#endif
-
 #endif

@@ -9,7 +9,7 @@
 #include <uuid/uuid.h>
 
 #include "errmsg.h"
-#include "host_vmnet_sdk26.h"
+#include "host_vmnet_network.h"
 #include "host_vmnet_status.h"
 #include "host_vmnet_waiter.h"
 #include "log.h"
@@ -107,12 +107,39 @@ int host_vmnet_start_and_wait(struct host_vmnet *h,
 		r = host_vmnet_start_on_network(h, cfg->network, desc, done,
 						err, errlen);
 		if (r) {
-			host_vmnet_waiter_put(
-			    w); /* the block's: it was never handed */
-			goto out;
+			/* The block was never handed: nobody else holds w. */
+			host_vmnet_waiter_cancel(w);
+			h->iface = NULL;
+			return r;
 		}
 	} else {
 		h->iface = vmnet_start_interface(desc, h->queue, done);
+	}
+	if (!h->iface) {
+		/*
+		 * vmnet.h: "Returns a non-NULL interface handle on success,
+		 * NULL otherwise": a NULL is a refusal, not a slow start, so
+		 * waiting START_TIMEOUT_S for it to start (and then blaming
+		 * the Mac) is wrong. vmnet does not say whether the block
+		 * still runs: give it REFUSED_ANSWER_S to say why, then fail.
+		 * If it has not run, its reference stays with it.
+		 */
+		bool answered = host_vmnet_waiter_wait(w, REFUSED_ANSWER_S);
+		vmnet_return_t st = answered ? w->status : VMNET_FAILURE;
+
+		if (answered && st != VMNET_SUCCESS)
+			r = errmsg_fail(err, errlen,
+					host_vmnet_status_errno(st),
+					"vmnet refused to start the %s: %s",
+					what, host_vmnet_status_text(st));
+		else
+			r = errmsg_fail(
+			    err, errlen, -EIO,
+			    "vmnet refused to start the %s (it returned no "
+			    "interface and gave no reason); run with -v to "
+			    "see the interface description sent",
+			    what);
+		goto out;
 	}
 	if (!host_vmnet_waiter_wait(w, START_TIMEOUT_S)) {
 		r = errmsg_fail(
@@ -121,20 +148,16 @@ int host_vmnet_start_and_wait(struct host_vmnet *h,
 		    "and if it persists restart the Mac",
 		    what, START_TIMEOUT_S);
 		/* Tell vmnet to drop it if it ever starts; do not wait. */
-		if (h->iface)
-			host_vmnet_stop_interface(h->iface, h->queue, 0);
+		host_vmnet_stop_interface(h->iface, h->queue, 0);
 		goto out;
 	}
-	if (w->status != VMNET_SUCCESS || !h->iface) {
-		vmnet_return_t st =
-		    w->status != VMNET_SUCCESS ? w->status : VMNET_FAILURE;
+	if (w->status != VMNET_SUCCESS) {
+		vmnet_return_t st = w->status;
 
 		r = errmsg_fail(err, errlen, host_vmnet_status_errno(st),
 				"cannot start the %s: %s", what,
 				host_vmnet_status_text(st));
-		if (h->iface)
-			host_vmnet_stop_interface(h->iface, h->queue,
-						  STOP_TIMEOUT_S);
+		host_vmnet_stop_interface(h->iface, h->queue, STOP_TIMEOUT_S);
 		goto out;
 	}
 	if (!w->obj || xpc_get_type(w->obj) != XPC_TYPE_DICTIONARY) {
@@ -166,23 +189,12 @@ static uint32_t get_u32(xpc_object_t p, const char *key)
 	return v > UINT32_MAX ? UINT32_MAX : (uint32_t)v;
 }
 
-/*
- * vmnet's packets-per-call limits. Newer macOS releases report them in the
- * parameters whatever SDK we were built with, under keys whose values are
- * the symbols' names without "_key" (vmnet-helper's JSON shows them), so
- * older SDKs look those names up; 0 when absent (older macOS).
- */
+/* vmnet's packets-per-call limits, 0 when absent (older macOS). */
 static void get_max_packets(xpc_object_t p, uint32_t *rd, uint32_t *wr)
 {
-	const char *rkey = "vmnet_read_max_packets";
-	const char *wkey = "vmnet_write_max_packets";
+	const char *rkey, *wkey;
 
-#if HOST_VMNET_SDK_26
-	if (__builtin_available(macOS 26, *)) {
-		rkey = vmnet_read_max_packets_key;
-		wkey = vmnet_write_max_packets_key;
-	}
-#endif
+	host_vmnet_max_packets_keys(&rkey, &wkey);
 	*rd = get_u32(p, rkey);
 	*wr = get_u32(p, wkey);
 }

@@ -6,6 +6,27 @@
 #include <errno.h>
 #include <stddef.h>
 
+#include "vmnet_status.h"
+
+/* vmnet_status.h's copy of the values, for the code tested on Linux. */
+_Static_assert(VMNET_STATUS_SUCCESS == VMNET_SUCCESS, "vmnet status");
+_Static_assert(VMNET_STATUS_FAILURE == VMNET_FAILURE, "vmnet status");
+_Static_assert(VMNET_STATUS_MEM_FAILURE == VMNET_MEM_FAILURE, "vmnet status");
+_Static_assert(VMNET_STATUS_INVALID_ARGUMENT == VMNET_INVALID_ARGUMENT,
+	       "vmnet status");
+_Static_assert(VMNET_STATUS_SETUP_INCOMPLETE == VMNET_SETUP_INCOMPLETE,
+	       "vmnet status");
+_Static_assert(VMNET_STATUS_INVALID_ACCESS == VMNET_INVALID_ACCESS,
+	       "vmnet status");
+_Static_assert(VMNET_STATUS_PACKET_TOO_BIG == VMNET_PACKET_TOO_BIG,
+	       "vmnet status");
+_Static_assert(VMNET_STATUS_BUFFER_EXHAUSTED == VMNET_BUFFER_EXHAUSTED,
+	       "vmnet status");
+_Static_assert(VMNET_STATUS_TOO_MANY_PACKETS == VMNET_TOO_MANY_PACKETS,
+	       "vmnet status");
+_Static_assert(VMNET_STATUS_SHARING_SERVICE_BUSY == VMNET_SHARING_SERVICE_BUSY,
+	       "vmnet status");
+
 /* Each vmnet status: the errno we return for it and what it means. */
 static const struct {
 	vmnet_return_t status;

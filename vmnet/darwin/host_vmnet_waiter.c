@@ -25,16 +25,27 @@ struct host_vmnet_waiter *host_vmnet_waiter_new(void)
 	return w;
 }
 
+static void waiter_free(struct host_vmnet_waiter *w)
+{
+	if (w->obj)
+		xpc_release(w->obj);
+	dispatch_release(w->sem);
+	free(w);
+}
+
 void host_vmnet_waiter_put(struct host_vmnet_waiter *w)
 {
 	/* acq_rel: the last side to let go sees everything the other side
 	 * stored (status, obj) before its own put. */
 	if (atomic_fetch_sub_explicit(&w->refs, 1, memory_order_acq_rel) != 1)
 		return;
-	if (w->obj)
-		xpc_release(w->obj);
-	dispatch_release(w->sem);
-	free(w);
+	waiter_free(w);
+}
+
+void host_vmnet_waiter_cancel(struct host_vmnet_waiter *w)
+{
+	/* No block holds it: no other thread can see it, no ordering. */
+	waiter_free(w);
 }
 
 /* The completion block's side: record, wake the waiter, let go. The
@@ -84,9 +95,8 @@ void host_vmnet_stop_interface(interface_ref iface, dispatch_queue_t q,
 	  host_vmnet_waiter_done(w, s, NULL);
 	});
 	if (st != VMNET_SUCCESS) {
-		/* Not scheduled, so the block will never let go: do it. */
-		host_vmnet_waiter_put(w);
-		host_vmnet_waiter_put(w);
+		/* Not scheduled, so the block will never let go. */
+		host_vmnet_waiter_cancel(w);
 		log_warn("cannot stop the vmnet interface: %s",
 			 host_vmnet_status_text(st));
 		return;

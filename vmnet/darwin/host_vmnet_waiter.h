@@ -37,6 +37,17 @@ struct host_vmnet_waiter *host_vmnet_waiter_new(void);
 void host_vmnet_waiter_put(struct host_vmnet_waiter *w);
 
 /**
+ * host_vmnet_waiter_cancel() - free a waiter whose completion block was
+ * never handed to vmnet (the call that takes it failed at once)
+ * @w:	the waiter; both references are still the caller's
+ *
+ * One call for both references, where two host_vmnet_waiter_put() would
+ * do: the static analyzer cannot follow the atomic count and takes the
+ * second put for a use after free.
+ */
+void host_vmnet_waiter_cancel(struct host_vmnet_waiter *w);
+
+/**
  * host_vmnet_waiter_done() - the completion block's side: record the
  * answer, wake the waiting side and let go
  * @w:		the waiter

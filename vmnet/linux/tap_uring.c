@@ -7,6 +7,8 @@
 #include <stdbool.h>
 #include <stdint.h>
 #include <stdlib.h>
+#include <sys/syscall.h>
+#include <unistd.h>
 
 /*
  * Why io_uring: a TAP takes and gives exactly one frame per write() and
@@ -28,6 +30,20 @@
  * (tap_uring_use_buffers()) are what keeps it from losing there.
  *
  * The TAP's fd is registered once, which saves looking it up per request.
+ *
+ * Why the ring is locked down: what a ring does is not a system call, so
+ * the helper's seccomp filter (cli/vmnet-helper/linux/sandbox_linux.c)
+ * never sees it; an unrestricted ring would let a hijacked helper open,
+ * connect or read anything its uid may. So the ring starts disabled
+ * (IORING_SETUP_R_DISABLED) and, before it is enabled, is restricted to
+ * reads and writes (plain and fixed-buffer) on a registered file - the TAP
+ * is the only one - and to three register operations: registering the
+ * engine's buffers, dropping them, and dropping the file at close
+ * (io_uring_register(2), IORING_REGISTER_RESTRICTIONS, Linux 5.10). A
+ * registered buffer only names memory the helper already owns, and the
+ * file table cannot change, so the ring still reaches nothing but the TAP.
+ * A kernel without restrictions fails here, and the helper reads and
+ * writes frame by frame instead.
  */
 
 #define REGIONS_MAX 2
@@ -41,6 +57,37 @@ struct tap_uring {
 	unsigned nregions;
 	unsigned read_guess; /* reads to submit next: see tap_uring_read() */
 };
+
+/* Lock the ring down as said above, then enable it. */
+static int tap_uring_restrict(struct io_uring *ring)
+{
+	struct io_uring_restriction allowed[] = {
+	    {.opcode = IORING_RESTRICTION_SQE_OP, .sqe_op = IORING_OP_WRITE},
+	    {.opcode = IORING_RESTRICTION_SQE_OP, .sqe_op = IORING_OP_READ},
+	    {.opcode = IORING_RESTRICTION_SQE_OP,
+	     .sqe_op = IORING_OP_WRITE_FIXED},
+	    {.opcode = IORING_RESTRICTION_SQE_OP,
+	     .sqe_op = IORING_OP_READ_FIXED},
+	    {.opcode = IORING_RESTRICTION_SQE_FLAGS_REQUIRED,
+	     .sqe_flags = IOSQE_FIXED_FILE},
+	    {.opcode = IORING_RESTRICTION_REGISTER_OP,
+	     .register_op = IORING_REGISTER_BUFFERS},
+	    {.opcode = IORING_RESTRICTION_REGISTER_OP,
+	     .register_op = IORING_UNREGISTER_BUFFERS},
+	    {.opcode = IORING_RESTRICTION_REGISTER_OP,
+	     .register_op = IORING_UNREGISTER_FILES},
+	};
+	/* The system call itself: Debian's liburing 2.3 declares
+	 * io_uring_register_restrictions() and io_uring_enable_rings() but
+	 * does not export them (liburing.map lists them from 2.4 on). */
+	if (syscall(__NR_io_uring_register, ring->ring_fd,
+		    IORING_REGISTER_RESTRICTIONS, allowed,
+		    sizeof(allowed) / sizeof(*allowed)) < 0 ||
+	    syscall(__NR_io_uring_register, ring->ring_fd,
+		    IORING_REGISTER_ENABLE_RINGS, NULL, 0) < 0)
+		return -errno;
+	return 0;
+}
 
 int tap_uring_open(int fd, unsigned max_batch, struct tap_uring **tup)
 {
@@ -59,7 +106,7 @@ int tap_uring_open(int fd, unsigned max_batch, struct tap_uring **tup)
 	}
 	tu->max_batch = max_batch;
 	tu->read_guess = 1;
-	r = io_uring_queue_init(max_batch, &tu->ring, 0);
+	r = io_uring_queue_init(max_batch, &tu->ring, IORING_SETUP_R_DISABLED);
 	if (r < 0) {
 		free(tu->res);
 		free(tu);
@@ -72,6 +119,8 @@ int tap_uring_open(int fd, unsigned max_batch, struct tap_uring **tup)
 	io_uring_free_probe(probe);
 	if (!r)
 		r = io_uring_register_files(&tu->ring, &fd, 1);
+	if (!r)
+		r = tap_uring_restrict(&tu->ring);
 	if (r < 0) {
 		tap_uring_close(tu);
 		return r;
@@ -245,6 +294,11 @@ int tap_uring_read(struct tap_uring *tu, struct pkt **pkts, unsigned n,
 	if (err)
 		return gone(-err) || err == -EIO ? -EPIPE : err;
 	return -EAGAIN;
+}
+
+struct io_uring *tap_uring_ring(struct tap_uring *tu)
+{
+	return &tu->ring;
 }
 
 void tap_uring_close(struct tap_uring *tu)

@@ -11,6 +11,7 @@
 #include "pool.h"
 
 struct tap_uring;
+struct io_uring;
 
 /**
  * tap_uring_open() - set up batch I/O on @fd
@@ -18,8 +19,10 @@ struct tap_uring;
  * @max_batch:	largest batch tap_uring_read() and tap_uring_write() get
  * @tup:	on success, the object
  *
- * Fails where io_uring is missing or forbidden (kernel.io_uring_disabled,
- * a seccomp filter such as Docker's default, a kernel before 5.6): the
+ * The ring can do nothing but read and write @fd and register the
+ * engine's buffers (tap_uring.c says why). Fails where io_uring is missing
+ * or forbidden (kernel.io_uring_disabled, a seccomp filter such as
+ * Docker's default) or cannot be restricted (a kernel before 5.10): the
  * caller then reads and writes one frame per call.
  *
  * Return: 0, or a negative errno naming why not.
@@ -81,6 +84,14 @@ int tap_uring_write(struct tap_uring *tu, struct pkt *const *pkts, unsigned n,
  */
 int tap_uring_read(struct tap_uring *tu, struct pkt **pkts, unsigned n,
 		   size_t cap, bool (*gone)(int err));
+
+/**
+ * tap_uring_ring() - the ring itself, for tests that check what it refuses
+ * @tu:	object
+ *
+ * Return: the ring, owned by @tu.
+ */
+struct io_uring *tap_uring_ring(struct tap_uring *tu);
 
 /**
  * tap_uring_close() - free the object; does not close the TAP

@@ -21,8 +21,10 @@ int self_exe_path(char *buf, size_t size)
 		return -ENAMETOOLONG;
 	if (realpath(raw, real) == NULL)
 		return -errno;
-	if (strlen(real) >= size)
+	size_t n = strlen(real);
+
+	if (n >= size)
 		return -ENAMETOOLONG;
-	strcpy(buf, real);
+	memcpy(buf, real, n + 1);
 	return 0;
 }

@@ -9,11 +9,18 @@
 #include <sys/un.h>
 
 /*
- * XNU disconnects a datagram socket whose peer closes (unp_drop with
- * ECONNRESET), which wakes a reader with end of file, so the socket worker
- * normally notices first. This check is the belt to that: a disconnected
- * socket has no peer name. Not run here (macOS code is only compiled on the
- * Linux CI); see docs/vmnet-helper.md.
+ * When the peer of a connected datagram socket closes, XNU's unp_detach()
+ * calls unp_drop(ECONNRESET) on our socket (bsd/kern/uipc_usrreq.c,
+ * xnu-8019 to xnu-11417): it sets so_error = ECONNRESET, and
+ * unp_disconnect() only clears SS_ISCONNECTED for a datagram socket
+ * (soisdisconnected() is for streams). Nothing wakes a reader, no kqueue
+ * event fires and there is no end of file: a worker learns of it only at
+ * its next receive or send (ECONNRESET once). So this check, polled every
+ * 250 ms by the supervisor, is what notices a quiet VM going away:
+ * getpeername() fails with ENOTCONN once SS_ISCONNECTED is clear
+ * (uipc_syscalls.c getpeername()), EINVAL once the socket is shut down
+ * both ways. Not run here (macOS code is only compiled on the Linux CI);
+ * see docs/vmnet-helper.md.
  */
 
 struct peer_watch {

@@ -12,6 +12,8 @@
 #include <sys/types.h>
 #include <unistd.h>
 
+#include "xnu.h"
+
 /*
  * How it works
  *
@@ -30,9 +32,27 @@
  * event and none is lost.
  *
  * EVFILT_SIGNAL records every attempt to deliver the signal, even one that
- * is blocked or ignored, and never consumes it. The caller blocks the
- * signal, so it also stays pending in the process: harmless while it stays
- * blocked, but unblocking it later would run its disposition.
+ * is blocked or ignored (psignal_internal() posts NOTE_SIGNAL before it
+ * looks at either), and never consumes it. But it counts only signals
+ * generated after the knote attached (bsd/kern/kern_sig.c
+ * filt_sigattach(), xnu-8019 to xnu-11417), where Linux's signalfd also
+ * reports one already pending: a SIGTERM that came while the helper was
+ * still starting the host interface would never be reported. So
+ * poller_add_signal() looks at sigpending() right after attaching and
+ * reports a signal found there at the next poller_wait()
+ * (xnu_sig_backlog_note()). A signal that comes between the two is
+ * reported twice; callers treat a repeated signal as the first.
+ *
+ * Every signal reported is then taken off the pending list with sigwait(),
+ * which cannot block since it is pending, so that each is reported once as
+ * with signalfd, a later poller does not find it pending again, and
+ * unblocking it later would not run its disposition. XNU keeps a
+ * process-directed signal that every thread blocks on the task's first
+ * thread (kern_sig.c get_signalthread() falls back to get_signalact()),
+ * and sigpending() reads only the calling thread's list: so both see it
+ * when the poller runs on the main thread, as every poller that watches
+ * signals here does. From another thread a pending signal is missed there
+ * and left pending, as before.
  *
  * poller_wait_on() registers each fd it is given like poller_add_fd()
  * (both filters, EV_CLEAR) the first time, remembers it, and then waits
@@ -54,7 +74,8 @@ struct poller {
 	/* Read-only after poller_create(), so poller_wake() may use it. */
 	int wake_wr;
 	uint64_t wake_tag;
-	uintptr_t next_timer; /* ident of the next EVFILT_TIMER */
+	uintptr_t next_timer;	      /* ident of the next EVFILT_TIMER */
+	struct xnu_sig_backlog early; /* signals pending when registered */
 	/* fds poller_wait_on() registered: they stay registered. */
 	int wait_on[POLLER_WAIT_ON_MAX];
 	int nwait_on;
@@ -108,12 +129,9 @@ static int poller_apply(struct poller *p, struct kevent *ch, int n,
 	return err;
 }
 
-/*
- * Watch exactly @events on @fd: EV_ADD the wanted filters (re-arming them)
- * and, if @delete_unwanted, EV_DELETE the others.
- */
+/* Watch @events on @fd: EV_ADD the wanted filters. */
 static int poller_set_fd(struct poller *p, int fd, uint32_t events,
-			 uint64_t tag, bool delete_unwanted)
+			 uint64_t tag)
 {
 	struct kevent ch[2];
 	int n = 0;
@@ -125,15 +143,10 @@ static int poller_set_fd(struct poller *p, int fd, uint32_t events,
 	if (events & POLLER_IN)
 		EV_SET(&ch[n++], fd, EVFILT_READ, EV_ADD | EV_CLEAR, 0, 0,
 		       poller_udata(tag));
-	else if (delete_unwanted)
-		EV_SET(&ch[n++], fd, EVFILT_READ, EV_DELETE, 0, 0, NULL);
 	if (events & POLLER_OUT)
 		EV_SET(&ch[n++], fd, EVFILT_WRITE, EV_ADD | EV_CLEAR, 0, 0,
 		       poller_udata(tag));
-	else if (delete_unwanted)
-		EV_SET(&ch[n++], fd, EVFILT_WRITE, EV_DELETE, 0, 0, NULL);
-	/* A filter that was not watched has nothing to delete: fine. */
-	return poller_apply(p, ch, n, true);
+	return poller_apply(p, ch, n, false);
 }
 
 int poller_create(struct poller **pp, uint64_t wake_tag)
@@ -201,17 +214,12 @@ void poller_destroy(struct poller *p)
 
 int poller_add_fd(struct poller *p, int fd, uint32_t events, uint64_t tag)
 {
-	int err = poller_set_fd(p, fd, events, tag, false);
+	int err = poller_set_fd(p, fd, events, tag);
 
 	/* Do not leave half a registration behind (IN added, OUT failed). */
 	if (err && err != -EINVAL)
 		poller_del_fd(p, fd);
 	return err;
-}
-
-int poller_mod_fd(struct poller *p, int fd, uint32_t events, uint64_t tag)
-{
-	return poller_set_fd(p, fd, events, tag, true);
 }
 
 int poller_del_fd(struct poller *p, int fd)
@@ -270,15 +278,38 @@ int poller_add_timer(struct poller *p, uint64_t tag, unsigned interval_ms)
 	return poller_apply(p, &ch, 1, false);
 }
 
+/* Take @signo off this thread's pending list, if it is there (see the
+ * top); sigwait() does not block for a signal that is pending. */
+static void poller_consume_signal(int signo)
+{
+	sigset_t pending, one;
+	int got;
+
+	if (sigpending(&pending) != 0 || sigismember(&pending, signo) != 1)
+		return;
+	sigemptyset(&one);
+	sigaddset(&one, signo);
+	(void)sigwait(&one, &got);
+}
+
 int poller_add_signal(struct poller *p, int signo, uint64_t tag)
 {
 	struct kevent ch;
+	sigset_t pending;
+	int err;
 
 	if (signo <= 0 || signo >= NSIG || signo == SIGKILL || signo == SIGSTOP)
 		return -EINVAL;
 	EV_SET(&ch, signo, EVFILT_SIGNAL, EV_ADD | EV_CLEAR, 0, 0,
 	       poller_udata(tag));
-	return poller_apply(p, &ch, 1, false);
+	err = poller_apply(p, &ch, 1, false);
+	if (err)
+		return err;
+	/* After the attach, so that no signal falls between the two. */
+	if (sigpending(&pending) == 0 &&
+	    xnu_sig_backlog_note(&p->early, &pending, signo, tag))
+		poller_consume_signal(signo);
+	return 0;
 }
 
 /* Empty the wake-up pipe so the next poller_wake() is a new event. */
@@ -312,19 +343,27 @@ int poller_wait(struct poller *p, struct poller_event *events, int max,
 {
 	struct kevent evs[POLLER_KQ_BATCH];
 	struct timespec ts, *tsp = NULL;
-	int n, count = 0;
+	int n, room, count;
 
 	if (max < 1)
 		return -EINVAL;
+	/* Signals found pending at registration come first, and then the
+	 * kqueue is only polled, without waiting. */
+	count = xnu_sig_backlog_take(&p->early, events, max);
+	room = max - count;
+	if (room == 0)
+		return count;
+	if (count > 0)
+		timeout_us = 0;
 	if (timeout_us >= 0) {
 		ts.tv_sec = (time_t)(timeout_us / 1000000);
 		ts.tv_nsec = (long)(timeout_us % 1000000) * 1000;
 		tsp = &ts;
 	}
 	n = kevent(p->kq, NULL, 0, evs,
-		   max < POLLER_KQ_BATCH ? max : POLLER_KQ_BATCH, tsp);
+		   room < POLLER_KQ_BATCH ? room : POLLER_KQ_BATCH, tsp);
 	if (n < 0)
-		return errno == EINTR ? 0 : -errno;
+		return errno == EINTR || count > 0 ? count : -errno;
 
 	for (int i = 0; i < n; i++) {
 		const struct kevent *kev = &evs[i];
@@ -344,7 +383,10 @@ int poller_wait(struct poller *p, struct poller_event *events, int max,
 			out->events = poller_from_kevent(kev);
 			break;
 		case EVFILT_TIMER:
+			out->events = POLLER_IN;
+			break;
 		case EVFILT_SIGNAL:
+			poller_consume_signal((int)kev->ident);
 			out->events = POLLER_IN;
 			break;
 		default:

@@ -3,16 +3,19 @@
  * could write between a unix datagram socket and a TAP device, one thread
  * and one poll loop.
  *
- * Usage: baseline-fwd (--fd FD | --socket PATH) --tap NAME [--mtu N]
- *                     [--batch N]
+ * Usage: baseline-fwd (--fd FD | --socket PATH) (--tap NAME [--mtu N] |
+ *                     --host-fd FD) [--batch N]
  *
  * Socket to TAP: recvmmsg() a batch, then one write() per frame (a TAP
  * takes one frame per write). TAP to socket: read() frames until the TAP
  * is empty or a batch is full, then sendmmsg() the batch, blocking while
- * the VM's receive queue is full, so nothing is dropped here. It sizes its
+ * the VM's receive queue is full, so nothing is dropped here. With
+ * --host-fd the host side is a second unix datagram socket (VM to VM) and
+ * both directions are recvmmsg() then sendmmsg(). It sizes its
  * socket buffers like vmnet-helper (4 MiB each way) so the two meet the
  * same kernel queues. Once the TAP is up it prints {"tap_name":"NAME"} on
- * stdout, the readiness signal the load tool waits for; SIGTERM or SIGINT
+ * stdout ({"host_fd":N} with --host-fd), the readiness signal the load
+ * tool waits for; SIGTERM or SIGINT
  * ends it with status 0. */
 #include <errno.h>
 #include <fcntl.h>
@@ -51,7 +54,7 @@ static void usage(void)
 {
 	fprintf(stderr,
 		"ERROR baseline-fwd: usage: baseline-fwd (--fd FD | --socket "
-		"PATH) --tap NAME [--mtu N] [--batch N]\n");
+		"PATH) (--tap NAME [--mtu N] | --host-fd FD) [--batch N]\n");
 	exit(1);
 }
 
@@ -126,13 +129,74 @@ static int socket_serve(const char *path, int tapfd, uint8_t *buf, size_t cap)
 	return fd;
 }
 
+/* sendmmsg() all @n messages, blocking while the receiver is full. */
+static void send_all(int fd, struct mmsghdr *m, int n)
+{
+	for (int i = 0; i < n;) {
+		int r = sendmmsg(fd, m + i, (unsigned)(n - i), 0);
+
+		if (r < 0) {
+			if (errno == EINTR && !stop)
+				continue;
+			if (errno == EINTR)
+				return;
+			die("sendmmsg", errno);
+		}
+		i += r;
+	}
+}
+
+/* --host-fd: recvmmsg() a batch from either socket, sendmmsg() it to the
+ * other, in one poll loop. */
+static int socket_to_socket(int a, int b, int batch)
+{
+	static uint8_t bufs[BATCH_MAX][65536];
+	struct mmsghdr m[BATCH_MAX];
+	struct iovec iov[BATCH_MAX];
+
+	for (int i = 0; i < BATCH_MAX; i++) {
+		iov[i] = (struct iovec){bufs[i], sizeof(bufs[i])};
+		memset(&m[i], 0, sizeof(m[i]));
+		m[i].msg_hdr.msg_iov = &iov[i];
+		m[i].msg_hdr.msg_iovlen = 1;
+	}
+	while (!stop) {
+		struct pollfd p[2] = {{a, POLLIN, 0}, {b, POLLIN, 0}};
+
+		if (poll(p, 2, -1) < 0) {
+			if (errno == EINTR)
+				continue;
+			die("poll", errno);
+		}
+		for (int s = 0; s < 2; s++) {
+			int from = s ? b : a, to = s ? a : b, n;
+
+			if (p[s].revents & (POLLERR | POLLHUP))
+				return 0; /* a peer went away */
+			if (!(p[s].revents & POLLIN))
+				continue;
+			for (int i = 0; i < batch; i++)
+				iov[i].iov_len = sizeof(bufs[i]);
+			n = recvmmsg(from, m, (unsigned)batch, MSG_DONTWAIT,
+				     NULL);
+			if (n < 0 && errno != EAGAIN && errno != EINTR)
+				die("recvmmsg", errno);
+			for (int i = 0; i < n; i++)
+				iov[i].iov_len = m[i].msg_len;
+			if (n > 0)
+				send_all(to, m, n);
+		}
+	}
+	return 0;
+}
+
 int main(int argc, char **argv)
 {
 	static uint8_t bufs[2][BATCH_MAX][65536];
 	struct mmsghdr rx[BATCH_MAX], tx[BATCH_MAX];
 	struct iovec rx_iov[BATCH_MAX], tx_iov[BATCH_MAX];
 	const char *tap = NULL, *path = NULL;
-	int sock = -1, tapfd, mtu = 0, batch = 64;
+	int sock = -1, tapfd, mtu = 0, batch = 64, host_fd = -1;
 	struct sigaction sa;
 
 	for (int i = 1; i + 1 < argc; i += 2) {
@@ -144,19 +208,29 @@ int main(int argc, char **argv)
 			tap = argv[i + 1];
 		else if (strcmp(argv[i], "--mtu") == 0)
 			mtu = atoi(argv[i + 1]);
+		else if (strcmp(argv[i], "--host-fd") == 0)
+			host_fd = atoi(argv[i + 1]);
 		else if (strcmp(argv[i], "--batch") == 0)
 			batch = atoi(argv[i + 1]);
 		else
 			usage();
 	}
-	if (argc % 2 == 0 || !tap || (sock < 0) == !path || batch < 1 ||
-	    batch > BATCH_MAX)
+	if (argc % 2 == 0 || (!tap) == (host_fd < 0) || (sock < 0) == !path ||
+	    batch < 1 || batch > BATCH_MAX)
 		usage();
 	memset(&sa, 0, sizeof(sa));
 	sa.sa_handler = on_signal; /* no SA_RESTART: poll returns EINTR */
 	sigaction(SIGTERM, &sa, NULL);
 	sigaction(SIGINT, &sa, NULL);
 
+	if (host_fd >= 0) {
+		/* VM to VM: the host side is a socket like the VM's. */
+		size_buffers(host_fd);
+		size_buffers(sock);
+		printf("{\"host_fd\":%d}\n", host_fd);
+		fflush(stdout);
+		return socket_to_socket(sock, host_fd, batch);
+	}
 	tapfd = tap_open(tap, mtu);
 	if (path) {
 		sock =

@@ -19,7 +19,8 @@ struct load_opts {
 	const char *count_events, *sync;
 	unsigned size, window, batch;
 	double seconds, warmup;
-	bool limit; /* --host pair: no forwarder */
+	bool limit;   /* --host pair: no forwarder */
+	bool host_fd; /* --host fd: the forwarder's host side is fd 4 */
 	char **cmd;
 };
 
