@@ -170,11 +170,14 @@ static int setup_ports(struct engine *e)
 
 static int setup_workers(struct engine *e)
 {
-	static const char *const names[2] = {"vmnet-host", "vmnet-socket"};
+	static const char *const names[ENGINE_WORKERS_MAX] = {"vmnet-host",
+							      "vmnet-socket"};
 	const struct engine_config *cfg = &e->cfg;
 
 	e->nworkers = choose_workers(cfg);
-	for (unsigned i = 0; i < e->nworkers; i++) {
+	/* check_config() bounds it; the second test says so to the static
+	 * analyzer. */
+	for (unsigned i = 0; i < e->nworkers && i < ENGINE_WORKERS_MAX; i++) {
 		struct worker *w = &e->worker[i];
 		int r;
 
