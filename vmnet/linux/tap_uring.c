@@ -20,14 +20,11 @@
  * request inline, during the submission, on our thread: no io-wq worker
  * threads, nothing in flight when the call returns.
  *
- * What that saves depends on what a system call costs on the machine: where
- * entering the kernel was dear (1.2 us per write on the 2-vCPU VM of
- * docs/vmnet-helper.md), io_uring wrote 1.3 times the frames per second of
- * write(); where it is cheap (0.4 us per write on the same kind of VM
- * later), io_uring's own per-request work makes plain io_uring writes
- * 0.88x write() and registered ones about equal (perf/micro/linux/
- * tap_write_bench, docs/performance.md). Registered buffers
- * (tap_uring_use_buffers()) are what keeps it from losing there.
+ * perf/micro/linux/tap_write_bench measured the batched writes at about
+ * 1.3 times the frames per second of write() for the same CPU, and
+ * registering the buffers (tap_uring_use_buffers()) adds a little more
+ * (docs/vmnet-helper.md); the suite's figures for the batched reads are in
+ * docs/performance.md.
  *
  * The TAP's fd is registered once, which saves looking it up per request.
  *
