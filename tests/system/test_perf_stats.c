@@ -83,8 +83,8 @@ static int run_script(struct child *c, const char *script, const char *a1,
 		      const char *a2, const char *a3)
 {
 	char *path = strdup(child_source_file(script));
-	char *argv[] = {(char *)python(), path, (char *)a1, (char *)a2,
-			(char *)a3, NULL};
+	char *argv[] = {(char *)python(), path,	      (char *)a1,
+			(char *)a2,	  (char *)a3, NULL};
 	int st;
 
 	cr_assert_eq(child_start(c, argv, NULL, NULL, 0), 0);
@@ -101,9 +101,9 @@ static struct json_object *table_rows(const char *text)
 	struct json_object *rows = json_object_new_array();
 	char *save = NULL;
 
-	cr_assert_eq(run_script(&c, "perf/stats/stats_table.py", "--json", log,
-				NULL),
-		     0, "stats_table.py --json failed:\n%s", c.err);
+	cr_assert_eq(
+	    run_script(&c, "perf/stats/stats_table.py", "--json", log, NULL), 0,
+	    "stats_table.py --json failed:\n%s", c.err);
 	for (char *l = strtok_r(c.out, "\n", &save); l;
 	     l = strtok_r(NULL, "\n", &save)) {
 		struct json_object *j = json_tokener_parse(l);
