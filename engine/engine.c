@@ -14,6 +14,7 @@
 
 #include "poller.h"
 #include "signals.h"
+#include "thread_cpu.h"
 #include "worker.h"
 
 enum {
@@ -322,7 +323,21 @@ static int setup_supervisor(struct engine *e)
 	return r;
 }
 
-/* The stats timer fired, or SIGUSR1 came. */
+/* A started worker's CPU time so far: from its thread's clock while it
+ * runs; once it has ended (its clock goes with it), what it recorded at its
+ * end, which engine_get_stats() gave as @at_exit or gives now. */
+static uint64_t worker_cpu_so_far(struct worker *w, uint64_t at_exit)
+{
+	uint64_t ns;
+
+	if (worker_exit_reason(w) == WORKER_RUNNING &&
+	    thread_cpu_ns(w->thread, &ns) == 0)
+		return ns;
+	/* Acquire in worker_exit_reason(): cpu_ns is set before it. */
+	return worker_exit_reason(w) != WORKER_RUNNING ? w->cpu_ns : at_exit;
+}
+
+/* The stats timer fired, or SIGUSR1 came: both workers have started. */
 static void report_stats(struct engine *e)
 {
 	struct engine_stats s;
@@ -330,6 +345,9 @@ static void report_stats(struct engine *e)
 	if (!e->cfg.on_stats)
 		return;
 	engine_get_stats(e, &s);
+	s.host_cpu_ns = worker_cpu_so_far(&e->worker[HOST], s.host_cpu_ns);
+	s.socket_cpu_ns =
+	    worker_cpu_so_far(&e->worker[SOCKET], s.socket_cpu_ns);
 	e->cfg.on_stats(&s, e->cfg.stats_arg);
 }
 

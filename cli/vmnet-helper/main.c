@@ -22,6 +22,7 @@
 #include "privdrop.h"
 #include "proc_watch.h"
 #include "signals.h"
+#include "stats.h"
 #include "version.h"
 #include "vm_socket.h"
 
@@ -32,12 +33,23 @@
  * One sock_diag query costs a few microseconds. */
 #define VM_CHECK_MS 250
 
+/* A stats line. @arg: the sample of the serving engine's line before (or
+ * of its start), for the line's rates, replaced by this one's; NULL while
+ * no engine runs: the counters alone. */
 static void on_stats(const struct engine_stats *s, void *arg)
 {
+	struct stats_sample *last = arg, now;
 	char line[2048];
+	int n;
 
-	(void)arg;
-	if (engine_format_stats(s, line, sizeof(line)) > 0)
+	if (last) {
+		stats_sample_take(&now, s);
+		n = stats_format_since(&now, last, line, sizeof(line));
+		*last = now;
+	} else {
+		n = engine_format_stats(s, line, sizeof(line));
+	}
+	if (n > 0)
 		log_info("[stats] %s", line);
 }
 
@@ -171,6 +183,7 @@ static enum engine_exit serve(struct helper *h, int vm_fd,
 	struct engine *engine = NULL;
 	struct engine_config cfg = h->cfg;
 	struct engine_stats s;
+	struct stats_sample last; /* on_stats()'s, from this engine's start */
 	char err[OPTIONS_ERR_MAX];
 	int r;
 
@@ -190,6 +203,8 @@ static enum engine_exit serve(struct helper *h, int vm_fd,
 		cfg.vm_alive_arg = watch;
 		cfg.vm_check_ms = VM_CHECK_MS;
 	}
+	stats_sample_take(&last, NULL);
+	cfg.stats_arg = &last;
 	if (engine_create(&cfg, h->host, vm, &engine, err, sizeof(err))) {
 		endpoint_close(vm);
 		snprintf(h->why, sizeof(h->why), "%s", err);

@@ -14,7 +14,7 @@ import datetime
 import json
 
 DIRECTIONS = (("host", "host->VM"), ("vm", "VM->host"))
-THREADS = ("host", "socket", "supervisor", "total")
+THREADS = ("host", "socket", "other", "total")
 
 
 def records(lines):
@@ -69,15 +69,21 @@ def _row_from_counters(prev, obj, secs):
                     "packets": packets, "bytes": nbytes,
                     "drops": b.get("drops", 0) - a.get("drops", 0)}
     a, b = prev.get("cpu_ns"), obj.get("cpu_ns")
-    row["cpu"] = ({t: 100.0 * (b.get(t, 0) - a.get(t, 0)) / 1e9 / secs
-                   for t in THREADS} if a and b and secs else None)
+    if a and b and secs:
+        cpu = {t: 100.0 * (b.get(t, 0) - a.get(t, 0)) / 1e9 / secs
+               for t in ("host", "socket", "total")}
+        # cpu_ns has no "other": the rest of the process's time.
+        cpu["other"] = max(0.0, cpu["total"] - cpu["host"] - cpu["socket"])
+        row["cpu"] = cpu
+    else:
+        row["cpu"] = None
     return row
 
 
 def rows(lines):
     """One row per stats line that follows another (or carries its own
     interval): {"time", "kind", "seconds", "host": {pps, gbps, packets,
-    bytes, drops}, "vm": {...}, "cpu": {host, socket, supervisor, total}
+    bytes, drops}, "vm": {...}, "cpu": {host, socket, other, total}
     (% of one core) or None}. A line whose counters went down (a new
     --socket client's engine) starts over."""
     prev, prev_t = None, None

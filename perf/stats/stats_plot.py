@@ -17,7 +17,7 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import stats_lines  # noqa: E402
 
 CPU_LABELS = {"host": "host worker", "socket": "socket worker",
-              "supervisor": "supervisor", "total": "whole process"}
+              "other": "rest of the process", "total": "whole process"}
 
 
 def steps(ax, xs, ys, start, label):

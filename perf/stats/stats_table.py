@@ -2,7 +2,7 @@
 # SPDX-License-Identifier: Apache-2.0
 # stats_table.py - vmnet-helper's stats lines as a table: per interval, the
 # frames per second and Gbit/s each way, the drops, and the CPU % of the
-# host worker, the socket worker, the supervisor and the whole process;
+# host worker, the socket worker, the rest of the process and all of it;
 # then the same over all intervals, with CPU seconds per million frames.
 #
 # Usage: stats_table.py [--json] [LOG]...   (no LOG, or -: standard input)
@@ -22,7 +22,7 @@ import stats_lines  # noqa: E402
 
 HEADER = ("%-23s %6s | %12s %8s | %12s %8s | %6s | %6s %6s %6s %6s" % (
     "time", "s", "host->VM pps", "Gbit/s", "VM->host pps", "Gbit/s",
-    "drops", "host%", "sock%", "sup%", "total%"))
+    "drops", "host%", "sock%", "other%", "total%"))
 
 
 def cpu_cells(cpu):

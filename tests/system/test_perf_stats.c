@@ -18,27 +18,27 @@ static const char OURS[] =
     "INFO  [stats] {\"time\":\"2026-12-01T10:00:01.000+00:00\","
     "\"host\":{\"packets\":10,\"bytes\":640,\"drops\":0},"
     "\"vm\":{\"packets\":5,\"bytes\":320,\"drops\":0},"
-    "\"cpu_ns\":{\"host\":1000000,\"socket\":2000000,\"supervisor\":0,"
+    "\"cpu_ns\":{\"host\":1000000,\"socket\":2000000,"
     "\"total\":3000000},"
     "\"interval\":{\"seconds\":0.5,"
     "\"host\":{\"packets\":10,\"bytes\":640,\"drops\":0,"
     "\"packets_per_second\":20,\"bytes_per_second\":1280},"
     "\"vm\":{\"packets\":5,\"bytes\":320,\"drops\":0,"
     "\"packets_per_second\":10,\"bytes_per_second\":640},"
-    "\"cpu_percent\":{\"host\":0.2,\"socket\":0.4,\"supervisor\":0,"
+    "\"cpu_percent\":{\"host\":0.2,\"socket\":0.4,\"other\":0,"
     "\"total\":0.6}}}\n"
     "WARN  [main] something unrelated {\"host\":1}\n"
     "INFO  [stats] {\"time\":\"2026-12-01T10:00:03.000+00:00\","
     "\"host\":{\"packets\":4010,\"bytes\":750000640,\"drops\":7},"
     "\"vm\":{\"packets\":2005,\"bytes\":128320,\"drops\":0},"
     "\"cpu_ns\":{\"host\":401000000,\"socket\":602000000,"
-    "\"supervisor\":2000000,\"total\":1013000000},"
+    "\"total\":1013000000},"
     "\"interval\":{\"seconds\":2,"
     "\"host\":{\"packets\":4000,\"bytes\":750000000,\"drops\":7,"
     "\"packets_per_second\":2000,\"bytes_per_second\":375000000},"
     "\"vm\":{\"packets\":2000,\"bytes\":128000,\"drops\":0,"
     "\"packets_per_second\":1000,\"bytes_per_second\":64000},"
-    "\"cpu_percent\":{\"host\":20,\"socket\":30,\"supervisor\":0.1,"
+    "\"cpu_percent\":{\"host\":20,\"socket\":30,\"other\":0.1,"
     "\"total\":50.5}}}\n"
     "INFO  [main] final counters {\"time\":\"2026-12-01T10:00:03.100+00:00\","
     "\"host\":{\"packets\":4010,\"bytes\":750000640,\"drops\":7},"
@@ -151,7 +151,7 @@ Test(perf_stats, table_takes_the_helpers_own_interval_rates)
 	cr_assert(json_object_object_get_ex(r, "cpu", &cpu));
 	assert_near(num(cpu, "host", NULL), 20, "host worker %");
 	assert_near(num(cpu, "socket", NULL), 30, "socket worker %");
-	assert_near(num(cpu, "supervisor", NULL), 0.1, "supervisor %");
+	assert_near(num(cpu, "other", NULL), 0.1, "other %");
 	assert_near(num(cpu, "total", NULL), 50.5, "total %");
 
 	sum = json_object_array_get_idx(rows, 3);
