@@ -295,14 +295,9 @@ def md_qemu(summary, fwds, pairs, out):
                  x["helper"], x["threads"], x["qemu"], x["server"],
                  x["retr"], x["drops"]), file=out)
     print(file=out)
-    lines = ["| %s | %s | %s |" % (c[0], c[1], line) for c in configs
-             for line in qemu_ratios(by, c, pairs)]
-    if lines:
-        print("| placement | dir | ratio (of medians) |", file=out)
-        print("|---|---|---|", file=out)
-        for line in lines:
-            print(line, file=out)
-        print(file=out)
+    md_ratios(["placement", "dir"],
+              [(c, line) for c in configs
+               for line in qemu_ratios(by, c, pairs)], out)
 
 
 def summarize_scale(rounds):
@@ -367,11 +362,11 @@ def plots(outdir, experiments):
     return files
 
 
-def plot_bars(plt, outdir, name, summary, fwds, metric, label):
-    configs = sorted({(s["placement"], s["dir"], s["size"])
-                      for s in summary})
-    by = {(s["placement"], s["dir"], s["size"], s["fwd"]): s
-          for s in summary}
+def plot_bars(plt, outdir, name, summary, fwds, metric, label,
+              keys=("placement", "dir", "size"), tick="%s\n%s %d B"):
+    """Bars of @metric per forwarder, grouped by the values of @keys."""
+    configs = sorted({tuple(s[k] for k in keys) for s in summary})
+    by = {tuple(s[k] for k in keys) + (s["fwd"],): s for s in summary}
     fig, ax = plt.subplots(figsize=(max(8, 1.2 * len(configs)), 4.5))
     width = 0.8 / max(1, len(fwds))
     for i, f in enumerate(fwds):
@@ -387,7 +382,7 @@ def plot_bars(plt, outdir, name, summary, fwds, metric, label):
             hi.append(m["max"] - m["median"])
         ax.bar(xs, ys, width, yerr=[lo, hi], capsize=2, label=f)
     ax.set_xticks(range(len(configs)))
-    ax.set_xticklabels(["%s\n%s %d B" % c for c in configs], fontsize=7)
+    ax.set_xticklabels([tick % c for c in configs], fontsize=7)
     ax.set_ylabel(label)
     ax.set_title("%s: %s (median, bars min-max)" % (name, metric))
     ax.legend(fontsize=7)
@@ -422,32 +417,9 @@ def plot_scale(plt, outdir, name, summary):
 
 
 def plot_qemu(plt, outdir, name, summary, fwds):
-    configs = sorted({(s["placement"], s["dir"]) for s in summary})
-    by = {(s["placement"], s["dir"], s["fwd"]): s for s in summary}
-    fig, ax = plt.subplots(figsize=(8, 4.5))
-    width = 0.8 / max(1, len(fwds))
-    for i, f in enumerate(fwds):
-        xs, ys, lo, hi = [], [], [], []
-        for j, c in enumerate(configs):
-            s = by.get(c + (f,))
-            if not s:
-                continue
-            m = s["gbps"]
-            xs.append(j + (i - (len(fwds) - 1) / 2) * width)
-            ys.append(m["median"])
-            lo.append(m["median"] - m["min"])
-            hi.append(m["max"] - m["median"])
-        ax.bar(xs, ys, width, yerr=[lo, hi], capsize=2, label=f)
-    ax.set_xticks(range(len(configs)))
-    ax.set_xticklabels(["%s\n%s" % c for c in configs], fontsize=8)
-    ax.set_ylabel("iperf3 Gbit/s, one TCP stream")
-    ax.set_title("%s: QEMU guest (TCG) (median, bars min-max)" % name)
-    ax.legend(fontsize=7)
-    fig.tight_layout()
-    path = os.path.join(outdir, "%s-gbps.png" % name)
-    fig.savefig(path, dpi=110)
-    plt.close(fig)
-    return path
+    return plot_bars(plt, outdir, name, summary, fwds, "gbps",
+                     "iperf3 Gbit/s, one TCP stream",
+                     keys=("placement", "dir"), tick="%s\n%s")
 
 
 def markdown(results, out=sys.stdout):
@@ -501,16 +473,22 @@ def md_table(summary, fwds, pairs, out):
                       cpu[0], cpu[1], s["tool_cpu_pct"]["median"], tb,
                       cpu[2], verdict(s)), file=out)
     print(file=out)
-    rows = []
-    for c in configs:
-        for line in ratios(by, c, pairs):
-            rows.append("| %s | %s | %d | %s |" % (c[0], c[1], c[2], line))
-    if rows:
-        print("| placement | dir | size | ratio (of medians) |", file=out)
-        print("|---|---|---|---|", file=out)
-        for r in rows:
-            print(r, file=out)
-        print(file=out)
+    md_ratios(["placement", "dir", "size"],
+              [(c, line) for c in configs for line in ratios(by, c, pairs)],
+              out)
+
+
+def md_ratios(columns, rows, out):
+    """The ratios after a table: one row per (config tuple, ratio line),
+    the config's values under @columns."""
+    if not rows:
+        return
+    print("| %s | ratio (of medians) |" % " | ".join(columns), file=out)
+    print("|%s" % ("---|" * (len(columns) + 1)), file=out)
+    for c, line in rows:
+        print("| %s | %s |" % (" | ".join(str(v) for v in c), line),
+              file=out)
+    print(file=out)
 
 
 def md_scale(summary, out):

@@ -115,6 +115,13 @@ def progress(n, total, what):
     print("[%d/%d] %s" % (n, total, what), file=sys.stderr, flush=True)
 
 
+def turned(fwds, rep):
+    """@fwds in round @rep's order: interleaved, the order turned each
+    round, so drift falls on every forwarder alike."""
+    k = rep % len(fwds)
+    return fwds[k:] + fwds[:k]
+
+
 def run_experiment(opts, ns, work, name, exp, counter):
     configs = [(pl, d, s) for pl in exp["placements"] for d in exp["dirs"]
                for s in exp["sizes"]]
@@ -122,10 +129,7 @@ def run_experiment(opts, ns, work, name, exp, counter):
     runs = []
     for rep in range(opts.runs):
         for pl, d, s in configs:
-            # Interleaved, the order turned each round, so drift falls on
-            # every forwarder alike.
-            k = rep % len(fwds)
-            for f in fwds[k:] + fwds[:k]:
+            for f in turned(fwds, rep):
                 counter[0] += 1
                 progress(counter[0], counter[1],
                          "%s: %s %s %d B %s" % (name, pl, d, s, f))
@@ -157,9 +161,7 @@ def run_scale(opts, ns, work, name, exp, counter):
             for d in exp["dirs"]:
                 for s in exp["sizes"]:
                     for n in exp["counts"]:
-                        fwds = exp["fwds"]
-                        k = rep % len(fwds)
-                        for f in fwds[k:] + fwds[:k]:
+                        for f in turned(exp["fwds"], rep):
                             counter[0] += 1
                             progress(counter[0], counter[1],
                                      "%s: %d x %s %s %d B" % (name, n, f, d,
@@ -186,9 +188,7 @@ def run_qemu(opts, ns, work, name, exp, counter):
     runs, failed = [], []
     for rep in range(opts.runs):
         for pl in exp["placements"]:
-            fwds = exp["fwds"]
-            k = rep % len(fwds)
-            for f in fwds[k:] + fwds[:k]:
+            for f in turned(exp["fwds"], rep):
                 counter[0] += 1
                 progress(counter[0], counter[1],
                          "%s: %s %s, iperf3 %d s each way" % (
