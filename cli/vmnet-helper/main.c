@@ -33,6 +33,32 @@
  * One sock_diag query costs a few microseconds. */
 #define VM_CHECK_MS 250
 
+/* @line and a newline on standard output, with write() and not stdio:
+ * glibc's stdout asks whether a character device (a terminal, /dev/null)
+ * is a terminal with ioctl(TCGETS) at its first write, which the sandbox,
+ * entered before this line, forbids (SIGSYS). Return: 0 or -1 (errno). */
+static int print_line(const char *line)
+{
+	char buf[1100];
+	int n = snprintf(buf, sizeof(buf), "%s\n", line);
+	size_t off = 0;
+
+	if (n < 0 || (size_t)n >= sizeof(buf)) {
+		errno = EMSGSIZE;
+		return -1;
+	}
+	while (off < (size_t)n) {
+		ssize_t w = write(STDOUT_FILENO, buf + off, (size_t)n - off);
+
+		if (w < 0 && errno == EINTR)
+			continue;
+		if (w <= 0)
+			return -1;
+		off += (size_t)w;
+	}
+	return 0;
+}
+
 /* A stats line. @arg: the sample of the serving engine's line before (or
  * of its start), for the line's rates, replaced by this one's; NULL while
  * no engine runs: the counters alone. */
@@ -422,8 +448,12 @@ static int run(struct helper *h, const struct privdrop_target *target)
 			 "the interface parameters do not fit the JSON line");
 		return 1;
 	}
-	printf("%s\n", line);
-	fflush(stdout);
+	if (print_line(line) < 0) {
+		snprintf(h->why, sizeof(h->why),
+			 "cannot write the JSON line to standard output: %s",
+			 strerror(errno));
+		return 1;
+	}
 
 	if (h->o.socket_path)
 		return serve_clients(h);
