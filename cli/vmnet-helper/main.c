@@ -65,7 +65,7 @@ static int print_line(const char *line)
 static void on_stats(const struct engine_stats *s, void *arg)
 {
 	struct stats_sample *last = arg, now;
-	char line[2048];
+	char line[LOG_LINE_MAX];
 	int n;
 
 	if (last) {
@@ -527,7 +527,7 @@ int main(int argc, char **argv)
 	int status = run(&h, &target);
 	struct engine_stats total;
 	helper_totals(&h, &total);
-	char counters[2048];
+	char counters[LOG_LINE_MAX];
 	if (engine_format_stats(&total, counters, sizeof(counters)) > 0)
 		log_info("[main] final counters %s", counters);
 	/* Closing vmnet ends its callbacks; every engine that could be

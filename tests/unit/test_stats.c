@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "engine.h"
+#include "log.h"
 #include "stats.h"
 
 static json_object *get(json_object *o, const char *path)
@@ -181,4 +182,23 @@ Test(stats, too_small_a_buffer_gives_no_line)
 	cr_assert_gt(n, 0);
 	cr_expect_eq(stats_format_since(&b, &a, buf, (size_t)n), -1);
 	cr_expect_eq(stats_format_since(&b, &a, buf, (size_t)n + 1), n);
+}
+
+/* Every counter at its largest, the rates too: the line still fits in one
+ * log line after its prefix, so no reader ever gets it cut. */
+Test(stats, largest_line_fits_in_a_log_line)
+{
+	struct stats_sample a, b;
+	char buf[LOG_LINE_MAX];
+	const char prefix[] = "INFO  [stats] ";
+	int n;
+
+	memset(&a, 0, sizeof(a));
+	memset(&b, 0xff, sizeof(b));
+	a.mono_ns = b.mono_ns - 1000; /* 1 us: the largest rates */
+	n = stats_format_since(&b, &a, buf, sizeof(buf));
+	cr_assert_gt(n, 0, "does not fit in %d bytes", LOG_LINE_MAX);
+	cr_expect_lt((size_t)n + strlen(prefix) + 1, (size_t)LOG_LINE_MAX,
+		     "%d bytes", n);
+	json_object_put(parse(buf));
 }
