@@ -16,6 +16,7 @@
 #include "placement.h"
 #include "poller.h"
 #include "signals.h"
+#include "thread_cpu.h"
 #include "worker.h"
 
 enum {
@@ -453,7 +454,22 @@ static int setup_supervisor(struct engine *e)
 	return r;
 }
 
-/* The stats timer fired, or SIGUSR1 came. */
+/* A started worker's CPU time so far: from its thread's clock while it
+ * runs; once it has ended (its clock goes with it), what it recorded at its
+ * end, which engine_get_stats() gave as @at_exit or gives now. */
+static uint64_t worker_cpu_so_far(struct worker *w, uint64_t at_exit)
+{
+	uint64_t ns;
+
+	if (port_exit_reason(w->ports[0]) == PORT_RUNNING &&
+	    thread_cpu_ns(w->thread, &ns) == 0)
+		return ns;
+	/* Acquire in port_exit_reason(): cpu_ns is set before it. */
+	return port_exit_reason(w->ports[0]) != PORT_RUNNING ? w->cpu_ns
+							     : at_exit;
+}
+
+/* The stats timer fired, or SIGUSR1 came: both workers have started. */
 static void report_stats(struct engine *e)
 {
 	struct engine_stats s;
@@ -461,6 +477,10 @@ static void report_stats(struct engine *e)
 	if (!e->cfg.on_stats)
 		return;
 	engine_get_stats(e, &s);
+	s.host_cpu_ns = worker_cpu_so_far(&e->worker[HOST], s.host_cpu_ns);
+	if (e->nworkers > 1)
+		s.socket_cpu_ns =
+		    worker_cpu_so_far(&e->worker[SOCKET], s.socket_cpu_ns);
 	e->cfg.on_stats(&s, e->cfg.stats_arg);
 }
 

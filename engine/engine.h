@@ -92,9 +92,11 @@ static inline uint64_t direction_drops(const struct direction_stats *d)
 struct engine_stats {
 	struct direction_stats host_to_vm, vm_to_host;
 	uint64_t host_wakeups, socket_wakeups;
-	/* CPU time (user + system) of each worker thread, known once it has
-	 * stopped; 0 while it runs. With one worker serving both endpoints,
-	 * its wake-ups and CPU time are the host's, the socket's are 0. */
+	/* CPU time (user + system) of each worker thread: in what on_stats
+	 * gets, so far (read from the thread's clock); from
+	 * engine_get_stats(), known once it has stopped, 0 while it runs.
+	 * With one worker serving both endpoints, its wake-ups and CPU time
+	 * are the host's, the socket's are 0. */
 	uint64_t host_cpu_ns, socket_cpu_ns;
 };
 

@@ -22,6 +22,7 @@
 #include "privdrop.h"
 #include "proc_watch.h"
 #include "signals.h"
+#include "stats.h"
 #include "version.h"
 #include "vm_socket.h"
 
@@ -32,12 +33,49 @@
  * One sock_diag query costs a few microseconds. */
 #define VM_CHECK_MS 250
 
+/* @line and a newline on standard output, with write() and not stdio:
+ * glibc's stdout asks whether a character device (a terminal, /dev/null)
+ * is a terminal with ioctl(TCGETS) at its first write, which the sandbox,
+ * entered before this line, forbids (SIGSYS). Return: 0 or -1 (errno). */
+static int print_line(const char *line)
+{
+	char buf[1100];
+	int n = snprintf(buf, sizeof(buf), "%s\n", line);
+	size_t off = 0;
+
+	if (n < 0 || (size_t)n >= sizeof(buf)) {
+		errno = EMSGSIZE;
+		return -1;
+	}
+	while (off < (size_t)n) {
+		ssize_t w = write(STDOUT_FILENO, buf + off, (size_t)n - off);
+
+		if (w < 0 && errno == EINTR)
+			continue;
+		if (w <= 0)
+			return -1;
+		off += (size_t)w;
+	}
+	return 0;
+}
+
+/* A stats line. @arg: the sample of the serving engine's line before (or
+ * of its start), for the line's rates, replaced by this one's; NULL while
+ * no engine runs: the counters alone. */
 static void on_stats(const struct engine_stats *s, void *arg)
 {
-	char line[2048];
+	struct stats_sample *last = arg, now;
+	char line[LOG_LINE_MAX];
+	int n;
 
-	(void)arg;
-	if (engine_format_stats(s, line, sizeof(line)) > 0)
+	if (last) {
+		stats_sample_take(&now, s);
+		n = stats_format_since(&now, last, line, sizeof(line));
+		*last = now;
+	} else {
+		n = engine_format_stats(s, line, sizeof(line));
+	}
+	if (n > 0)
 		log_info("[stats] %s", line);
 }
 
@@ -171,6 +209,7 @@ static enum engine_exit serve(struct helper *h, int vm_fd,
 	struct engine *engine = NULL;
 	struct engine_config cfg = h->cfg;
 	struct engine_stats s;
+	struct stats_sample last; /* on_stats()'s, from this engine's start */
 	char err[OPTIONS_ERR_MAX];
 	int r;
 
@@ -190,6 +229,8 @@ static enum engine_exit serve(struct helper *h, int vm_fd,
 		cfg.vm_alive_arg = watch;
 		cfg.vm_check_ms = VM_CHECK_MS;
 	}
+	stats_sample_take(&last, NULL);
+	cfg.stats_arg = &last;
 	if (engine_create(&cfg, h->host, vm, &engine, err, sizeof(err))) {
 		endpoint_close(vm);
 		snprintf(h->why, sizeof(h->why), "%s", err);
@@ -407,8 +448,12 @@ static int run(struct helper *h, const struct privdrop_target *target)
 			 "the interface parameters do not fit the JSON line");
 		return 1;
 	}
-	printf("%s\n", line);
-	fflush(stdout);
+	if (print_line(line) < 0) {
+		snprintf(h->why, sizeof(h->why),
+			 "cannot write the JSON line to standard output: %s",
+			 strerror(errno));
+		return 1;
+	}
 
 	if (h->o.socket_path)
 		return serve_clients(h);
@@ -482,7 +527,7 @@ int main(int argc, char **argv)
 	int status = run(&h, &target);
 	struct engine_stats total;
 	helper_totals(&h, &total);
-	char counters[2048];
+	char counters[LOG_LINE_MAX];
 	if (engine_format_stats(&total, counters, sizeof(counters)) > 0)
 		log_info("[main] final counters %s", counters);
 	/* Closing vmnet ends its callbacks; every engine that could be

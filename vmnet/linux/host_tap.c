@@ -10,9 +10,9 @@
 #include <unistd.h>
 
 #include "errmsg.h"
+#include "host_identity.h"
 #include "log.h"
 #include "tap_device.h"
-#include "tap_mac.h"
 #include "tap_uring.h"
 
 /*
@@ -257,7 +257,7 @@ int host_open(const struct host_config *cfg, struct endpoint **epp,
 		}
 	}
 
-	r = tap_identity(cfg, info, err, errlen);
+	r = host_identity(cfg, info, err, errlen);
 	if (r)
 		return r;
 
