@@ -403,9 +403,12 @@ static int run(struct helper *h, const struct privdrop_target *target)
 
 	struct endpoint *host = NULL;
 
-	if (host_open(&h->o.host, &host, &h->info, err, sizeof(err))) {
+	r = host_open(&h->o.host, &host, &h->info, err, sizeof(err));
+	if (r) {
 		snprintf(h->why, sizeof(h->why), "%s", err);
-		return 1;
+		/* A stop signal during a start that waits (macOS) is a stop
+		 * like any other: status 0, as the man page says. */
+		return r == -EINTR && signals_stop_pending() ? 0 : 1;
 	}
 	h->host = host;
 	log_info("[main] host interface %s started: mtu %u, max frame %u",
