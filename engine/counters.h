@@ -11,9 +11,10 @@
 struct counters_in {
 	_Atomic uint64_t packets; /* frames read, good or bad */
 	_Atomic uint64_t bytes;
-	_Atomic uint64_t batches;	 /* read calls that returned frames */
-	_Atomic uint64_t drop_runt;	 /* shorter than an Ethernet header */
-	_Atomic uint64_t drop_truncated; /* longer than the max frame */
+	_Atomic uint64_t batches;   /* read calls that returned frames */
+	_Atomic uint64_t drop_runt; /* shorter than an Ethernet header */
+	_Atomic uint64_t
+	    drop_over_mtu;	    /* longer than the max frame (MTU + 14) */
 	_Atomic uint64_t drop_vfkt; /* vfkit/krunkit's 4-byte "VFKT" hello */
 	_Atomic uint64_t
 	    drop_foreign; /* from a sender that is not the client */

@@ -208,7 +208,7 @@ static void read_direction(struct direction_stats *d, struct counters *in,
 	d->read_bytes = counter_get(&in->in.bytes);
 	d->read_batches = counter_get(&in->in.batches);
 	d->drop_runt = counter_get(&in->in.drop_runt);
-	d->drop_truncated = counter_get(&in->in.drop_truncated);
+	d->drop_over_mtu = counter_get(&in->in.drop_over_mtu);
 	d->drop_vfkt = counter_get(&in->in.drop_vfkt);
 	d->drop_foreign = counter_get(&in->in.drop_foreign);
 }

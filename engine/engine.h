@@ -34,7 +34,7 @@ struct direction_stats {
 	uint64_t batches;	 /* write calls that delivered frames */
 	uint64_t read_packets, read_bytes, read_batches;
 	uint64_t retries;
-	uint64_t drop_runt, drop_truncated, drop_vfkt, drop_foreign;
+	uint64_t drop_runt, drop_over_mtu, drop_vfkt, drop_foreign;
 	uint64_t drop_too_big, drop_stalled;
 	uint64_t drop_shutdown; /* in the engine when it stopped */
 	/* Counted by the caller, not the workers: datagrams a --socket
@@ -55,7 +55,7 @@ struct direction_stats {
  */
 static inline uint64_t direction_drops(const struct direction_stats *d)
 {
-	return d->drop_runt + d->drop_truncated + d->drop_vfkt +
+	return d->drop_runt + d->drop_over_mtu + d->drop_vfkt +
 	       d->drop_foreign + d->drop_too_big + d->drop_stalled +
 	       d->drop_shutdown + d->drop_unanswerable;
 }

@@ -58,13 +58,13 @@ static void put_direction(struct out *o, const char *name,
 	    ",\"drops\":%" PRIu64 ",\"fast\":%" PRIu64 ",\"slow\":0"
 	    ",\"batches\":%" PRIu64 ",\"read_packets\":%" PRIu64
 	    ",\"read_batches\":%" PRIu64 ",\"retries\":%" PRIu64
-	    ",\"drop_runt\":%" PRIu64 ",\"drop_truncated\":%" PRIu64
+	    ",\"drop_runt\":%" PRIu64 ",\"drop_over_mtu\":%" PRIu64
 	    ",\"drop_vfkt\":%" PRIu64 ",\"drop_foreign\":%" PRIu64
 	    ",\"drop_too_big\":%" PRIu64 ",\"drop_stalled\":%" PRIu64
 	    ",\"drop_shutdown\":%" PRIu64 ",\"drop_unanswerable\":%" PRIu64 "}",
 	    name, d->packets, d->bytes, drops, fast, d->batches,
 	    d->read_packets, d->read_batches, d->retries, d->drop_runt,
-	    d->drop_truncated, d->drop_vfkt, d->drop_foreign, d->drop_too_big,
+	    d->drop_over_mtu, d->drop_vfkt, d->drop_foreign, d->drop_too_big,
 	    d->drop_stalled, d->drop_shutdown, d->drop_unanswerable);
 }
 
@@ -79,7 +79,7 @@ static void add_direction(struct direction_stats *sum,
 	sum->read_batches += d->read_batches;
 	sum->retries += d->retries;
 	sum->drop_runt += d->drop_runt;
-	sum->drop_truncated += d->drop_truncated;
+	sum->drop_over_mtu += d->drop_over_mtu;
 	sum->drop_vfkt += d->drop_vfkt;
 	sum->drop_foreign += d->drop_foreign;
 	sum->drop_too_big += d->drop_too_big;
