@@ -307,6 +307,89 @@ Test(host_tap, joins_bridge_and_reports_its_subnet)
 	endpoint_close(ep);
 }
 
+/* A VXLAN port takes 50 bytes of outer headers off its underlay's 1500, so
+ * the bridge's MTU is 1450 (the smallest of its ports): the TAP is lowered
+ * to it and reports it, so the VM is told the MTU every port takes. */
+Test(host_tap, lowers_mtu_to_bridge_with_a_vxlan_port)
+{
+	struct host_config cfg = config("tap-test0");
+	struct host_info info;
+	struct endpoint *ep;
+	char line[512];
+
+	test_need_private_netns();
+	run("ip link add ul0 type veth peer name ul1 && "
+	    "ip addr add 198.51.100.1/24 dev ul0 && ip link set ul0 up && "
+	    "ip link add vx-test type vxlan id 42 local 198.51.100.1 "
+	    "remote 198.51.100.2 dstport 4789 dev ul0 && "
+	    "ip link add br-test type bridge && "
+	    "ip link set vx-test master br-test");
+	cfg.bridge = "br-test";
+	ep = open_ok(&cfg, &info);
+	cr_expect_eq(info.mtu, 1450);
+	cr_expect_eq(info.max_packet_size, 1464);
+	cr_expect_eq(ep->max_frame, 1464);
+	output_of("ip -o link show dev tap-test0", line, sizeof(line));
+	cr_expect_not_null(strstr(line, " mtu 1450 "), "%s", line);
+	endpoint_close(ep);
+}
+
+/* A bridge set to more than the TAP's MTU (jumbo ports) does not raise it:
+ * the TAP's own MTU is the smaller, and the one served. */
+Test(host_tap, keeps_its_mtu_on_a_bridge_with_a_larger_one)
+{
+	struct host_config cfg = config("tap-test0");
+	struct host_info info;
+	struct endpoint *ep;
+
+	test_need_private_netns();
+	run("ip link add br-test type bridge && "
+	    "ip link set br-test mtu 9000");
+	cfg.bridge = "br-test";
+	ep = open_ok(&cfg, &info);
+	cr_expect_eq(info.mtu, 1500);
+	cr_expect_eq(info.max_packet_size, 1514);
+	endpoint_close(ep);
+}
+
+/* TSO asks for the TAP's largest MTU, but a bridge port that takes 1500
+ * bytes would drop every larger frame: the bridge's MTU wins. */
+Test(host_tap, tso_on_a_bridge_gets_no_more_than_the_bridge_mtu)
+{
+	struct host_config cfg = config("tap-test0");
+	struct host_info info;
+	struct endpoint *ep;
+
+	test_need_private_netns();
+	run("ip link add br-test type bridge && "
+	    "ip link add p0 type veth peer name p1 && "
+	    "ip link set p0 master br-test");
+	cfg.bridge = "br-test";
+	cfg.enable_tso = true;
+	ep = open_ok(&cfg, &info);
+	cr_expect_eq(info.mtu, 1500);
+	cr_expect_eq(info.max_packet_size, 1514);
+	endpoint_close(ep);
+}
+
+/* A bridge whose ports are all TSO TAPs follows them up (the kernel's
+ * auto-adjust), so TSO frames pass between them. */
+Test(host_tap, tso_on_a_bridge_of_tso_taps_keeps_64k_frames)
+{
+	struct host_config cfg = config("tap-test0");
+	struct host_info info;
+	struct endpoint *ep;
+
+	test_need_private_netns();
+	run("ip link add br-test type bridge");
+	cfg.bridge = "br-test";
+	cfg.enable_tso = true;
+	ep = open_ok(&cfg, &info);
+	cr_expect_eq(info.mtu, 65521);
+	cr_expect_eq(info.max_packet_size, 65535);
+	endpoint_close(ep);
+}
+
 Test(host_tap, rejoins_bridge_it_is_already_a_port_of)
 {
 	struct host_config cfg = config("tap-persist");
