@@ -58,14 +58,19 @@ esac
 work=$(mktemp -d /tmp/vmnet-helper-2h.XXXXXX)
 namespaces=()
 children=()
+ovs_dirs=()
 cleanup() {
-	# Helpers, vmnet-runs, socat, the OVS daemons: each exits on SIGTERM
-	# (vmnet-run after stopping its two), so the waits are bounded.
+	# Helpers, vmnet-runs, socat: each exits on SIGTERM (vmnet-run after
+	# stopping its two), so the waits are bounded.
 	for pid in "${children[@]}"; do
 		kill -TERM "$pid" 2>/dev/null || true
 	done
 	for pid in "${children[@]}"; do
 		wait "$pid" 2>/dev/null || true
+	done
+	for d in "${ovs_dirs[@]}"; do
+		OVS_RUNDIR=$d ovs-appctl -T 5 -t ovs-vswitchd exit 2>/dev/null || true
+		OVS_RUNDIR=$d ovs-appctl -T 5 -t ovsdb-server exit 2>/dev/null || true
 	done
 	for ns in "${namespaces[@]}"; do
 		ip netns del "$ns" 2>/dev/null || true
@@ -117,31 +122,29 @@ ip -n "$B" addr add 198.51.100.2/24 dev ul0
 ip -n "$A" link set ul0 up
 ip -n "$B" link set ul0 up
 
-# Open vSwitch, for one host: ovsdb-server and ovs-vswitchd with files
-# under $work/ovs-NS only, in the host's namespace, children of this script
-# (stopped by cleanup). The userspace datapath (datapath_type=netdev): the
-# kernel's needs the openvswitch module.
+# Open vSwitch, for one host: ovsdb-server and ovs-vswitchd in the host's
+# namespace, every file of theirs in $work/ovs-NS (OVS_RUNDIR: sockets,
+# pidfiles, logs), as docs/scaling.md starts them; cleanup stops them.
+# --detach returns once the daemon is ready. The userspace datapath
+# (datapath_type=netdev): the kernel's needs the openvswitch module.
 ovs_start() {
 	local ns=$1 d=$work/ovs-$1
 	mkdir -p "$d"
+	ovs_dirs+=("$d")
+	export OVS_RUNDIR=$d OVS_LOGDIR=$d OVS_DBDIR=$d
 	ovsdb-tool create "$d/conf.db" "$schema"
-	OVS_RUNDIR=$d OVS_LOGDIR=$d OVS_DBDIR=$d ip netns exec "$ns" \
-		ovsdb-server "$d/conf.db" --remote="punix:$d/db.sock" \
-		--unixctl="$d/ovsdb.ctl" --log-file="$d/ovsdb.log" --no-chdir 2>>"$d/ovsdb.err" &
-	children+=($!)
-	wait_for "ovsdb-server did not start" test -S "$d/db.sock"
-	ovs-vsctl --db="unix:$d/db.sock" --timeout=10 --no-wait init
-	OVS_RUNDIR=$d OVS_LOGDIR=$d OVS_DBDIR=$d ip netns exec "$ns" \
-		ovs-vswitchd "unix:$d/db.sock" --unixctl="$d/vswitchd.ctl" \
-		--log-file="$d/vswitchd.log" --no-chdir 2>>"$d/vswitchd.err" &
-	children+=($!)
+	ip netns exec "$ns" ovsdb-server "$d/conf.db" --remote="punix:$d/db.sock" \
+		--pidfile --log-file --detach --no-chdir
+	ovs-vsctl --no-wait init
+	ip netns exec "$ns" ovs-vswitchd --pidfile --log-file --detach --no-chdir
 	# Without --no-wait, ovs-vsctl returns once ovs-vswitchd has made the
 	# bridge: it is running and has a datapath.
-	ovs-vsctl --db="unix:$d/db.sock" --timeout=10 add-br br0 -- set bridge br0 datapath_type=netdev ||
-		skip "ovs-vswitchd cannot make a bridge here: $(grep -h -m1 -E 'ERR|EMER' "$d"/vswitchd.* 2>/dev/null || echo 'no error logged')"
+	ovs-vsctl --timeout=10 add-br br0 -- set bridge br0 datapath_type=netdev ||
+		skip "ovs-vswitchd cannot make a bridge here: $(grep -h -m1 -E 'ERR|EMER' "$d"/ovs-vswitchd.log 2>/dev/null || echo 'no error logged')"
+	unset OVS_RUNDIR OVS_LOGDIR OVS_DBDIR
 }
 vsctl() {
-	ovs-vsctl --db="unix:$work/ovs-$1/db.sock" --timeout=10 "${@:2}"
+	OVS_RUNDIR=$work/ovs-$1 ovs-vsctl --timeout=10 "${@:2}"
 }
 
 # The switch of host NS: a bridge (or OVS bridge) br0 with the VXLAN
