@@ -16,11 +16,13 @@
 #       [--sizes 64,1514] [--dirs both] [--placements pinned,free]
 #       [--runs 3] [--seconds 2] [--startup-runs 3] [--tso-counts 1,16]
 #       [--build DIR] [--lock CMD] [--out DIR]
+#   perf/scale/run.py --report results/scale-STAMP/results.json ...
 import argparse
 import datetime
 import json
 import os
 import platform
+import signal
 import statistics
 import subprocess
 import sys
@@ -241,7 +243,22 @@ def summarize(fwd, n, direction, size, placement, runs, tso):
     else:
         cpu_s = sum(r["forwarder_cpu"]["cpu_s"] for r in runs)
         rss = [r["rss_kib"] for r in runs]
-    bad = [r["verdict"] for r in runs if not r["clean"]]
+    dirs = [d for r in runs for d in r["directions"]]
+    sides = [r["sides"][s] for r in runs for s in ("vm", "host")]
+    misrouted = sum(s["misrouted"] for s in sides)
+    flooded = sum(r["misrouted_in_window"] for r in runs)
+    # vmh-load's verdict also counts, as damaged, frames of ours a VM got
+    # that were for another VM; a switch floods those while it has not
+    # learned a MAC yet, before the window. Kept apart here: "intact" is
+    # no frame lost, reordered, duplicated or damaged, and none flooded to
+    # the wrong VM inside the window.
+    faults = {
+        "lost": sum(d["lost"] for d in dirs),
+        "reordered": sum(d["reordered"] for d in dirs),
+        "duplicated": sum(d["duplicated"] for d in dirs),
+        "damaged": sum(d["late"] for d in dirs) +
+        sum(s["damaged"] + s["truncated"] for s in sides),
+    }
     return {
         "fwd": fwd, "n": n, "dir": direction, "size": size,
         "placement": placement, "tso": tso,
@@ -255,10 +272,9 @@ def summarize(fwd, n, direction, size, placement, runs, tso):
         "rss_idle_kib": [x["idle"] for x in rss],
         "rss_load_kib": [x["load"] for x in rss],
         "rss_peak_kib": [x["peak"] for x in rss],
-        "misrouted": sum(r["sides"][s]["misrouted"] for r in runs
-                         for s in ("vm", "host")),
-        "flooded_in_window": sum(r["misrouted_in_window"] for r in runs),
-        "clean": not bad, "verdicts": sorted(set(bad))[:3],
+        "misrouted": misrouted, "flooded_in_window": flooded,
+        "faults": faults,
+        "intact": not any(faults.values()) and not flooded,
         "runs": runs,
     }
 
@@ -322,8 +338,9 @@ def table(groups, fwds):
     """Markdown: one row per (n, fwd) of medians [min-max] over the runs."""
     rows = ["| VMs | forwarder | pps | Gbit/s | forwarder CPU % | "
             "CPU s per Mframe | CPU 0 / CPU 1 busy %, softirq % | "
-            "RSS per helper idle / load / peak, MiB | frames |",
-            "| --- | --- | --- | --- | --- | --- | --- | --- | --- |"]
+            "forwarder context switches per 1000 frames | "
+            "RSS per helper idle / load / peak, MiB (max peak) | frames |",
+            "| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |"]
     for key in sorted(groups, key=lambda k: (k[0], k[1], k[2], k[3],
                                              fwds.index(k[4]))):
         size, direction, placement, n, fwd = key
@@ -334,24 +351,45 @@ def table(groups, fwds):
                              statistics.median(cpu_pct(s, c, True)
                                                for s in ss))
             for c in ("0", "1"))
-        rss = "%s / %s / %s" % tuple(
+        rss = "%s / %s / %s (%s)" % (tuple(
             mib(statistics.median(x for s in ss for x in s[k]))
-            for k in ("rss_idle_kib", "rss_load_kib", "rss_peak_kib"))
+            for k in ("rss_idle_kib", "rss_load_kib", "rss_peak_kib")) +
+            (mib(max(x for s in ss for x in s["rss_peak_kib"])),))
         if fwd == "vde":
             rss += " (one switch for all)"
-        clean = sum(1 for s in ss if s["clean"])
-        rows.append("| %d | %s | %s | %s | %s | %s | %s | %s | %s |" % (
+        intact = sum(1 for s in ss if s["intact"])
+        faults = ", ".join("%d %s" % (sum(s["faults"][k] for s in ss), k)
+                           for k in ss[0]["faults"]
+                           if sum(s["faults"][k] for s in ss))
+        rows.append("| %d | %s | %s | %s | %s | %s | %s | %s | %s | %s |" % (
             n, fwd,
             med_min_max([s["pps"] for s in ss], lambda x: "%.0fk" % (x / 1e3)),
             "%.2f" % statistics.median(s["gbps"] for s in ss),
             "%.0f" % statistics.median(s["fwd_cpu_pct"] for s in ss),
             med_min_max([s["s_per_mframe"] for s in ss],
                         lambda x: "%.2f" % x),
-            busy, rss,
-            "%d/%d clean; %d not for the VM in the window, %d before" % (
-                clean, len(ss), sum(s["flooded_in_window"] for s in ss),
+            busy,
+            "%.0f" % statistics.median(switches_per_kframe(s) for s in ss),
+            rss,
+            "%d/%d intact%s; %d not for the VM in the window, %d before" % (
+                intact, len(ss), " (%s)" % faults if faults else "",
+                sum(s["flooded_in_window"] for s in ss),
                 sum(s["misrouted"] - s["flooded_in_window"] for s in ss))))
     return "\n".join(rows)
+
+
+def switches_per_kframe(s):
+    """The forwarders' context switches (voluntary and not) per 1000
+    frames delivered: each vmh-load counted its helper's over the window,
+    per 1000 of its own frames; for VDE each counted the one switch."""
+    def switches(r):
+        c = r["forwarder_cpu"]
+        own = sum(d["frames"] for d in r["directions"])
+        return (c["vcsw_per_kframe"] + c["ivcsw_per_kframe"]) * own / 1000
+
+    n = [switches(r) for r in s["runs"]]
+    total = statistics.median(n) if s["fwd"] == "vde" else sum(n)
+    return 1000 * total / s["frames"] if s["frames"] else 0
 
 
 def cpu_pct(s, cpu, softirq):
@@ -401,6 +439,9 @@ def parse_args():
                     "holding the machine (vmh-exclusive), taken per "
                     "measurement")
     ap.add_argument("--out", default=os.path.join(ROOT, "results"))
+    ap.add_argument("--report", metavar="RESULTS_JSON", nargs="+",
+                    help="print the tables of earlier (or interrupted) "
+                    "runs' results.json files, together, measuring nothing")
     o = ap.parse_args()
     o.counts = [int(x) for x in o.counts.split(",")]
     o.fwds = o.fwds.split(",")
@@ -412,8 +453,111 @@ def parse_args():
     return o
 
 
+def save(results, out):
+    """Every measurement so far, so an interrupted run keeps what it has
+    (--report renders it)."""
+    tmp = os.path.join(out, "results.json.tmp")
+    with open(tmp, "w") as f:
+        json.dump(results, f, indent=1)
+    os.replace(tmp, os.path.join(out, "results.json"))
+
+
+def measure_all(opts, results, out, work):
+    """The rounds: in each, every configuration with the forwarders in
+    turn (the order turned each round), then the TSO memory runs and one
+    start-up run, so an interrupted run has every kind of figure."""
+    configs = [(s, d, pl, n) for s in opts.sizes for d in opts.dirs
+               for pl in opts.placements for n in opts.counts]
+    total = len(configs) * len(opts.fwds) * opts.runs
+    done = 0
+    nmax = max(opts.counts)
+    with runner.Netns(opts.lock) as ns:
+        for rep in range(opts.runs):
+            for size, d, pl, n in configs:
+                k = rep % len(opts.fwds)
+                for fwd in opts.fwds[k:] + opts.fwds[:k]:
+                    done += 1
+                    print("[%d/%d] %d x %s, %s %d B %s" % (
+                        done, total, n, fwd, d, size, pl),
+                        file=sys.stderr, flush=True)
+                    results["scale"].append(
+                        measure(opts, ns, fwd, n, d, size, pl, work))
+                    save(results, out)
+            for n in opts.tso_counts:
+                print("[tso %d/%d] %d helpers, 65535 B" % (
+                    rep + 1, opts.runs, n), file=sys.stderr, flush=True)
+                results["tso"].append(
+                    measure(opts, ns, "helper", n, "both", 65535, "pinned",
+                            work, tso=True))
+                save(results, out)
+            if rep < opts.startup_runs:
+                print("[startup %d/%d] %d helpers" % (
+                    rep + 1, opts.startup_runs, nmax),
+                    file=sys.stderr, flush=True)
+                results["startup"].append(startup(opts, ns, nmax, work))
+                save(results, out)
+
+
+def group(summaries):
+    """{(size, dir, placement, n, fwd): [summary, ...]}"""
+    g = {}
+    for s in summaries:
+        g.setdefault((s["size"], s["dir"], s["placement"], s["n"],
+                      s["fwd"]), []).append(s)
+    return g
+
+
+def render(results):
+    """The tables, in Markdown, from a results.json's contents."""
+    groups = group(results["scale"])
+    fwds = []
+    for s in results["scale"]:
+        if s["fwd"] not in fwds:
+            fwds.append(s["fwd"])
+    text = []
+    for size, d, pl in sorted(set(k[:3] for k in groups),
+                              key=lambda k: (k[0], k[1], k[2] != "pinned")):
+        g = {k: v for k, v in groups.items() if k[:3] == (size, d, pl)}
+        runs = min(len(v) for v in g.values())
+        text += ["", "### %d-byte frames, %s, %s (%s), %d runs each" % (
+            size, d, pl, placement_text(pl), runs), "", table(g, fwds),
+            "", ratios(g)]
+    if results["tso"]:
+        g = group(results["tso"])
+        text += ["", "### --enable-tso, 65535-byte frames, both, pinned, "
+                 "%d runs each" % min(len(v) for v in g.values()), "",
+                 table(g, ["helper"])]
+    st = results["startup"]
+    if st:
+        text += ["", "### Start-up of %d helpers at once, on one bridge, "
+                 "%d runs" % (st[0]["n"], len(st)), "",
+                 "spawn to last JSON line: %s s; idle RSS per helper: "
+                 "median %s MiB, max %s MiB; exit codes after SIGTERM: %s" % (
+                     med_min_max([x["ready_s"] for x in st],
+                                 lambda v: "%.3f" % v),
+                     mib(statistics.median(v for x in st
+                                           for v in x["rss_idle_kib"])),
+                     mib(max(v for x in st for v in x["rss_idle_kib"])),
+                     sorted(set(c for x in st for c in x["exit_codes"])))]
+    return "\n".join(text) + "\n"
+
+
 def main():
     opts = parse_args()
+    # A signal ends the run through the context managers, so the
+    # namespace and the switch go: SIGTERM as an exit, and SIGINT also
+    # when a shell started the runner in the background (which ignores it).
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
+    signal.signal(signal.SIGINT, signal.default_int_handler)
+    if opts.report:
+        merged = {"scale": [], "tso": [], "startup": []}
+        for path in opts.report:
+            with open(path) as f:
+                r = json.load(f)
+            for k in merged:
+                merged[k] += r[k]
+        print(render(merged), end="")
+        return 0
     if os.geteuid() != 0:
         print("SKIPPED: needs root (a network namespace, TAPs, a bridge)")
         return 0
@@ -428,74 +572,26 @@ def main():
     work = os.path.join(out, "work")
     os.makedirs(work)
     results = {"host": platform.node(), "kernel": platform.release(),
-               "cpus": os.cpu_count(), "args": vars(opts), "scale": [],
-               "startup": [], "tso": []}
-    groups = {}
-    with runner.Netns(opts.lock) as ns:
-        configs = [(s, d, pl, n) for s in opts.sizes for d in opts.dirs
-                   for pl in opts.placements for n in opts.counts]
-        total = len(configs) * len(opts.fwds) * opts.runs
-        done = 0
-        for rep in range(opts.runs):
-            for size, d, pl, n in configs:
-                # Interleaved, the order turned each round.
-                k = rep % len(opts.fwds)
-                for fwd in opts.fwds[k:] + opts.fwds[:k]:
-                    done += 1
-                    print("[%d/%d] %d x %s, %s %d B %s" % (
-                        done, total, n, fwd, d, size, pl),
-                        file=sys.stderr, flush=True)
-                    s = measure(opts, ns, fwd, n, d, size, pl, work)
-                    results["scale"].append(s)
-                    groups.setdefault((size, d, pl, n, fwd), []).append(s)
-        tso_groups = {}
-        for rep in range(opts.runs if opts.tso_counts else 0):
-            for n in opts.tso_counts:
-                print("[tso %d/%d] %d helpers, 65535 B" % (
-                    rep + 1, opts.runs, n), file=sys.stderr, flush=True)
-                s = measure(opts, ns, "helper", n, "both", 65535, "pinned",
-                            work, tso=True)
-                results["tso"].append(s)
-                tso_groups.setdefault((65535, "both", "pinned", n,
-                                       "helper"), []).append(s)
-        nmax = max(opts.counts)
-        for rep in range(opts.startup_runs):
-            print("[startup %d/%d] %d helpers" % (rep + 1, opts.startup_runs,
-                                                   nmax),
-                  file=sys.stderr, flush=True)
-            results["startup"].append(startup(opts, ns, nmax, work))
-    with open(os.path.join(out, "results.json"), "w") as f:
-        json.dump(results, f, indent=1)
-    text = []
-    for size in opts.sizes:
-        for d in opts.dirs:
-            for pl in opts.placements:
-                g = {k: v for k, v in groups.items()
-                     if k[:3] == (size, d, pl)}
-                text += ["", "### %d-byte frames, %s, %s (%s)" % (
-                    size, d, pl, placement_text(pl)), "", table(g, opts.fwds),
-                    "", ratios(g)]
-    if tso_groups:
-        text += ["", "### --enable-tso, 65535-byte frames, both, pinned", "",
-                 table(tso_groups, ["helper"])]
-    if results["startup"]:
-        st = results["startup"]
-        text += ["", "### Start-up of %d helpers at once, on one bridge" %
-                 nmax, "",
-                 "spawn to last JSON line: %s s; idle RSS per helper: "
-                 "median %s MiB, max %s MiB; exit codes after SIGTERM: %s" % (
-                     med_min_max([x["ready_s"] for x in st],
-                                 lambda v: "%.3f" % v),
-                     mib(statistics.median(v for x in st
-                                           for v in x["rss_idle_kib"])),
-                     mib(max(v for x in st for v in x["rss_idle_kib"])),
-                     sorted(set(c for x in st for c in x["exit_codes"])))]
-    text = "\n".join(text) + "\n"
-    with open(os.path.join(out, "table.md"), "w") as f:
-        f.write(text)
-    print(text)
-    print("results: %s" % out, file=sys.stderr)
+               "cpus": os.cpu_count(), "commit": commit(), "args": vars(opts),
+               "scale": [], "startup": [], "tso": []}
+    try:
+        measure_all(opts, results, out, work)
+    finally:
+        text = render(results)
+        with open(os.path.join(out, "table.md"), "w") as f:
+            f.write(text)
+        print(text)
+        print("results: %s" % out, file=sys.stderr)
     return 0
+
+
+def commit():
+    """The source tree's commit, for the record (the helper measured is
+    --build's)."""
+    p = subprocess.run(["git", "-C", ROOT, "describe", "--always", "--dirty"],
+                       stdout=subprocess.PIPE, stderr=subprocess.DEVNULL,
+                       text=True)
+    return p.stdout.strip()
 
 
 def placement_text(pl):
