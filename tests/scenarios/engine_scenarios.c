@@ -632,8 +632,8 @@ struct stress_result scenario_bad_frames(unsigned from_host)
 	struct direction_stats *d = from_host ? &s.host_to_vm : &s.vm_to_host;
 	REQUIRE(d->drop_vfkt == 1, "drop_vfkt %" PRIu64, d->drop_vfkt);
 	REQUIRE(d->drop_runt == 3, "drop_runt %" PRIu64, d->drop_runt);
-	REQUIRE(d->drop_over_mtu == 1, "drop_over_mtu %" PRIu64,
-		d->drop_over_mtu);
+	REQUIRE(d->drop_truncated == 1, "drop_truncated %" PRIu64,
+		d->drop_truncated);
 	REQUIRE(d->packets == 3, "delivered %" PRIu64, d->packets);
 out:
 	return rig_finish(&rig, res);

@@ -220,6 +220,7 @@ wait "$runner_pid" || status=$?
 runner_pid=
 echo "vmnet-run exited with status $status (QEMU's)"
 grep -o 'final counters .*' "$work/log" | sed 's/^/helper: /' || true
+grep -o 'sandbox: .*' "$work/log" | sed 's/^/helper: /' || true
 set -- $ping_ips
 npings=$#
 set -- $serve

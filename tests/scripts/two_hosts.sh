@@ -320,7 +320,7 @@ for name in a1 b1 b2 a2; do
 done
 over=$(grep -o 'final counters .*' "$work/a1.log" | python3 -c '
 import json, sys
-print(json.loads(sys.stdin.read().split(" ", 2)[2])["vm"]["drop_over_mtu"])')
-echo "a1: vm drop_over_mtu $over (the 1500-byte packet)"
+print(json.loads(sys.stdin.read().split(" ", 2)[2])["vm"]["drop_truncated"])')
+echo "a1: vm drop_truncated $over (the 1500-byte packet)"
 [ "$over" = 1 ] || fail "a1's helper counted $over frames above its MTU, not 1" "$work/a1.log"
 echo "two_hosts: ok"

@@ -613,7 +613,7 @@ static bool vm_sees(size_t len)
 /*
  * A bridge with a VXLAN port takes frames of at most 1450 + 14 bytes: the
  * helper serves that MTU, says so in its JSON line, and counts what is
- * longer, each way, under drop_over_mtu. Each long frame is followed by one
+ * longer, each way, under drop_truncated. Each long frame is followed by one
  * that fits on the same path, so once that one is through, the long one was
  * handled (frames on one path stay in order).
  */
@@ -659,9 +659,9 @@ Test(scale, bridge_with_vxlan_port_serves_its_mtu_and_counts_longer_frames,
 	cr_assert_eq(child_wait_exit(&vms[0].helper, WAIT_MS), 0, "%s",
 		     vms[0].helper.err);
 	o = final_counters(0);
-	cr_expect_eq(counter(o, "vm", "drop_over_mtu"), 1);
+	cr_expect_eq(counter(o, "vm", "drop_truncated"), 1);
 	cr_expect_eq(counter(o, "vm", "drops"), 1);
-	cr_expect_eq(counter(o, "host", "drop_over_mtu"), 1);
+	cr_expect_eq(counter(o, "host", "drop_truncated"), 1);
 	cr_expect_eq(counter(o, "host", "drops"), 1);
 	json_object_put(o);
 	cr_expect(

@@ -151,7 +151,7 @@ static int tap_get_mtu(int ctl, const char *name, uint32_t *mtu, char *err,
  * keeps its own 1500, so a VM told 1500 would send frames the bridge drops
  * in silence. So the TAP is lowered to the bridge's MTU, which the JSON
  * line then reports, and longer frames from the VM are counted where the
- * helper reads them (drop_over_mtu). Read once, at start: a port added
+ * helper reads them (drop_truncated). Read once, at start: a port added
  * later with a smaller MTU is not seen.
  */
 static int tap_fit_bridge_mtu(int ctl, const char *tap, const char *bridge,
@@ -172,7 +172,7 @@ static int tap_fit_bridge_mtu(int ctl, const char *tap, const char *bridge,
 		return r;
 	log_info("[host] TAP '%s': MTU %u, lowered from %u to match bridge "
 		 "'%s' (its smallest port); longer frames from the VM are "
-		 "dropped and counted (drop_over_mtu)",
+		 "dropped and counted (drop_truncated)",
 		 tap, bridge_mtu, tap_mtu, bridge);
 	if (tso)
 		log_info("[host] --enable-tso: for 64 KiB frames give every "
