@@ -61,21 +61,6 @@ static const unsigned char bcast[6] = {0xff, 0xff, 0xff, 0xff, 0xff, 0xff};
 static const unsigned char nearest_bridge[6] = {0x01, 0x80, 0xc2,
 						0x00, 0x00, 0x0e};
 
-static void run(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-
-static void run(const char *fmt, ...)
-{
-	char cmd[1024];
-	va_list ap;
-	int st;
-
-	va_start(ap, fmt);
-	vsnprintf(cmd, sizeof(cmd), fmt, ap);
-	va_end(ap);
-	st = system(cmd);
-	cr_assert_eq(st, 0, "'%s' failed (status %d)", cmd, st);
-}
-
 static long now_ms(void)
 {
 	struct timespec ts;
@@ -495,9 +480,9 @@ static void many_helpers_on_one_bridge(int n)
 	/* Snooping off: with it, the bridge joins 224.0.0.106 (multicast
 	 * router discovery) and reports that to every port, at times of its
 	 * choosing. */
-	run("ip link add " BRIDGE " type bridge mcast_snooping 0 && "
-	    "ip link set " BRIDGE " up && ip addr add " HOST_IP
-	    "/24 dev " BRIDGE);
+	test_run("ip link add " BRIDGE " type bridge mcast_snooping 0 && "
+		 "ip link set " BRIDGE " up && ip addr add " HOST_IP
+		 "/24 dev " BRIDGE);
 	start_all(NULL);
 
 	for (int i = 0; i < nvms; i++)
@@ -626,14 +611,14 @@ Test(scale, bridge_with_vxlan_port_serves_its_mtu_and_counts_longer_frames,
 
 	setup_vms(1);
 	vms[0].by_path = false;
-	run("ip link add ul0 type veth peer name ul1 && "
-	    "ip addr add 198.51.100.1/24 dev ul0 && ip link set ul0 up && "
-	    "ip link set ul1 up && "
-	    "ip link add vx0 type vxlan id 42 local 198.51.100.1 "
-	    "remote 198.51.100.2 dstport 4789 dev ul0 && "
-	    "ip link add " BRIDGE " type bridge mcast_snooping 0 && "
-	    "ip link set vx0 master " BRIDGE " && ip link set vx0 up && "
-	    "ip link set " BRIDGE " up");
+	test_run("ip link add ul0 type veth peer name ul1 && "
+		 "ip addr add 198.51.100.1/24 dev ul0 && ip link set ul0 up && "
+		 "ip link set ul1 up && "
+		 "ip link add vx0 type vxlan id 42 local 198.51.100.1 "
+		 "remote 198.51.100.2 dstport 4789 dev ul0 && "
+		 "ip link add " BRIDGE " type bridge mcast_snooping 0 && "
+		 "ip link set vx0 master " BRIDGE " && ip link set vx0 up && "
+		 "ip link set " BRIDGE " up");
 	start_all(NULL);
 	cr_assert(strstr(vms[0].helper.out, "\"vmnet_mtu\":1450,"
 					    "\"vmnet_max_packet_size\":1464"),
@@ -647,7 +632,7 @@ Test(scale, bridge_with_vxlan_port_serves_its_mtu_and_counts_longer_frames,
 
 	/* Host to VM: the kernel sends nothing above the TAP's MTU, so raise
 	 * it by hand, as a user might after start. */
-	run("ip link set vmhs0 mtu 1500");
+	test_run("ip link set vmhs0 mtu 1500");
 	cr_assert_eq(send(tap_fd, f, sized_frame(f, 1514, 'z'), 0), 1514,
 		     "AF_PACKET send: %s", strerror(errno));
 	cr_assert_eq(send(tap_fd, f, sized_frame(f, 1464, 'w'), 0), 1464,

@@ -8,7 +8,6 @@
 #include <net/if.h>
 #include <poll.h>
 #include <sched.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -22,22 +21,6 @@
 #include "testutil.h"
 
 #define TEST_BATCH 8
-
-/* Run a shell command in the test's namespace; it must succeed. */
-static void run(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-
-static void run(const char *fmt, ...)
-{
-	char cmd[512];
-	va_list ap;
-	int st;
-
-	va_start(ap, fmt);
-	vsnprintf(cmd, sizeof(cmd), fmt, ap);
-	va_end(ap);
-	st = system(cmd);
-	cr_assert_eq(st, 0, "'%s' failed (status %d)", cmd, st);
-}
 
 /* The first line `cmd` prints, without its newline. */
 static void output_of(const char *cmd, char *out, size_t len)
@@ -263,7 +246,7 @@ Test(host_tap, attaches_to_existing_persistent_tap)
 	struct endpoint *ep;
 
 	test_need_private_netns();
-	run("ip tuntap add dev tap-persist mode tap");
+	test_run("ip tuntap add dev tap-persist mode tap");
 	ep = open_ok(&cfg, &info);
 	cr_expect_str_eq(info.tap_name, "tap-persist");
 	cr_expect(link_is_up("tap-persist"));
@@ -294,8 +277,8 @@ Test(host_tap, joins_bridge_and_reports_its_subnet)
 	char line[512];
 
 	test_need_private_netns();
-	run("ip link add br-test type bridge && ip link set br-test up && "
-	    "ip addr add 192.0.2.1/24 dev br-test");
+	test_run("ip link add br-test type bridge && ip link set br-test up && "
+		 "ip addr add 192.0.2.1/24 dev br-test");
 	cfg.bridge = "br-test";
 	ep = open_ok(&cfg, &info);
 	output_of("ip -o link show dev tap-test0", line, sizeof(line));
@@ -318,12 +301,12 @@ Test(host_tap, lowers_mtu_to_bridge_with_a_vxlan_port)
 	char line[512];
 
 	test_need_private_netns();
-	run("ip link add ul0 type veth peer name ul1 && "
-	    "ip addr add 198.51.100.1/24 dev ul0 && ip link set ul0 up && "
-	    "ip link add vx-test type vxlan id 42 local 198.51.100.1 "
-	    "remote 198.51.100.2 dstport 4789 dev ul0 && "
-	    "ip link add br-test type bridge && "
-	    "ip link set vx-test master br-test");
+	test_run("ip link add ul0 type veth peer name ul1 && "
+		 "ip addr add 198.51.100.1/24 dev ul0 && ip link set ul0 up && "
+		 "ip link add vx-test type vxlan id 42 local 198.51.100.1 "
+		 "remote 198.51.100.2 dstport 4789 dev ul0 && "
+		 "ip link add br-test type bridge && "
+		 "ip link set vx-test master br-test");
 	cfg.bridge = "br-test";
 	ep = open_ok(&cfg, &info);
 	cr_expect_eq(info.mtu, 1450);
@@ -343,8 +326,8 @@ Test(host_tap, keeps_its_mtu_on_a_bridge_with_a_larger_one)
 	struct endpoint *ep;
 
 	test_need_private_netns();
-	run("ip link add br-test type bridge && "
-	    "ip link set br-test mtu 9000");
+	test_run("ip link add br-test type bridge && "
+		 "ip link set br-test mtu 9000");
 	cfg.bridge = "br-test";
 	ep = open_ok(&cfg, &info);
 	cr_expect_eq(info.mtu, 1500);
@@ -361,9 +344,9 @@ Test(host_tap, tso_on_a_bridge_gets_no_more_than_the_bridge_mtu)
 	struct endpoint *ep;
 
 	test_need_private_netns();
-	run("ip link add br-test type bridge && "
-	    "ip link add p0 type veth peer name p1 && "
-	    "ip link set p0 master br-test");
+	test_run("ip link add br-test type bridge && "
+		 "ip link add p0 type veth peer name p1 && "
+		 "ip link set p0 master br-test");
 	cfg.bridge = "br-test";
 	cfg.enable_tso = true;
 	ep = open_ok(&cfg, &info);
@@ -381,7 +364,7 @@ Test(host_tap, tso_on_a_bridge_of_tso_taps_keeps_64k_frames)
 	struct endpoint *ep;
 
 	test_need_private_netns();
-	run("ip link add br-test type bridge");
+	test_run("ip link add br-test type bridge");
 	cfg.bridge = "br-test";
 	cfg.enable_tso = true;
 	ep = open_ok(&cfg, &info);
@@ -397,9 +380,9 @@ Test(host_tap, rejoins_bridge_it_is_already_a_port_of)
 	struct endpoint *ep;
 
 	test_need_private_netns();
-	run("ip link add br-test type bridge && "
-	    "ip tuntap add dev tap-persist mode tap && "
-	    "ip link set tap-persist master br-test");
+	test_run("ip link add br-test type bridge && "
+		 "ip tuntap add dev tap-persist mode tap && "
+		 "ip link set tap-persist master br-test");
 	cfg.bridge = "br-test";
 	ep = open_ok(&cfg, &info);
 	cr_expect_str_eq(info.bridge, "br-test");
@@ -415,7 +398,8 @@ Test(host_tap, refuses_tap_that_is_a_port_of_another_bridge)
 	char err[256] = "";
 
 	test_need_private_netns();
-	run("ip link add br-a type bridge && ip link add br-b type bridge && "
+	test_run(
+	    "ip link add br-a type bridge && ip link add br-b type bridge && "
 	    "ip tuntap add dev tap-persist mode tap && "
 	    "ip link set tap-persist master br-a");
 	cfg.bridge = "br-b";
@@ -644,7 +628,7 @@ Test(host_tap, kernel_answers_arp_and_ping)
 
 	test_need_private_netns();
 	ep = open_ok(&cfg, &info);
-	run("ip addr add " HOST_IP "/24 dev tap-test0");
+	test_run("ip addr add " HOST_IP "/24 dev tap-test0");
 	parse_mac(info.mac_address, vm);
 	cr_assert_eq(pool_create(2 * TEST_BATCH, ep->max_frame, &pool), 0);
 	cr_assert_eq(pool_get_burst(pool, &p, 1), 1);
@@ -777,7 +761,7 @@ Test(host_tap, deleted_tap_reads_as_peer_gone)
 	ep = open_ok(&cfg, &info);
 	cr_assert_eq(pool_create(1, ep->max_frame, &pool), 0);
 	cr_assert_eq(pool_get_burst(pool, &p, 1), 1);
-	run("ip link del tap-test0");
+	test_run("ip link del tap-test0");
 	/* The engine learns of it from its poller: an error event. */
 	pfd.fd = ep->fd;
 	cr_expect_eq(poll(&pfd, 1, 1000), 1);
@@ -809,7 +793,7 @@ Test(host_tap, down_tap_drops_frames_until_up_again)
 		p->len = 60;
 		p->flags = 0;
 		memset(p->data, 0xff, 60);
-		run("ip link set tap-test0 down");
+		test_run("ip link set tap-test0 down");
 		cr_expect_eq(write_like_worker(ep, &p, 1, &why), 0, "%s",
 			     write_modes[m]);
 		/* Not a frame too big: the link is down. */
@@ -818,7 +802,7 @@ Test(host_tap, down_tap_drops_frames_until_up_again)
 		cr_expect_eq(why.unsent, batch_mode(m) ? 1 : 0, "%s",
 			     write_modes[m]);
 		cr_expect_eq(why.too_big, 0, "%s", write_modes[m]);
-		run("ip link set tap-test0 up");
+		test_run("ip link set tap-test0 up");
 		cr_expect_eq(write_like_worker(ep, &p, 1, &why), 1, "%s",
 			     write_modes[m]);
 		cr_expect_eq(why.link_down + why.unsent + why.too_big, 0, "%s",
@@ -847,10 +831,10 @@ Test(host_tap, frame_longer_than_max_frame_is_flagged_truncated)
 	test_need_private_netns();
 	ep = open_ok(&cfg, &info);
 	cr_assert_eq(ep->max_frame, 1514);
-	run("ip link set tap-test0 mtu 3000 && "
-	    "ip addr add " HOST_IP "/24 dev tap-test0 && "
-	    "ip neigh add " VM_IP " lladdr %s dev tap-test0",
-	    info.mac_address);
+	test_run("ip link set tap-test0 mtu 3000 && "
+		 "ip addr add " HOST_IP "/24 dev tap-test0 && "
+		 "ip neigh add " VM_IP " lladdr %s dev tap-test0",
+		 info.mac_address);
 	cr_assert_eq(pool_create(TEST_BATCH, ep->max_frame, &pool), 0);
 	cr_assert_eq(pool_get_burst(pool, pkts, TEST_BATCH), TEST_BATCH);
 
