@@ -59,15 +59,19 @@ work=$(mktemp -d /tmp/vmnet-helper-2h.XXXXXX)
 namespaces=()
 children=()
 ovs_dirs=()
-cleanup() {
-	# Helpers, vmnet-runs, socat: each exits on SIGTERM (vmnet-run after
-	# stopping its two), so the waits are bounded.
+# Helpers, vmnet-runs, socat: each exits on SIGTERM (vmnet-run after
+# stopping its two), so the waits are bounded.
+stop_children() {
 	for pid in "${children[@]}"; do
 		kill -TERM "$pid" 2>/dev/null || true
 	done
 	for pid in "${children[@]}"; do
 		wait "$pid" 2>/dev/null || true
 	done
+	children=()
+}
+cleanup() {
+	stop_children
 	for d in "${ovs_dirs[@]}"; do
 		OVS_RUNDIR=$d ovs-appctl -T 5 -t ovs-vswitchd exit 2>/dev/null || true
 		OVS_RUNDIR=$d ovs-appctl -T 5 -t ovsdb-server exit 2>/dev/null || true
@@ -305,13 +309,7 @@ fi
 ip -n "${vmns_of[a1]}" link set eth0 mtu "${mtu_of[a1]}"
 
 echo "== stopping (SIGTERM to every helper, vmnet-run and socat)"
-for pid in "${children[@]}"; do
-	kill -TERM "$pid" 2>/dev/null || true
-done
-for pid in "${children[@]}"; do
-	wait "$pid" 2>/dev/null || true
-done
-children=()
+stop_children
 for name in a1 b1 b2 a2; do
 	[ -e "$work/$name.log" ] || continue
 	line=$(grep -o 'final counters .*' "$work/$name.log" | head -n 1) ||
