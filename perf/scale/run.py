@@ -369,7 +369,7 @@ def table(groups, fwds):
             med_min_max([s["s_per_mframe"] for s in ss],
                         lambda x: "%.2f" % x),
             busy,
-            "%.0f" % statistics.median(switches_per_kframe(s) for s in ss),
+            "%.3g" % statistics.median(switches_per_kframe(s) for s in ss),
             rss,
             "%d/%d intact%s; %d not for the VM in the window, %d before" % (
                 intact, len(ss), " (%s)" % faults if faults else "",
