@@ -507,6 +507,15 @@ def group(summaries):
     return g
 
 
+def runs_text(g):
+    """How many runs each row has: "3 runs each", or "1-2 runs per row"
+    for an interrupted run."""
+    n = sorted(len(v) for v in g.values())
+    if n[0] == n[-1]:
+        return "%d run%s each" % (n[0], "" if n[0] == 1 else "s")
+    return "%d-%d runs per row" % (n[0], n[-1])
+
+
 def render(results):
     """The tables, in Markdown, from a results.json's contents."""
     groups = group(results["scale"])
@@ -518,19 +527,20 @@ def render(results):
     for size, d, pl in sorted(set(k[:3] for k in groups),
                               key=lambda k: (k[0], k[1], k[2] != "pinned")):
         g = {k: v for k, v in groups.items() if k[:3] == (size, d, pl)}
-        runs = min(len(v) for v in g.values())
-        text += ["", "### %d-byte frames, %s, %s (%s), %d runs each" % (
-            size, d, pl, placement_text(pl), runs), "", table(g, fwds),
+        text += ["", "### %d-byte frames, %s, %s (%s), %s" % (
+            size, d, pl, placement_text(pl), runs_text(g)), "",
+            table(g, fwds),
             "", ratios(g)]
     if results["tso"]:
         g = group(results["tso"])
         text += ["", "### --enable-tso, 65535-byte frames, both, pinned, "
-                 "%d runs each" % min(len(v) for v in g.values()), "",
+                 "%s" % runs_text(g), "",
                  table(g, ["helper"])]
     st = results["startup"]
     if st:
         text += ["", "### Start-up of %d helpers at once, on one bridge, "
-                 "%d runs" % (st[0]["n"], len(st)), "",
+                 "%d run%s" % (st[0]["n"], len(st), "" if len(st) == 1 else "s"),
+                 "",
                  "spawn to last JSON line: %s s; idle RSS per helper: "
                  "median %s MiB, max %s MiB; exit codes after SIGTERM: %s" % (
                      med_min_max([x["ready_s"] for x in st],
