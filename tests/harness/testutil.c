@@ -9,7 +9,9 @@
 #include <net/if.h>
 #include <netpacket/packet.h>
 #include <sched.h>
+#include <stdarg.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
 #include <sys/resource.h>
@@ -138,4 +140,17 @@ void test_proc_status(pid_t pid, const char *key, char *out, size_t len)
 	fclose(f);
 	for (n = strlen(out); n && strchr(" \t\n", out[n - 1]);)
 		out[--n] = '\0';
+}
+
+void test_run(const char *fmt, ...)
+{
+	char cmd[1024];
+	va_list ap;
+	int st;
+
+	va_start(ap, fmt);
+	vsnprintf(cmd, sizeof(cmd), fmt, ap);
+	va_end(ap);
+	st = system(cmd);
+	cr_assert_eq(st, 0, "'%s' failed (status %d)", cmd, st);
 }

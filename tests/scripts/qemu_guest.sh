@@ -3,13 +3,13 @@
 # qemu_guest.sh - a real VM on the cable: vmnet-run starts vmnet-helper on a
 # TAP in a private network namespace and QEMU (software emulation, TCG) on
 # the other end of its socketpair, as `-netdev dgram` with fd 4 and the MAC
-# from the helper's JSON line. The guest, Debian's kernel with a busybox
-# initramfs built here, brings up virtio-net, pings the TAP's address,
-# fetches a file over TCP from the namespace and checks its SHA-256, then
-# powers off; QEMU's exit ends vmnet-run, which stops the helper. Prints
-# "qemu_guest: ok" at the end. Everything is removed on exit, also when
-# interrupted. Needs root, /dev/net/tun, qemu-system-x86, busybox-static and
-# linux-image-amd64 (.ci/install-deps installs them).
+# and MTU from the helper's JSON line. The guest, Debian's kernel with a
+# busybox initramfs built here, brings up virtio-net, pings the TAP's
+# address, fetches a file over TCP from the namespace and checks its
+# SHA-256, then powers off; QEMU's exit ends vmnet-run, which stops the
+# helper. Prints "qemu_guest: ok" at the end. Everything is removed on exit,
+# also when interrupted. Needs root, /dev/net/tun, qemu-system-x86,
+# busybox-static and linux-image-amd64 (.ci/install-deps installs them).
 #
 # The initramfs also holds Debian's iperf3 with its libraries when the host
 # has it (package iperf3): with vmh.iperf=SECONDS on its command line the
@@ -25,6 +25,19 @@
 # DIR/vmlinuz and DIR/initrd.img, for the docs' QEMU command lines
 # (tests/scripts/doc_blocks.py); without vmh.host= and vmh.guest= on its
 # command line the guest is 192.0.2.2 and pings 192.0.2.1.
+#
+# Another script can put the guest on a network of its own making
+# (tests/scripts/two_hosts.sh does):
+#   QEMU_GUEST_NETNS=NS        run vmnet-run in namespace NS, which the
+#                              caller owns (default: a new one, whose TAP
+#                              gets 192.0.2.1)
+#   QEMU_GUEST_HELPER="ARGS"   more helper options, e.g. "--bridge br0"
+#   QEMU_GUEST_TAP=NAME        the TAP (default vmhq0)
+#   QEMU_GUEST_IP=ADDR         the guest's address in a /24 (192.0.2.2)
+#   QEMU_GUEST_PING="A B"      addresses the guest pings (192.0.2.1)
+#   QEMU_GUEST_SERVE="NS=A .." busybox httpd in namespace NS on address A
+#                              serves the file; the guest fetches it from
+#                              every A (default: the new namespace's)
 set -euo pipefail
 guest_only=
 if [ "${1:-}" = --guest-only ]; then
@@ -55,7 +68,14 @@ if [ -z "$guest_only" ] && ! { [ -x "$helper" ] && [ -x "$runner" ]; }; then
 	exit 1
 fi
 
-ns=vmh-qemu-$$
+own_ns=
+ns=${QEMU_GUEST_NETNS:-}
+[ -n "$ns" ] || { ns=vmh-qemu-$$ own_ns=1; }
+tap=${QEMU_GUEST_TAP:-vmhq0}
+read -r -a helper_args <<<"${QEMU_GUEST_HELPER:-}"
+host_ip=192.0.2.1 guest_ip=${QEMU_GUEST_IP:-192.0.2.2}
+ping_ips=${QEMU_GUEST_PING:-$host_ip}
+serve=${QEMU_GUEST_SERVE:-$ns=$host_ip}
 work=$(mktemp -d /tmp/vmnet-helper-qemu.XXXXXX)
 runner_pid=
 children=()
@@ -69,13 +89,11 @@ cleanup() {
 		kill -TERM "$runner_pid" 2>/dev/null || true
 		wait "$runner_pid" 2>/dev/null || true
 	fi
-	ip netns del "$ns" 2>/dev/null || true
+	[ -z "$own_ns" ] || ip netns del "$ns" 2>/dev/null || true
 	rm -rf "$work"
 }
 trap cleanup EXIT
 trap 'exit 130' INT TERM
-
-host_ip=192.0.2.1 guest_ip=192.0.2.2
 
 echo "== building the guest's initramfs (busybox, virtio-net modules of $version)"
 # Modules for virtio_net and virtio_pci, dependencies first, from
@@ -119,10 +137,13 @@ mount -t proc proc /proc
 mount -t sysfs sys /sys
 mount -t devtmpfs dev /dev 2>/dev/null
 for m in $(cat /modules/order); do insmod "/modules/$m"; done
-host=192.0.2.1 guest=192.0.2.2 iperf= mtu=1500
+host=192.0.2.1 guest=192.0.2.2 iperf= mtu=
 for arg in $(cat /proc/cmdline); do
 	case $arg in vmh.*=*) arg=${arg#vmh.}; eval "${arg%%=*}=${arg#*=}" ;; esac
 done
+# vmh.ping: addresses to ping, vmh.fetch: servers of /blob (both
+# comma-separated); vmh.host alone is both.
+ping=${ping:-$host} fetch=${fetch:-$host}
 say() { echo "vmnet-guest: $*"; }
 # run_iperf NAME PORT [-R]: one iperf3 client; its exit status and, from
 # its -J report, the bits per second of both sums (the receiver's comes
@@ -145,14 +166,19 @@ run_iperf() {
 		/}/ { k = "" }' /tmp/iperf.json)"
 }
 ip link set lo up
-ip link set eth0 mtu "$mtu" up
+# The MTU the helper serves (its JSON line's vmnet_mtu), as a VM manager
+# would set it: lower than 1500 behind a VXLAN port.
+[ -z "$mtu" ] || ip link set eth0 mtu "$mtu"
+ip link set eth0 up
 ip addr add "$guest/24" dev eth0
 say "eth0 $(cat /sys/class/net/eth0/address) $guest mtu $(cat /sys/class/net/eth0/mtu)"
-ok=
-for i in $(seq 60); do
-	if ping -c 1 -W 1 "$host" >/dev/null 2>&1; then ok=1; break; fi
+for peer in $(echo "$ping" | tr , ' '); do
+	ok=
+	for i in $(seq 60); do
+		if ping -c 1 -W 1 "$peer" >/dev/null 2>&1; then ok=1; break; fi
+	done
+	[ -n "$ok" ] && say "ping $peer ok" || say "ping $peer FAILED"
 done
-[ -n "$ok" ] && say "ping $host ok" || say "ping $host FAILED"
 if [ -n "$iperf" ]; then
 	if [ ! -x /bin/iperf3 ]; then
 		say "iperf FAILED: no iperf3 in the initramfs (apt-get install iperf3)"
@@ -160,10 +186,14 @@ if [ -n "$iperf" ]; then
 		run_iperf send 5201
 		run_iperf recv 5202 -R
 	fi
-elif wget -q -O /srv/blob "http://$host:8000/blob"; then
-	say "fetched $(wc -c </srv/blob) bytes sha256 $(sha256sum /srv/blob | cut -c1-16)"
 else
-	say "fetch FAILED"
+	for server in $(echo "$fetch" | tr , ' '); do
+		if wget -q -O /srv/blob "http://$server:8000/blob"; then
+			say "fetched $(wc -c </srv/blob) bytes sha256 $(sha256sum /srv/blob | cut -c1-16) from $server"
+		else
+			say "fetch from $server FAILED"
+		fi
+	done
 fi
 say "powering off"
 poweroff -f
@@ -176,28 +206,35 @@ if [ -n "$guest_only" ]; then
 	exit 0
 fi
 
-ip netns add "$ns"
-ip -n "$ns" link set lo up
-# The file the guest fetches, served from the namespace by busybox httpd.
+if [ -n "$own_ns" ]; then
+	ip netns add "$ns"
+	ip -n "$ns" link set lo up
+fi
+# The file the guest fetches, served by busybox httpd from each server.
 mkdir "$work/www"
 head -c $((4 << 20)) /dev/urandom >"$work/www/blob"
 want=$(sha256sum "$work/www/blob" | cut -c1-16)
+fetch_ips=
+for s in $serve; do fetch_ips="$fetch_ips,${s#*=}"; done
+fetch_ips=${fetch_ips#,}
 
-echo "== starting vmnet-run: vmnet-helper on TAP vmhq0, QEMU on fd 4 (TCG)"
+echo "== starting vmnet-run: vmnet-helper on TAP $tap, QEMU on fd 4 (TCG)"
 mkfifo "$work/out"
-# COMMAND takes the guest's MAC from the helper's JSON line, as a VM
-# manager would, and hands QEMU fd 4.
-ip netns exec "$ns" "$runner" --tap vmhq0 -- sh -c '
+# COMMAND takes the guest's MAC and MTU from the helper's JSON line, as a
+# VM manager would, and hands QEMU fd 4.
+ip netns exec "$ns" "$runner" --tap "$tap" "${helper_args[@]}" -- sh -c '
 	mac=$(printf "%s" "$VMNET_HELPER_JSON" |
 		sed -n "s/.*\"vmnet_mac_address\":\"\([0-9a-f:]*\)\".*/\1/p")
-	echo "vmnet-run: helper ready, guest MAC $mac"
+	mtu=$(printf "%s" "$VMNET_HELPER_JSON" |
+		sed -n "s/.*\"vmnet_mtu\":\([0-9]*\).*/\1/p")
+	echo "vmnet-run: helper ready, guest MAC $mac MTU $mtu"
 	exec qemu-system-x86_64 -accel tcg -m 256 -smp 1 -no-reboot \
 		-display none -monitor none -serial stdio \
 		-kernel "$1" -initrd "$2" \
-		-append "console=ttyS0 panic=-1 quiet vmh.host=$3 vmh.guest=$4" \
+		-append "console=ttyS0 panic=-1 quiet vmh.guest=$3 vmh.ping=$4 vmh.fetch=$5 vmh.mtu=$mtu" \
 		-netdev dgram,id=net0,local.type=fd,local.str=4 \
 		-device virtio-net-pci,netdev=net0,mac="$mac" </dev/null' \
-	sh "$kernel" "$work/initrd.gz" "$host_ip" "$guest_ip" \
+	sh "$kernel" "$work/initrd.gz" "$guest_ip" "$(echo $ping_ips | tr ' ' ,)" "$fetch_ips" \
 	>"$work/out" 2>"$work/log" &
 runner_pid=$!
 exec {out}<"$work/out"
@@ -207,20 +244,23 @@ if ! read -r -t 30 -u "$out" line; then
 	exit 1
 fi
 echo "$line"
-ip -n "$ns" addr add "$host_ip/24" dev vmhq0
-ip netns exec "$ns" "$busybox" httpd -f -p "$host_ip:8000" -h "$work/www" &
-children+=($!)
+[ -z "$own_ns" ] || ip -n "$ns" addr add "$host_ip/24" dev "$tap"
+for s in $serve; do
+	ip netns exec "${s%%=*}" "$busybox" httpd -f -p "${s#*=}:8000" -h "$work/www" &
+	children+=($!)
+done
 
 echo "== guest console (booting under TCG takes a while)"
 # Each line comes from the guest's serial console; the guest powers off by
 # itself, so the read ends when QEMU exits (bounded by the guest's own
 # ping and fetch time-outs, and by -t here).
-result=0
+result=0 pinged=0 fetched=0
 while read -r -t 300 -u "$out" line; do
 	case $line in *vmnet-guest:*) echo "${line#*vmnet-guest: }" ;; esac
 	case $line in
-	*"ping $host_ip FAILED"* | *"fetch FAILED"*) result=1 ;;
-	*"fetched 4194304 bytes sha256 $want"*) fetched=1 ;;
+	*"vmnet-guest: ping "*" FAILED"* | *"vmnet-guest: fetch "*" FAILED"*) result=1 ;;
+	*"vmnet-guest: ping "*" ok"*) pinged=$((pinged + 1)) ;;
+	*"fetched 4194304 bytes sha256 $want from "*) fetched=$((fetched + 1)) ;;
 	esac
 done
 status=0
@@ -229,7 +269,10 @@ runner_pid=
 echo "vmnet-run exited with status $status (QEMU's)"
 grep -o 'final counters .*' "$work/log" | sed 's/^/helper: /' || true
 grep -o 'sandbox: .*' "$work/log" | sed 's/^/helper: /' || true
-if [ "$result" = 0 ] && [ -n "${fetched:-}" ] && [ "$status" = 0 ]; then
+set -- $ping_ips
+npings=$#
+set -- $serve
+if [ "$result" = 0 ] && [ "$pinged" = "$npings" ] && [ "$fetched" = $# ] && [ "$status" = 0 ]; then
 	echo "qemu_guest: ok"
 else
 	echo "qemu_guest: FAILED; vmnet-run's log:" >&2

@@ -2,7 +2,9 @@
 /* test_end_to_end.c - two network namespaces, each with a TAP served by one
  * vmnet-helper, the helpers joined by vmnet-run: real kernel stacks on both
  * ends (tests/scripts/demo.sh does the wiring and removes everything after);
- * and a QEMU guest on the cable (tests/scripts/qemu_guest.sh). */
+ * a QEMU guest on the cable (tests/scripts/qemu_guest.sh); and VMs on two
+ * simulated hosts joined by VXLAN, through Linux bridges or Open vSwitch
+ * (tests/scripts/two_hosts.sh). */
 #include <criterion/criterion.h>
 #include <limits.h>
 #include <stdio.h>
@@ -47,6 +49,20 @@ static int run_script(const char *script, const char *env, char *out,
 	size_t n = fread(out, 1, len - 1, p);
 	out[n] = '\0';
 	return pclose(p);
+}
+
+/* Run @script with @env; skip the test when it exits 77 ("SKIPPED: why"),
+ * fail it on any other status but 0. */
+static void run_script_or_skip(const char *script, const char *env, char *out,
+			       size_t len)
+{
+	int status = run_script(child_source_file(script), env, out, len);
+
+	if (WIFEXITED(status) && WEXITSTATUS(status) == 77)
+		cr_skip_test("%s", strstr(out, "SKIPPED")
+				       ? strstr(out, "SKIPPED")
+				       : out);
+	cr_assert_eq(status, 0, "%s failed:\n%s", script, out);
 }
 
 static void expect_lines(const char *out, const char *const *lines)
@@ -113,16 +129,9 @@ Test(end_to_end, qemu_guest_pings_and_fetches_through_vmnet_run, .timeout = 600)
 
 	if (why)
 		cr_skip_test("needs root, TAP and tools: %s", why);
-	int status =
-	    run_script(child_source_file("tests/scripts/qemu_guest.sh"), "",
-		       out, sizeof(out));
 	/* The script exits 77 with "SKIPPED: reason" when QEMU, the guest
 	 * kernel or a static busybox is missing. */
-	if (WIFEXITED(status) && WEXITSTATUS(status) == 77)
-		cr_skip_test("%s", strstr(out, "SKIPPED")
-				       ? strstr(out, "SKIPPED")
-				       : out);
-	cr_assert_eq(status, 0, "qemu_guest.sh failed:\n%s", out);
+	run_script_or_skip("tests/scripts/qemu_guest.sh", "", out, sizeof(out));
 	static const char *const lines[] = {
 	    "ping 192.0.2.1 ok",
 	    "fetched 4194304 bytes sha256 ",
@@ -133,4 +142,87 @@ Test(end_to_end, qemu_guest_pings_and_fetches_through_vmnet_run, .timeout = 600)
 	    NULL,
 	};
 	expect_lines(out, lines);
+}
+
+/* What every run of two_hosts.sh shows, whatever the switch: the helpers
+ * serve the VXLAN's 1450-byte MTU, full-size pings and checked TCP
+ * transfers cross within and between the hosts, and a VM set to 1500 has
+ * its longer frame counted by its helper. */
+static const char *const two_hosts_common[] = {
+    "a1: vmnet_mtu 1450",
+    "b1: vmnet_mtu 1450",
+    "b2: vmnet_mtu 1450",
+    "tcp a1 -> b1: ok 4 MiB",
+    "tcp b2 -> a1: ok 4 MiB",
+    "tcp b1 -> b2: ok 4 MiB",
+    "a1: vm drop_truncated 1 (the 1500-byte packet)",
+    "two_hosts: ok",
+    NULL,
+};
+
+static const char *const two_hosts_four_namespace_vms[] = {
+    "a2: vmnet_mtu 1450",
+    "pings: 12 of 12 ok",
+    "tcp a2 -> a1: ok 4 MiB",
+    NULL,
+};
+
+Test(end_to_end, two_hosts_over_vxlan_on_linux_bridges_reach_each_other,
+     .timeout = 300)
+{
+	static char out[1 << 16];
+	const char *why = missing();
+
+	if (why)
+		cr_skip_test("needs root, TAP and tools: %s", why);
+	run_script_or_skip("tests/scripts/two_hosts.sh", "", out, sizeof(out));
+	expect_lines(out, two_hosts_common);
+	expect_lines(out, two_hosts_four_namespace_vms);
+	cr_assert(strstr(out, "\"bridge\":\"br0\""), "%s", out);
+}
+
+/* One VM of host a is the QEMU guest: it gets the 1450 MTU from the JSON
+ * line, pings the other three VMs and fetches a checked file from a VM on
+ * its own host and one on the other. */
+Test(end_to_end, two_hosts_with_a_qemu_guest_reach_each_other, .timeout = 600)
+{
+	static char out[1 << 16];
+	const char *why = missing();
+
+	if (why)
+		cr_skip_test("needs root, TAP and tools: %s", why);
+	run_script_or_skip("tests/scripts/two_hosts.sh", "TWO_HOSTS_QEMU=1",
+			   out, sizeof(out));
+	expect_lines(out, two_hosts_common);
+	static const char *const guest[] = {
+	    "pings: 6 of 6 ok",
+	    "a2 (guest): vmnet-run: helper ready, guest MAC",
+	    " MTU 1450",
+	    "a2 (guest): ping 192.0.2.11 ok",
+	    "a2 (guest): ping 192.0.2.21 ok",
+	    "a2 (guest): ping 192.0.2.22 ok",
+	    " from 192.0.2.11",
+	    " from 192.0.2.21",
+	    "a2 (guest): qemu_guest: ok",
+	    NULL,
+	};
+	expect_lines(out, guest);
+}
+
+/* The same with Open vSwitch (its userspace datapath) as each host's
+ * switch: ovsdb-server and ovs-vswitchd run in the host's namespace from
+ * files of the script's own, and stop with it. */
+Test(end_to_end, two_hosts_over_vxlan_on_open_vswitch_reach_each_other,
+     .timeout = 300)
+{
+	static char out[1 << 16];
+	const char *why = missing();
+
+	if (why)
+		cr_skip_test("needs root, TAP and tools: %s", why);
+	run_script_or_skip("tests/scripts/two_hosts.sh", "TWO_HOSTS_SWITCH=ovs",
+			   out, sizeof(out));
+	expect_lines(out, two_hosts_common);
+	expect_lines(out, two_hosts_four_namespace_vms);
+	cr_assert(strstr(out, "== two hosts (ovs)"), "%s", out);
 }
