@@ -74,12 +74,16 @@ static int check_config(const struct engine_config *c, char *err, size_t errlen)
 		    c->ring_size, c->batch, POOL_COUNT_MAX / 2);
 		return -EINVAL;
 	}
-	if (c->retry_us < 1 || c->write_wait_us < c->retry_us) {
+	if (c->retry_us < 1 || c->write_wait_us < c->retry_us ||
+	    (c->socket_write_wait_us &&
+	     c->socket_write_wait_us < c->retry_us)) {
 		errmsg_format(
 		    err, errlen,
 		    "write wait %u us and retry %u us: retry must be at "
 		    "least 1 us and the wait at least one retry",
-		    c->write_wait_us, c->retry_us);
+		    c->write_wait_us < c->retry_us ? c->write_wait_us
+						   : c->socket_write_wait_us,
+		    c->retry_us);
 		return -EINVAL;
 	}
 	return 0;
@@ -134,7 +138,9 @@ int engine_create(const struct engine_config *cfg, struct endpoint *host,
 		w->cfg.name = names[i];
 		w->cfg.cpu = i == HOST ? cfg->host_cpu : cfg->socket_cpu;
 		w->cfg.batch = cfg->batch;
-		w->cfg.write_wait_us = cfg->write_wait_us;
+		w->cfg.write_wait_us = i == SOCKET && cfg->socket_write_wait_us
+					   ? cfg->socket_write_wait_us
+					   : cfg->write_wait_us;
 		w->cfg.retry_us = cfg->retry_us;
 		w->cfg.spin_us = cfg->spin_us;
 		w->ep = e->ep[i];

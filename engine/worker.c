@@ -52,11 +52,17 @@
  * vmnet), which is where a slow consumer's traffic should queue and be
  * dropped, and reading resumes as soon as the peer frees space. A batch the
  * endpoint refuses waits for writability (-EAGAIN, an OUT event) or retries
- * every retry_us (-ENOBUFS, no event exists), but never longer than
- * write_wait_us after its first refusal; then the rest of the batch is
- * dropped and counted. That bound is what keeps a stalled reader from
- * blocking the other direction and small frames from starving behind bulk
- * ones (the same reasoning as vmnet-helper's 10 x 50 us retry budget).
+ * every retry_us (-ENOBUFS, no event exists), but only while the reader
+ * keeps taking frames: once it has taken none for write_wait_us (counted
+ * from the first refusal, and again from every write that went through
+ * after one), the rest of the batch is dropped and counted. A slow reader
+ * is thus waited for, however slow, and a stalled one costs at most one
+ * batch per write_wait_us; that bound keeps it from holding frames forever
+ * and small frames from starving behind bulk ones (the same reasoning as
+ * vmnet-helper's 10 x 50 us retry budget). Counting from the first refusal
+ * alone dropped frames a draining reader would have taken: a client whose
+ * kernel queue holds 11 datagrams (a --socket client that never connects
+ * back, as QEMU's) refuses a 64-frame batch several times over.
  */
 
 enum { TAG_WAKE = 1, TAG_ENDPOINT = 2 };
@@ -189,6 +195,12 @@ static int worker_write(struct worker *w, bool *progress, bool *kick)
 			counter_add(&c->batches, 1);
 			w->pending_off += (unsigned)r;
 			*progress = true;
+			/* The reader took something: it is slow, not
+			 * stalled, so the rest of the batch gets a full wait
+			 * again from now. */
+			if (w->write_deadline_us)
+				w->write_deadline_us =
+				    now_us() + w->cfg.write_wait_us;
 			continue;
 		}
 		if (r == -EMSGSIZE) {
