@@ -184,3 +184,15 @@ Test(engine_flow, bad_frames_from_host_counted, .timeout = 60)
 {
 	STRESS_ASSERT(scenario_bad_frames(1));
 }
+Test(engine_flow, stream_both_directions_arrive_intact_in_order, .timeout = 120)
+{
+	STRESS_ASSERT(scenario_stream_both_directions(200000));
+}
+Test(engine_flow, stream_length_over_max_ends_the_client, .timeout = 60)
+{
+	STRESS_ASSERT(scenario_stream_client_breaks_framing(0));
+}
+Test(engine_flow, stream_client_leaving_mid_frame_is_counted, .timeout = 60)
+{
+	STRESS_ASSERT(scenario_stream_client_breaks_framing(1));
+}
