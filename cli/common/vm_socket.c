@@ -178,36 +178,64 @@ static int bind_path(struct vm_socket *s, char *err, size_t errlen)
 	return 0;
 }
 
-/*
- * Whether @uid, with group @gid and no other (privdrop leaves exactly
- * that), may create and remove files in @path's directory, by its mode
- * bits. Asked while still root, so that a directory the user cannot write
- * fails before anything starts, not at bind() after the drop, which would
- * also leave the lock file behind. ACLs are not read; bind() still
- * catches what they forbid.
- */
-static bool dir_writable_by(const char *path, uid_t uid, gid_t gid)
+/* The directory @path is in, in @dir (room for a sun_path). */
+static void dir_of(const char *path, char *dir, size_t len)
 {
-	char dir[sizeof(((struct sockaddr_un *)0)->sun_path)];
 	const char *slash = strrchr(path, '/');
-	struct stat st;
-	mode_t need;
 
 	if (!slash)
-		snprintf(dir, sizeof(dir), ".");
+		snprintf(dir, len, ".");
 	else if (slash == path)
-		snprintf(dir, sizeof(dir), "/");
+		snprintf(dir, len, "/");
 	else
-		snprintf(dir, sizeof(dir), "%.*s", (int)(slash - path), path);
-	if (stat(dir, &st) < 0)
-		return true; /* let open() name the problem */
-	if (st.st_uid == uid)
+		snprintf(dir, len, "%.*s", (int)(slash - path), path);
+}
+
+/*
+ * Whether @uid, with group @gid and no other (privdrop leaves exactly
+ * that), may create and remove files in directory @st, by its mode bits.
+ * Asked while still root, so that a directory the user cannot write fails
+ * before anything starts, not at bind() after the drop, which would also
+ * leave the lock file behind. ACLs are not read; bind() still catches what
+ * they forbid.
+ */
+static bool dir_writable_by(const struct stat *st, uid_t uid, gid_t gid)
+{
+	mode_t need;
+
+	if (st->st_uid == uid)
 		need = S_IWUSR | S_IXUSR;
-	else if (st.st_gid == gid)
+	else if (st->st_gid == gid)
 		need = S_IWGRP | S_IXGRP;
 	else
 		need = S_IWOTH | S_IXOTH;
-	return (st.st_mode & need) == need;
+	return (st->st_mode & need) == need;
+}
+
+/*
+ * Whoever may write the socket's directory may remove the socket and bind
+ * their own in its place, between the VM's starts or before the first, and
+ * read every frame the VM sends; the sticky bit (/tmp has it) limits
+ * removing and renaming to a file's owner. So a directory that others may
+ * write, and that has no sticky bit, is refused. The directory itself is
+ * followed if it is a link (/tmp is one on macOS): its final target is
+ * what is judged.
+ */
+static int check_socket_dir(const char *path, const char *dir,
+			    const struct stat *st, char *err, size_t errlen)
+{
+	mode_t mode = st->st_mode & 07777;
+
+	if (!(mode & (S_IWGRP | S_IWOTH)) || (mode & S_ISVTX))
+		return 0;
+	return errmsg_fail(
+	    err, errlen, -EPERM,
+	    "--socket '%s': its directory '%s' (mode %04o) may be written "
+	    "by %s and has no sticky bit, so they could replace the socket "
+	    "and take the VM's frames; choose a directory only you can "
+	    "write (chmod go-w '%s'), or one with the sticky bit, as /tmp",
+	    path, dir, (unsigned)mode,
+	    (mode & S_IWOTH) ? "every user" : "its group", dir);
 }
 
 /*
@@ -283,7 +311,21 @@ int vm_socket_lock(struct vm_socket *s, uid_t uid, gid_t gid, char *err,
 	r = check_socket_path(s->path, &stale, err, errlen);
 	if (r)
 		return r;
-	if (uid != (uid_t)-1 && !dir_writable_by(s->path, uid, gid))
+	char dir[sizeof(((struct sockaddr_un *)0)->sun_path)];
+	struct stat dst;
+	dir_of(s->path, dir, sizeof(dir));
+	if (stat(dir, &dst) < 0)
+		return errmsg_fail(err, errlen, -errno,
+				   "--socket '%s': its directory '%s': %s",
+				   s->path, dir, strerror(errno));
+	if (!S_ISDIR(dst.st_mode))
+		return errmsg_fail(err, errlen, -ENOTDIR,
+				   "--socket '%s': '%s' is not a directory",
+				   s->path, dir);
+	r = check_socket_dir(s->path, dir, &dst, err, errlen);
+	if (r)
+		return r;
+	if (uid != (uid_t)-1 && !dir_writable_by(&dst, uid, gid))
 		return errmsg_fail(
 		    err, errlen, -EACCES,
 		    "--socket '%s': uid %u, whom the helper runs "

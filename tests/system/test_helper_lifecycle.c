@@ -532,7 +532,7 @@ Test(helper_lifecycle, socket_and_lock_belong_to_the_sudo_caller)
 	struct stat st;
 
 	test_need_private_netns();
-	cr_assert_eq(chmod(dir, 0777), 0);
+	cr_assert_eq(chmod(dir, 01777), 0); /* as /tmp */
 	start(&helper, env, NULL, 0,
 	      (const char *const[]){"--socket", sock_path, "--tap", TAP, NULL});
 	expect_ready(&helper);
@@ -595,7 +595,7 @@ Test(helper_lifecycle, symlink_at_the_lock_path_is_never_followed_or_chowned)
 	struct stat st;
 
 	test_need_private_netns();
-	cr_assert_eq(chmod(dir, 0777), 0);
+	cr_assert_eq(chmod(dir, 01777), 0); /* as /tmp */
 	snprintf(victim, sizeof(victim), "%s/victim", dir);
 	int fd = open(victim, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0640);
 	cr_assert_geq(fd, 0, "%s: %s", victim, strerror(errno));
@@ -621,7 +621,7 @@ Test(helper_lifecycle, dangling_symlink_at_the_lock_path_creates_nothing)
 	char lock[128], victim[128];
 
 	test_need_private_netns();
-	cr_assert_eq(chmod(dir, 0777), 0);
+	cr_assert_eq(chmod(dir, 01777), 0); /* as /tmp */
 	snprintf(victim, sizeof(victim), "%s/victim", dir);
 	lock_path_of(lock, sizeof(lock));
 	cr_assert_eq(symlink(victim, lock), 0, "%s", strerror(errno));
@@ -639,7 +639,7 @@ Test(helper_lifecycle, fifo_at_the_lock_path_is_refused_without_hanging)
 	char lock[128];
 
 	test_need_private_netns();
-	cr_assert_eq(chmod(dir, 0777), 0);
+	cr_assert_eq(chmod(dir, 01777), 0); /* as /tmp */
 	lock_path_of(lock, sizeof(lock));
 	cr_assert_eq(mkfifo(lock, 0666), 0, "%s", strerror(errno));
 	/* expect_exit() bounds the wait: a helper blocked in open() would
@@ -654,7 +654,7 @@ Test(helper_lifecycle, existing_lock_file_is_used_but_not_given_away)
 	struct stat st;
 
 	test_need_private_netns();
-	cr_assert_eq(chmod(dir, 0777), 0);
+	cr_assert_eq(chmod(dir, 01777), 0); /* as /tmp */
 	lock_path_of(lock, sizeof(lock));
 	/* Left by an earlier helper that ran as root: root's, and it stays
 	 * root's (it could be a hard link to anything). */
@@ -677,7 +677,7 @@ Test(helper_lifecycle, regular_file_at_the_socket_path_is_kept_and_refused)
 	struct stat st;
 
 	test_need_private_netns();
-	cr_assert_eq(chmod(dir, 0777), 0);
+	cr_assert_eq(chmod(dir, 01777), 0); /* as /tmp */
 	int fd = open(sock_path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
 	cr_assert_geq(fd, 0, "%s", strerror(errno));
 	cr_assert_eq(write(fd, "data\n", 5), 5);
@@ -692,7 +692,7 @@ Test(helper_lifecycle, regular_file_at_the_socket_path_is_kept_and_refused)
 Test(helper_lifecycle, directory_at_the_socket_path_is_refused_first)
 {
 	test_need_private_netns();
-	cr_assert_eq(chmod(dir, 0777), 0);
+	cr_assert_eq(chmod(dir, 01777), 0); /* as /tmp */
 	cr_assert_eq(mkdir(sock_path, 0755), 0, "%s", strerror(errno));
 	expect_socket_refused("is a directory");
 	cr_assert_eq(rmdir(sock_path), 0, "the directory is not as it was");
@@ -703,11 +703,78 @@ Test(helper_lifecycle, symlink_at_the_socket_path_is_refused)
 	char victim[128];
 
 	test_need_private_netns();
-	cr_assert_eq(chmod(dir, 0777), 0);
+	cr_assert_eq(chmod(dir, 01777), 0); /* as /tmp */
 	snprintf(victim, sizeof(victim), "%s/victim", dir);
 	cr_assert_eq(symlink(victim, sock_path), 0, "%s", strerror(errno));
 	expect_socket_refused("exists and is a symbolic link");
 	unlink(sock_path);
+}
+
+/* A directory others may write, without the sticky bit, would let them
+ * replace the socket: refused before anything starts, naming who may
+ * write it and how to fix it. With the sticky bit (as /tmp) it is fine. */
+static void expect_dir_refused(mode_t mode, const char *who)
+{
+	char sub[128], text[320];
+
+	snprintf(sub, sizeof(sub), "%s/a", dir);
+	cr_assert_eq(mkdir(sub, 0700), 0, "%s", strerror(errno));
+	cr_assert_eq(chmod(sub, mode), 0);
+	snprintf(sock_path, sizeof(sock_path), "%s/a/sock", dir);
+	start(&helper, NULL, NULL, 0,
+	      (const char *const[]){"--socket", sock_path, "--tap", TAP, NULL});
+	snprintf(text, sizeof(text),
+		 "its directory '%s' (mode %04o) may be "
+		 "written by %s and has no sticky bit",
+		 sub, (unsigned)mode, who);
+	expect_exit(&helper, 1, text);
+	cr_assert(strstr(helper.err, "chmod go-w"), "no fix named:\n%s",
+		  helper.err);
+	cr_assert_null(strstr(helper.err, "host interface"), "%s", helper.err);
+	cr_assert_eq(if_nametoindex(TAP), 0, "%s was created", TAP);
+	cr_assert_neq(access(sock_path, F_OK), 0, "a socket was made");
+	strcat(sock_path, ".lock");
+	cr_assert_neq(access(sock_path, F_OK), 0, "a lock file was made");
+	cr_assert_eq(rmdir(sub), 0, "%s is not empty", sub);
+}
+
+Test(helper_lifecycle, world_writable_socket_dir_without_sticky_bit_is_refused)
+{
+	test_need_private_netns();
+	expect_dir_refused(0777, "every user");
+}
+
+Test(helper_lifecycle, group_writable_socket_dir_without_sticky_bit_is_refused)
+{
+	test_need_private_netns();
+	expect_dir_refused(0770, "its group");
+}
+
+Test(helper_lifecycle, sticky_world_writable_socket_dir_is_accepted)
+{
+	test_need_private_netns();
+	cr_assert_eq(chmod(dir, 01777), 0);
+	start_socket_helper(&helper, TAP);
+	kill(helper.pid, SIGTERM);
+	expect_exit(&helper, 0, "stopped by SIGTERM");
+}
+
+Test(helper_lifecycle, socket_path_over_the_limit_is_refused_with_the_limit)
+{
+	char path[160], text[64];
+	const size_t room = sizeof(((struct sockaddr_un *)0)->sun_path);
+
+	test_need_private_netns();
+	/* One byte over: dir/ then x's up to room bytes in all. */
+	int n = snprintf(path, sizeof(path), "%s/", dir);
+	memset(path + n, 'x', room - (size_t)n);
+	path[room] = '\0';
+	start(&helper, NULL, NULL, 0,
+	      (const char *const[]){"--socket", path, "--tap", TAP, NULL});
+	snprintf(text, sizeof(text), "at most %zu", room - 1);
+	expect_exit(&helper, 1, text);
+	cr_assert_null(strstr(helper.err, "host interface"), "%s", helper.err);
+	cr_assert_eq(if_nametoindex(TAP), 0, "%s was created", TAP);
 }
 
 Test(helper_lifecycle, stale_socket_at_the_path_is_replaced)
