@@ -193,7 +193,7 @@ fd | two-nics)
 	# guest MAC from the helper's JSON line and hands QEMU fds 4, 5, ...
 	run_args=(--tap "${taps[0]}")
 	netdevs='-netdev dgram,id=net0,local.type=fd,local.str=4'
-	netdevs+=' -device virtio-net-pci,netdev=net0,mac=$(mac "$VMNET_HELPER_JSON")'
+	netdevs+=' -device virtio-net-pci,netdev=net0,mac=$(mac "$VMNET_HELPER_JSON_0")'
 	if [ "$mode" = two-nics ]; then
 		run_args+=(--nic --tap "${taps[1]}")
 		netdevs+=' -netdev dgram,id=net1,local.type=fd,local.str=5'
@@ -202,7 +202,7 @@ fd | two-nics)
 	echo "== starting vmnet-run: $nics helper(s) on ${taps[*]:0:nics}, QEMU on fd 4.. (TCG)"
 	ip netns exec "$ns" "$runner" "${run_args[@]}" -- sh -c '
 		mac() { printf "%s" "$1" | sed -n '"'$mac_of'"'; }
-		echo "vmnet-run: helper(s) ready, fds $VMNET_FD ${VMNET_FD_1:-}"
+		echo "vmnet-run: $VMNET_NIC_COUNT helper(s) ready, fds $VMNET_FD_0 ${VMNET_FD_1:-}"
 		exec "$@" '"$netdevs"' </dev/null' sh "${qemu[@]}" \
 		>"$work/out" 2>"$work/log" &
 	main_pid=$!
