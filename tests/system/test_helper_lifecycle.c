@@ -25,12 +25,11 @@
 #include <unistd.h>
 
 #include "child.h"
+#include "marker_frame.h"
 #include "testutil.h"
 
-#define TAP	  "vmhlc0"
-#define WAIT_MS	  10000	 /* generous: the ASan build is slow */
-#define ETHERTYPE 0x88b5 /* IEEE local experimental */
-#define FRAME_LEN 60
+#define TAP	"vmhlc0"
+#define WAIT_MS 10000 /* generous: the ASan build is slow */
 
 static char dir[64];	   /* per-test directory for sockets */
 static char sock_path[96]; /* dir/sock, the helper's --socket */
@@ -104,33 +103,10 @@ static void expect_exit(struct child *c, int status, const char *text)
 	cr_assert(strstr(c->err, text), "no '%s' in stderr:\n%s", text, c->err);
 }
 
-/* An Ethernet frame carrying @marker, broadcast, of our own ethertype. */
-static size_t make_frame(unsigned char *f, const char *marker)
-{
-	static const unsigned char src[6] = {0x02, 0, 0, 0, 0, 0x01};
-
-	memset(f, 0, FRAME_LEN);
-	memset(f, 0xff, 6);
-	memcpy(f + 6, src, 6);
-	f[12] = ETHERTYPE >> 8;
-	f[13] = ETHERTYPE & 0xff;
-	snprintf((char *)f + 14, FRAME_LEN - 14, "%s", marker);
-	return FRAME_LEN;
-}
-
-/* Our marker in a frame of ours, or NULL. */
-static const char *marker_of(const unsigned char *f, ssize_t n)
-{
-	if (n < 15 || f[12] != (ETHERTYPE >> 8) || f[13] != (ETHERTYPE & 0xff))
-		return NULL;
-	((unsigned char *)f)[n - 1] = '\0';
-	return (const char *)f + 14;
-}
-
 static void tap_send(int fd, const char *marker)
 {
-	unsigned char f[FRAME_LEN];
-	size_t n = make_frame(f, marker);
+	unsigned char f[MARKER_FRAME_LEN];
+	size_t n = marker_frame_make(f, marker);
 
 	cr_assert_eq(send(fd, f, n, 0), (ssize_t)n, "send on %s: %s", TAP,
 		     strerror(errno));
@@ -152,7 +128,7 @@ static bool tap_recv(int fd, const char *marker)
 				     (struct sockaddr *)&from, &len);
 		if (n < 0 || from.sll_pkttype == PACKET_OUTGOING)
 			continue;
-		const char *m = marker_of(f, n);
+		const char *m = marker_frame_of(f, n);
 		if (!m)
 			continue;
 		strncat(seen, m, sizeof(seen) - strlen(seen) - 2);
@@ -182,8 +158,8 @@ static int client_open(const char *name)
 
 static void client_send(int fd, const char *marker)
 {
-	unsigned char f[FRAME_LEN];
-	size_t n = make_frame(f, marker);
+	unsigned char f[MARKER_FRAME_LEN];
+	size_t n = marker_frame_make(f, marker);
 
 	cr_assert_eq(send(fd, f, n, 0), (ssize_t)n, "client send: %s",
 		     strerror(errno));
@@ -198,7 +174,7 @@ static bool client_recv(int fd, const char *marker)
 		if (poll(&p, 1, WAIT_MS) != 1)
 			return false;
 		ssize_t n = recv(fd, f, sizeof(f), 0);
-		const char *m = marker_of(f, n);
+		const char *m = marker_frame_of(f, n);
 		if (m && strcmp(m, marker) == 0)
 			return true;
 	}
@@ -392,7 +368,7 @@ Test(helper_lifecycle, second_helper_on_the_same_socket_is_refused)
 Test(helper_lifecycle, serves_the_first_client_and_ignores_a_second)
 {
 	struct sockaddr_un to = {.sun_family = AF_UNIX};
-	unsigned char f[FRAME_LEN];
+	unsigned char f[MARKER_FRAME_LEN];
 
 	int tap = quiet_socket_helper();
 	int a = client_open("a");
@@ -406,7 +382,7 @@ Test(helper_lifecycle, serves_the_first_client_and_ignores_a_second)
 	snprintf(me.sun_path, sizeof(me.sun_path), "%s/b", dir);
 	cr_assert_eq(bind(b, (struct sockaddr *)&me, sizeof(me)), 0);
 	snprintf(to.sun_path, sizeof(to.sun_path), "%s", sock_path);
-	size_t n = make_frame(f, "b-1");
+	size_t n = marker_frame_make(f, "b-1");
 	ssize_t sent = sendto(b, f, n, 0, (struct sockaddr *)&to, sizeof(to));
 	int e = errno;
 
@@ -813,7 +789,7 @@ Test(helper_lifecycle, client_gone_before_connect_is_counted_and_survived)
 {
 	struct sockaddr_un me = {.sun_family = AF_UNIX};
 	struct sockaddr_un to = {.sun_family = AF_UNIX};
-	unsigned char f[FRAME_LEN];
+	unsigned char f[MARKER_FRAME_LEN];
 
 	test_need_private_netns();
 	test_quiet_netns();
@@ -828,7 +804,7 @@ Test(helper_lifecycle, client_gone_before_connect_is_counted_and_survived)
 	snprintf(me.sun_path, sizeof(me.sun_path), "%s/b", dir);
 	snprintf(to.sun_path, sizeof(to.sun_path), "%s", sock_path);
 	cr_assert_eq(bind(gone, (struct sockaddr *)&me, sizeof(me)), 0);
-	size_t n = make_frame(f, "gone-1");
+	size_t n = marker_frame_make(f, "gone-1");
 	for (int i = 0; i < 3; i++)
 		cr_assert_eq(
 		    sendto(gone, f, n, 0, (struct sockaddr *)&to, sizeof(to)),
@@ -907,10 +883,10 @@ static void expect_final_counters_add_up(const struct child *c)
  * until the helper has exited. */
 static void flood(int tap, int vm, uint64_t stop_after, void (*stop)(void))
 {
-	unsigned char f[FRAME_LEN];
+	unsigned char f[MARKER_FRAME_LEN];
 	uint64_t out = 0;
 	bool stopped = false;
-	size_t n = make_frame(f, "flood");
+	size_t n = marker_frame_make(f, "flood");
 
 	for (int rounds = 0; rounds < 200000 && child_running(&helper);
 	     rounds++) {
@@ -985,8 +961,8 @@ Test(helper_lifecycle, client_leaving_mid_flood_accounts_for_every_frame)
 	int a = client_open("a");
 	client_send(a, "a-1");
 	cr_assert(tap_recv(tap, "a-1"), "a's frame did not reach %s", TAP);
-	unsigned char f[FRAME_LEN];
-	size_t n = make_frame(f, "flood");
+	unsigned char f[MARKER_FRAME_LEN];
+	size_t n = marker_frame_make(f, "flood");
 	uint64_t out = 0;
 	for (int rounds = 0; rounds < 200000 && out < 5000; rounds++) {
 		for (int i = 0; i < 32; i++) {
@@ -1130,7 +1106,7 @@ static int drain_frames(int fd)
 	int got = 0;
 
 	while ((n = recv(fd, f, sizeof(f), MSG_DONTWAIT)) > 0)
-		if (marker_of(f, n))
+		if (marker_frame_of(f, n))
 			got++;
 	return got;
 }
@@ -1170,12 +1146,12 @@ Test(helper_lifecycle, client_that_never_connects_back_loses_no_burst)
 {
 	enum { BURSTS = 8, BURST = 128 };
 	struct sockaddr_un to;
-	unsigned char f[FRAME_LEN];
+	unsigned char f[MARKER_FRAME_LEN];
 	char name[32];
 
 	int tap = quiet_socket_helper();
 	int q = unconnected_client("a", &to);
-	size_t n = make_frame(f, "q-1");
+	size_t n = marker_frame_make(f, "q-1");
 	cr_assert_eq(sendto(q, f, n, 0, (struct sockaddr *)&to, sizeof(to)),
 		     (ssize_t)n, "%s", strerror(errno));
 	cr_assert(tap_recv(tap, "q-1"), "the client's frame did not reach %s",
