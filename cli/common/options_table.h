@@ -31,6 +31,7 @@ enum opt_val {
 	OPT_LIST_SHARED_INTERFACES,
 	OPT_TAP,
 	OPT_BRIDGE,
+	OPT_STREAM,
 	OPT_CPUS,
 	OPT_BATCH_SIZE,
 	OPT_RING_SIZE,
@@ -75,7 +76,7 @@ _Static_assert(RING_SIZE_MIN == 16 && RING_SIZE_MAX == 65536 &&
 _Static_assert(INT_MAX == 2147483647, "update NUMBER_MAX_TEXT");
 
 /* Entries in opt_descs[]; options_table.c checks the count. */
-#define OPT_COUNT 26
+#define OPT_COUNT 27
 
 /* Every option, in the order --help shows them. */
 extern const struct opt_desc opt_descs[];

@@ -68,12 +68,13 @@ static void take_signals(sigset_t *child_mask)
 	signal(SIGPIPE, SIG_IGN);
 }
 
-/* socketpair(AF_UNIX, SOCK_DGRAM) with both ends high and close-on-exec. */
-static int make_socketpair(int sv[2], bool tso)
+/* socketpair(AF_UNIX, SOCK_DGRAM), or SOCK_STREAM for a helper given
+ * --stream, with both ends high and close-on-exec. */
+static int make_socketpair(int sv[2], bool stream, bool tso)
 {
 	int r;
 
-	if (socketpair(AF_UNIX, SOCK_DGRAM, 0, sv) != 0)
+	if (socketpair(AF_UNIX, stream ? SOCK_STREAM : SOCK_DGRAM, 0, sv) != 0)
 		return -errno;
 	for (int i = 0; i < 2; i++) {
 		r = run_fd_move_high(sv[i]);
@@ -197,7 +198,7 @@ static int start_helper(const struct run_args *a, unsigned k,
 			  h->name, strerror(ENOMEM));
 		return -1;
 	}
-	r = make_socketpair(sv, nic->opts.enable_tso);
+	r = make_socketpair(sv, nic->opts.socket_stream, nic->opts.enable_tso);
 	if (r) {
 		log_error("[runner] cannot make the socketpair: %s",
 			  strerror(-r));

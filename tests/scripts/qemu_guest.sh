@@ -7,7 +7,7 @@
 #            -netdev dgram with fd 4 (the default);
 #   socket   the helper binds --socket PATH; QEMU's -netdev dgram with
 #            unix local.path and remote.path (no vmnet-run);
-#   stream   the helper listens on --socket PATH --socket-type stream;
+#   stream   the helper listens on --socket PATH --stream;
 #            QEMU's -netdev stream connects to it (each frame after its
 #            4-byte length);
 #   two-nics vmnet-run starts two helpers on two TAPs (--nic); QEMU gets
@@ -223,7 +223,7 @@ socket | stream)
 	if [ "$mode" = socket ]; then
 		netdev="dgram,id=net0,local.type=unix,local.path=$work/qemu.sock,remote.type=unix,remote.path=$sock"
 	else
-		helper_args+=(--socket-type stream)
+		helper_args+=(--stream)
 		netdev="stream,id=net0,server=off,addr.type=unix,addr.path=$sock"
 	fi
 	echo "== starting vmnet-helper ${helper_args[*]}"

@@ -208,6 +208,14 @@ Test(end_to_end, qemu_guest_over_socket_loses_no_frame, .timeout = 300)
 	run_qemu_guest("socket", 1);
 }
 
+/* QEMU's -netdev stream against --socket PATH --stream: each
+ * frame after its 4-byte length, records split across reads and writes
+ * by a real client. */
+Test(end_to_end, qemu_guest_over_a_stream_socket, .timeout = 300)
+{
+	run_qemu_guest("stream", 1);
+}
+
 /* Two NICs on two TAPs: vmnet-run --tap vmhq0 --nic --tap vmhq1 starts a
  * helper for each, and QEMU gets fds 4 and 5. */
 Test(end_to_end, qemu_guest_with_two_nics_on_two_taps, .timeout = 300)

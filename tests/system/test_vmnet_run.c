@@ -255,11 +255,16 @@ static void expect_echo(int fd, const unsigned char *sent, size_t len)
 	}
 }
 
-Test(vmnet_run, command_gets_fd_4_and_the_json_line_and_frames_echo)
+/* vmnet-run on TAP vmhrun1, @stream_opt (NULL: none) given to the helper,
+ * and frame_echo.py as COMMAND: a frame sent on the TAP comes back. */
+static void frames_echo_through_command(const char *stream_opt)
 {
 	char echo[PATH_MAX];
-	const char *const args[] = {"--tap",   "vmhrun1", "--",
-				    "python3", echo,	  NULL};
+	const char *const plain[] = {"--tap",	"vmhrun1", "--",
+				     "python3", echo,	   NULL};
+	const char *const stream[] = {"--tap",	 "vmhrun1", stream_opt, "--",
+				      "python3", echo,	    NULL};
+	const char *const *args = stream_opt ? stream : plain;
 	char python[PATH_MAX];
 	unsigned char frame[14 + PAYLOAD], vm_mac[6];
 	struct ifreq ifr;
@@ -277,7 +282,7 @@ Test(vmnet_run, command_gets_fd_4_and_the_json_line_and_frames_echo)
 		     echo);
 	start(args);
 	wait_out("frame_echo: VMNET_HELPER_JSON={");
-	wait_out("}\n");
+	wait_out(stream_opt ? "} type=stream\n" : "} type=dgram\n");
 	wait_err("[runner] helper ready: {\"vmnet_mac_address\"");
 	/* COMMAND's own line is the only JSON on stdout: vmnet-run mixes
 	 * nothing into it. */
@@ -320,6 +325,19 @@ Test(vmnet_run, command_gets_fd_4_and_the_json_line_and_frames_echo)
 	kill(run.pid, SIGTERM);
 	expect_exit(0);
 	expect_no_tap("vmhrun1");
+}
+
+Test(vmnet_run, command_gets_fd_4_and_the_json_line_and_frames_echo)
+{
+	frames_echo_through_command(NULL);
+}
+
+/* --stream: COMMAND's fd 4 is a stream socket (frame_echo.py checks it
+ * and answers in records), as socket_vmnet_client hands QEMU's
+ * -netdev socket,fd=. */
+Test(vmnet_run, stream_gives_command_a_stream_socket_and_frames_echo)
+{
+	frames_echo_through_command("--stream");
 }
 
 Test(vmnet_run, command_exits_first_helper_stopped_status_passed_on)
