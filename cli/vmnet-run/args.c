@@ -3,7 +3,6 @@
 #include "cli/vmnet-run/args.h"
 
 #include <errno.h>
-#include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -221,8 +220,8 @@ static int check_distinct(const struct run_args *a, char *err, size_t errlen)
 {
 	for (unsigned i = 0; i < a->nnics; i++)
 		for (unsigned j = i + 1; j < a->nnics; j++) {
-			const struct options *x = &a->nics[i].opts;
-			const struct options *y = &a->nics[j].opts;
+			const struct host_config *x = &a->nics[i].opts.host;
+			const struct host_config *y = &a->nics[j].opts.host;
 
 			if (x->tap && y->tap && strcmp(x->tap, y->tap) == 0)
 				return errmsg_fail(
@@ -238,7 +237,7 @@ static int check_distinct(const struct run_args *a, char *err, size_t errlen)
 				    "--nic: NIC %u and NIC %u both have "
 				    "--interface-id %s, so one MAC address; "
 				    "give each NIC its own",
-				    i, j, x->interface_id_str);
+				    i, j, a->nics[i].opts.interface_id_str);
 		}
 	return 0;
 }
