@@ -253,6 +253,20 @@ static int served_client(int tap, const char *marker)
 	return fd;
 }
 
+/* Once the helper waits for its @nth client, the next one: its frame
+ * @marker reaches the TAP and a frame from the TAP reaches it. */
+static int next_client(int tap, int nth, const char *marker)
+{
+	cr_assert(child_wait_for_nth(&helper, false, "waiting for client", nth,
+				     WAIT_MS),
+		  "did not go back to waiting:\n%s", helper.err);
+	int c = served_client(tap, marker);
+	tap_send(tap, "to-vm");
+	cr_assert(stream_recv(c, "to-vm"), "%s's client got nothing from %s",
+		  marker, TAP);
+	return c;
+}
+
 static int stream_socket_helper(void)
 {
 	test_need_private_netns();
@@ -335,13 +349,7 @@ Test(helper_stream, socket_serves_one_client_at_a_time_then_the_next)
 	tap_send(tap, "to-a");
 	cr_assert(stream_recv(a, "to-a"), "a got nothing from %s", TAP);
 	close(a);
-
-	cr_assert(child_wait_for_nth(&helper, false, "waiting for client", 2,
-				     WAIT_MS),
-		  "did not go back to waiting:\n%s", helper.err);
-	int c = served_client(tap, "c-1");
-	tap_send(tap, "to-c");
-	cr_assert(stream_recv(c, "to-c"), "c got nothing from %s", TAP);
+	int c = next_client(tap, 2, "c-1");
 
 	kill(helper.pid, SIGTERM);
 	expect_exit(0, "stopped by SIGTERM");
@@ -370,21 +378,12 @@ Test(helper_stream, bad_length_and_half_frame_end_the_client_not_the_helper)
 	cr_assert(sees_end_of_file(a), "a length of %u did not end a:\n%s",
 		  max + 1, helper.err);
 	close(a);
-	cr_assert(child_wait_for_nth(&helper, false, "waiting for client", 2,
-				     WAIT_MS),
-		  "did not go back to waiting:\n%s", helper.err);
 
-	int b = served_client(tap, "b-1");
+	int b = next_client(tap, 2, "b-1");
 	put_be32(rec, MARKER_FRAME_LEN);
 	write_all(b, rec, 4 + 10); /* then b leaves, 50 bytes short */
 	close(b);
-	cr_assert(child_wait_for_nth(&helper, false, "waiting for client", 3,
-				     WAIT_MS),
-		  "did not go back to waiting:\n%s", helper.err);
-
-	int c = served_client(tap, "c-1");
-	tap_send(tap, "to-c");
-	cr_assert(stream_recv(c, "to-c"), "c got nothing from %s", TAP);
+	int c = next_client(tap, 3, "c-1");
 	kill(helper.pid, SIGTERM);
 	expect_exit(0, "stopped by SIGTERM");
 	/* Frames a-1, b-1, c-1 delivered; the two bad records counted. */

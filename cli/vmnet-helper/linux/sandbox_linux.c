@@ -66,10 +66,11 @@
  *
  * The list was measured, not guessed: tests/scripts/sandbox_syscalls.py
  * runs every scenario of the helper (the lifecycle and end-to-end tests,
- * vmnet-run, a QEMU guest, --socket clients coming and going, --pid,
- * --stats-interval, --cpus, SIGTERM, SIGINT, SIGSTOP/SIGCONT, the TAP
- * deleted under it, TSO, write() instead of io_uring, SIGUSR1 and the
- * other signals, a helper that is not root) under strace, and lists each
+ * vmnet-run, QEMU guests, --socket clients coming and going, --stream
+ * clients over --fd and --socket, --pid, --stats-interval, --cpus,
+ * SIGTERM, SIGINT, SIGSTOP/SIGCONT, the TAP deleted under it, TSO, write()
+ * instead of io_uring, SIGUSR1 and the other signals, a helper that is not
+ * root) under strace, and lists each
  * call made after this point; docs/security.md has the result.
  */
 
