@@ -255,7 +255,8 @@ static void start_command(const struct run_args *a, struct run_sup *s,
 		r = run_spawn(&s->command.pid, a->command, map,
 			      (int)s->nhelpers, mask);
 	for (unsigned k = 0; k < s->nhelpers; k++)
-		close(ends[k]);
+		if (ends[k] >= 0)
+			close(ends[k]);
 	if (r)
 		log_error("[runner] cannot start %s: %s; stopping %s",
 			  a->command[0], strerror(-r),
@@ -275,6 +276,9 @@ static int run(const struct run_args *a, const char *helper)
 	int ends[RUN_NICS_MAX], r, status;
 	unsigned started = 0;
 
+	/* -1 until NIC k's helper has started. */
+	for (unsigned k = 0; k < RUN_NICS_MAX; k++)
+		ends[k] = -1;
 	take_signals(&mask);
 	run_cloexec_inherited();
 	r = run_sup_init(&s, a->stop_timeout, a->nnics);
