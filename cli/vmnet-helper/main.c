@@ -23,6 +23,7 @@
 #include "privdrop.h"
 #include "proc_watch.h"
 #include "signals.h"
+#include "stats.h"
 #include "version.h"
 #include "vm_socket.h"
 
@@ -44,12 +45,49 @@
  * (docs/vmnet-helper.md). */
 #define SOCKET_WRITE_WAIT_US 10000
 
+/* @line and a newline on standard output, with write() and not stdio:
+ * glibc's stdout asks whether a character device (a terminal, /dev/null)
+ * is a terminal with ioctl(TCGETS) at its first write, which the sandbox,
+ * entered before this line, forbids (SIGSYS). Return: 0 or -1 (errno). */
+static int print_line(const char *line)
+{
+	char buf[1100];
+	int n = snprintf(buf, sizeof(buf), "%s\n", line);
+	size_t off = 0;
+
+	if (n < 0 || (size_t)n >= sizeof(buf)) {
+		errno = EMSGSIZE;
+		return -1;
+	}
+	while (off < (size_t)n) {
+		ssize_t w = write(STDOUT_FILENO, buf + off, (size_t)n - off);
+
+		if (w < 0 && errno == EINTR)
+			continue;
+		if (w <= 0)
+			return -1;
+		off += (size_t)w;
+	}
+	return 0;
+}
+
+/* A stats line. @arg: the sample of the serving engine's line before (or
+ * of its start), for the line's rates, replaced by this one's; NULL while
+ * no engine runs: the counters alone. */
 static void on_stats(const struct engine_stats *s, void *arg)
 {
-	char line[2048];
+	struct stats_sample *last = arg, now;
+	char line[LOG_LINE_MAX];
+	int n;
 
-	(void)arg;
-	if (engine_format_stats(s, line, sizeof(line)) > 0)
+	if (last) {
+		stats_sample_take(&now, s);
+		n = stats_format_since(&now, last, line, sizeof(line));
+		*last = now;
+	} else {
+		n = engine_format_stats(s, line, sizeof(line));
+	}
+	if (n > 0)
 		log_info("[stats] %s", line);
 }
 
@@ -188,6 +226,7 @@ static enum engine_exit serve(struct helper *h, int vm_fd,
 	struct engine *engine = NULL;
 	struct engine_config cfg = h->cfg;
 	struct engine_stats s;
+	struct stats_sample last; /* on_stats()'s, from this engine's start */
 	char err[OPTIONS_ERR_MAX];
 	int r;
 
@@ -213,6 +252,8 @@ static enum engine_exit serve(struct helper *h, int vm_fd,
 		cfg.vm_alive_arg = watch;
 		cfg.vm_check_ms = VM_CHECK_MS;
 	}
+	stats_sample_take(&last, NULL);
+	cfg.stats_arg = &last;
 	if (engine_create(&cfg, h->host, vm, &engine, err, sizeof(err))) {
 		endpoint_close(vm);
 		snprintf(h->why, sizeof(h->why), "%s", err);
@@ -398,9 +439,12 @@ static int run(struct helper *h, const struct privdrop_target *target)
 
 	struct endpoint *host = NULL;
 
-	if (host_open(&h->o.host, &host, &h->info, err, sizeof(err))) {
+	r = host_open(&h->o.host, &host, &h->info, err, sizeof(err));
+	if (r) {
 		snprintf(h->why, sizeof(h->why), "%s", err);
-		return 1;
+		/* A stop signal during a start that waits (macOS) is a stop
+		 * like any other: status 0, as the man page says. */
+		return r == -EINTR && signals_stop_pending() ? 0 : 1;
 	}
 	h->host = host;
 	log_info("[main] host interface %s started: mtu %u, max frame %u",
@@ -443,8 +487,12 @@ static int run(struct helper *h, const struct privdrop_target *target)
 			 "the interface parameters do not fit the JSON line");
 		return 1;
 	}
-	printf("%s\n", line);
-	fflush(stdout);
+	if (print_line(line) < 0) {
+		snprintf(h->why, sizeof(h->why),
+			 "cannot write the JSON line to standard output: %s",
+			 strerror(errno));
+		return 1;
+	}
 
 	if (h->o.socket_path)
 		return serve_clients(h);
@@ -522,7 +570,7 @@ int main(int argc, char **argv)
 	int status = run(&h, &target);
 	struct engine_stats total;
 	helper_totals(&h, &total);
-	char counters[2048];
+	char counters[LOG_LINE_MAX];
 	if (engine_format_stats(&total, counters, sizeof(counters)) > 0)
 		log_info("[main] final counters %s", counters);
 	/* Closing vmnet ends its callbacks; every engine that could be

@@ -75,6 +75,13 @@ struct stress_result scenario_stream_both_directions(unsigned frames);
  */
 struct stress_result scenario_stream_client_breaks_framing(unsigned how);
 
+/**
+ * scenario_set_workers() - run the scenarios below with this many engine
+ * worker threads (engine_config.workers); 2 until set
+ * @workers:	1 (one worker serves both endpoints) or 2
+ */
+void scenario_set_workers(unsigned workers);
+
 extern const struct stress_case engine_cases[];
 extern const unsigned engine_case_count;
 

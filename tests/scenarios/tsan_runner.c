@@ -22,15 +22,21 @@ int main(int argc, char **argv)
 {
 	unsigned passed = 0, failed = 0;
 
+	/* The engine's scenarios run twice: with two workers and with one
+	 * serving both endpoints. */
 	const struct {
 		const struct stress_case *cases;
 		unsigned count;
+		unsigned workers;
+		const char *mode;
 	} tables[] = {
-	    {stress_cases, stress_case_count},
-	    {engine_cases, engine_case_count},
+	    {stress_cases, stress_case_count, 2, ""},
+	    {engine_cases, engine_case_count, 2, ""},
+	    {engine_cases, engine_case_count, 1, " (one worker)"},
 	};
+	const unsigned ntables = sizeof(tables) / sizeof(tables[0]);
 
-	for (unsigned i = 0; i < 2 * 1000; i++) {
+	for (unsigned i = 0; i < ntables * 1000; i++) {
 		unsigned t = i / 1000, k = i % 1000;
 		if (k >= tables[t].count)
 			continue;
@@ -38,13 +44,15 @@ int main(int argc, char **argv)
 
 		if (argc > 1 && !strstr(c->name, argv[1]))
 			continue;
+		scenario_set_workers(tables[t].workers);
 		struct stress_result r = c->run(c->burst);
 		if (r.ok) {
 			passed++;
-			printf("[PASS] %s\n", c->name);
+			printf("[PASS] %s%s\n", c->name, tables[t].mode);
 		} else {
 			failed++;
-			printf("[FAIL] %s: %s\n", c->name, r.why);
+			printf("[FAIL] %s%s: %s\n", c->name, tables[t].mode,
+			       r.why);
 		}
 		fflush(stdout);
 	}
