@@ -11,8 +11,8 @@
 
 /* In the order --help shows them; help lines fit 80 columns. */
 const struct opt_desc opt_descs[] = {
-    {"VM socket, exactly one of:", "fd", required_argument, OPT_FD, SCOPE_ANY,
-     "FD",
+    {"VM socket (exactly one of --fd and --socket):", "fd", required_argument,
+     OPT_FD, SCOPE_ANY, "FD",
      "Inherited unix datagram socket, e.g. one end of\n"
      "socketpair(AF_UNIX, SOCK_DGRAM) from vmnet-run or\n"
      "QEMU; 3 or above, as 0-2 are stdin/out/err.",
@@ -22,6 +22,13 @@ const struct opt_desc opt_descs[] = {
      "first VM that sends to it (vfkit, krunkit); when\n"
      "it leaves, wait for the next. At most 103 bytes\n"
      "on macOS, 107 on Linux.",
+     NULL, NULL},
+    {NULL, "stream", no_argument, OPT_STREAM, SCOPE_ANY, NULL,
+     "The socket is a stream, each frame after its\n"
+     "4-byte big-endian length: a connected stream\n"
+     "socket (--fd), or one client at a time at PATH\n"
+     "(--socket); QEMU's -netdev stream, socket_vmnet's\n"
+     "clients. Default: off (one frame per datagram).",
      NULL, NULL},
     {"Host network, both platforms:", "interface-id", required_argument,
      OPT_INTERFACE_ID, SCOPE_ANY, "UUID",

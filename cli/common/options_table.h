@@ -32,6 +32,7 @@ enum opt_val {
 	OPT_LIST_SHARED_INTERFACES,
 	OPT_TAP,
 	OPT_BRIDGE,
+	OPT_STREAM,
 	OPT_CPUS,
 	OPT_BATCH_SIZE,
 	OPT_RING_SIZE,
@@ -97,7 +98,7 @@ _Static_assert(ENGINE_STATS_INTERVAL_MAX_S == 4294967,
 	       "update STATS_INTERVAL_MAX_TEXT");
 
 /* Entries in opt_descs[]; options_table.c checks the count. */
-#define OPT_COUNT 26
+#define OPT_COUNT 27
 
 /* Every option, in the order --help shows them. */
 extern const struct opt_desc opt_descs[];

@@ -362,6 +362,9 @@ int options_apply(struct options *o, struct options_typed *t, int c,
 		return parse_fd(o, arg, err, errlen);
 	case OPT_SOCKET:
 		return parse_socket(o, arg, err, errlen);
+	case OPT_STREAM:
+		o->socket_stream = true;
+		return 0;
 	case OPT_INTERFACE_ID:
 		return parse_interface_id(o, arg, err, errlen);
 	case OPT_ENABLE_TSO:

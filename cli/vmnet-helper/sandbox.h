@@ -35,6 +35,9 @@ int sandbox_before_privdrop(char *err, size_t errlen);
 /**
  * sandbox_enter() - confine the process for the rest of its life
  * @filter:	also restrict the system calls (false: --no-sandbox)
+ * @stream:	the VM's socket is a stream (--stream): the filter also
+ *		allows what serving one takes (listening, accepting,
+ *		sendmsg(), a unix stream socket)
  * @what:	on success, one line saying what is now in place, for the log
  * @whatlen:	room in @what
  * @err:	one-line message on failure, naming the step and the way out
@@ -53,7 +56,7 @@ int sandbox_before_privdrop(char *err, size_t errlen);
  * failure as fatal, since the helper would run less confined than the
  * user was told.
  */
-int sandbox_enter(bool filter, char *what, size_t whatlen, char *err,
-		  size_t errlen);
+int sandbox_enter(bool filter, bool stream, char *what, size_t whatlen,
+		  char *err, size_t errlen);
 
 #endif

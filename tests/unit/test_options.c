@@ -386,7 +386,7 @@ static const struct err_row err_rows[] = {
     {{"-vx", "--fd", "3"}, LINUX, "unknown option '-x'"},
     {{"--fd", "3", "--s", "x"},
      LINUX,
-     "ambiguous option '--s': it matches --socket --shared-interface"},
+     "ambiguous option '--s': it matches --socket --stream --shared-interface"},
     {{"--fd", "3", "--enable"},
      MAC,
      "ambiguous option '--enable': it matches --enable-tso"},
@@ -651,6 +651,38 @@ Test(options, socket_path_up_to_sun_path_less_one)
 	cr_assert(strstr(err, "invalid --socket '/aaa") != NULL, "%s", err);
 }
 
+/* --stream frames either socket; off by default; a flag, no value. */
+Test(options, stream_is_a_flag_for_fd_or_socket_off_by_default)
+{
+	static const struct {
+		const char *args[4];
+		bool stream;
+	} rows[] = {
+	    {{"--fd", "3"}, false},
+	    {{"--fd", "3", "--stream"}, true},
+	    {{"--stream", "--socket", "/tmp/vm.sock"}, true},
+	    {{"--socket", "/tmp/vm.sock"}, false},
+	};
+	char err[OPTIONS_ERR_MAX];
+	struct options o;
+
+	for (size_t i = 0; i < ROWS(rows); i++) {
+		for (int p = LINUX; p <= MAC; p++) {
+			cr_assert_eq(parse(rows[i].args,
+					   (enum options_platform)p, &o, err,
+					   sizeof(err)),
+				     0, "row %zu: %s", i, err);
+			cr_assert_eq(o.socket_stream, rows[i].stream,
+				     "row %zu, platform %d", i, p);
+		}
+	}
+	cr_assert_eq(parse((const char *[]){"--fd", "3", "--stream=1", NULL},
+			   LINUX, &o, err, sizeof(err)),
+		     -1);
+	cr_assert(strstr(err, "--stream takes no value, got '--stream=1'"),
+		  "%s", err);
+}
+
 Test(options, interface_id_bytes_and_addresses_in_network_order)
 {
 	static const uint8_t want[16] = {0x6f, 0x1d, 0x3c, 0x2a, 0x9b, 0x7e,
@@ -825,7 +857,8 @@ Test(options, long_names_are_vmnet_helpers_plus_ours)
 					   "user",
 					   "group",
 					   "pid",
-					   "no-sandbox"};
+					   "no-sandbox",
+					   "stream"};
 
 	for (size_t i = 0; i < ROWS(want); i++) {
 		bool found = false;

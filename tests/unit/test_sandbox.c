@@ -41,10 +41,11 @@
 #endif
 #endif
 
-/* Fork; the child enters the sandbox as the helper does and runs @body,
- * then exits 0. Exit 100 means the sandbox could not be entered. Return:
- * the child's wait status. */
-static int sandboxed(void (*body)(void))
+/* Fork; the child enters the sandbox as the helper does (@stream: as a
+ * --stream helper) and runs @body, then exits 0. Exit 100
+ * means the sandbox could not be entered. Return: the child's wait
+ * status. */
+static int sandboxed_as(bool stream, void (*body)(void))
 {
 	char what[SANDBOX_MSG_MAX], err[SANDBOX_MSG_MAX];
 	int status;
@@ -53,7 +54,8 @@ static int sandboxed(void (*body)(void))
 	cr_assert_geq(pid, 0, "fork: %s", strerror(errno));
 	if (pid == 0) {
 		if (sandbox_before_privdrop(err, sizeof(err)) < 0 ||
-		    sandbox_enter(true, what, sizeof(what), err, sizeof(err)))
+		    sandbox_enter(true, stream, what, sizeof(what), err,
+				  sizeof(err)))
 			_exit(100);
 		body();
 		_exit(0);
@@ -64,14 +66,24 @@ static int sandboxed(void (*body)(void))
 	return status;
 }
 
-static void expect_sigsys(const char *what, void (*body)(void))
+static int sandboxed(void (*body)(void))
 {
-	int status = sandboxed(body);
+	return sandboxed_as(false, body);
+}
+
+static void expect_sigsys_as(bool stream, const char *what, void (*body)(void))
+{
+	int status = sandboxed_as(stream, body);
 
 	cr_assert(WIFSIGNALED(status) && WTERMSIG(status) == SIGSYS,
 		  "%s: not killed by SIGSYS (%s %d)", what,
 		  WIFSIGNALED(status) ? "signal" : "exit status",
 		  WIFSIGNALED(status) ? WTERMSIG(status) : WEXITSTATUS(status));
+}
+
+static void expect_sigsys(const char *what, void (*body)(void))
+{
+	expect_sigsys_as(false, what, body);
 }
 
 /* Calls a hijacked helper would make, none of which it needs. */
@@ -274,6 +286,71 @@ Test(sandbox, the_calls_the_helper_makes_still_work)
 		  WIFSIGNALED(status) ? WTERMSIG(status) : WEXITSTATUS(status));
 }
 
+static void call_listen(void)
+{
+	listen(-1, 1);
+}
+
+static void call_accept(void)
+{
+	accept(-1, NULL, NULL);
+}
+
+static void call_sendmsg(void)
+{
+	struct msghdr msg = {0};
+
+	sendmsg(-1, &msg, 0);
+}
+
+/* A --stream helper's calls: listening at a path, taking a
+ * client, a batch each way, and nothing of the stream kind otherwise. */
+static void stream_calls(void)
+{
+	struct sockaddr_un addr = {.sun_family = AF_UNIX};
+	char hdr[4] = {0, 0, 0, 1}, byte = 'x', in[5];
+	struct iovec iov[2] = {{hdr, sizeof(hdr)}, {&byte, 1}};
+	struct msghdr msg = {.msg_iov = iov, .msg_iovlen = 2};
+
+	snprintf(addr.sun_path, sizeof(addr.sun_path), "/tmp/vmh-sbs-%d",
+		 (int)getpid());
+	int l = socket(AF_UNIX, SOCK_STREAM, 0);
+	int c = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	if (l < 0 || c < 0 ||
+	    bind(l, (struct sockaddr *)&addr, sizeof(addr)) != 0 ||
+	    listen(l, 1) != 0 ||
+	    connect(c, (struct sockaddr *)&addr, sizeof(addr)) != 0 ||
+	    unlink(addr.sun_path) != 0)
+		_exit(20);
+	int a = accept(l, NULL, NULL);
+	if (a < 0 || sendmsg(a, &msg, MSG_DONTWAIT | MSG_NOSIGNAL) != 5 ||
+	    read(c, in, sizeof(in)) != 5 || send(c, in, 5, 0) != 5 ||
+	    read(a, in, sizeof(in)) != 5 || in[4] != 'x')
+		_exit(21);
+	if (close(a) != 0 || close(c) != 0 || close(l) != 0)
+		_exit(22);
+	/* The datagram calls stay allowed beside them. */
+	int d = socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+	if (d < 0 || close(d) != 0)
+		_exit(23);
+}
+
+Test(sandbox, a_stream_helper_may_listen_accept_and_sendmsg)
+{
+	int status = sandboxed_as(true, stream_calls);
+
+	cr_assert(WIFEXITED(status) && WEXITSTATUS(status) == 0,
+		  "%s %d (see stream_calls() for what the status means)",
+		  WIFSIGNALED(status) ? "killed by signal" : "exit status",
+		  WIFSIGNALED(status) ? WTERMSIG(status) : WEXITSTATUS(status));
+	/* Still no other family, and no stream calls for a datagram one. */
+	expect_sigsys_as(true, "socket(AF_INET), stream helper",
+			 call_inet_socket);
+	expect_sigsys("listen, datagram helper", call_listen);
+	expect_sigsys("accept, datagram helper", call_accept);
+	expect_sigsys("sendmsg, datagram helper", call_sendmsg);
+}
+
 static void call_abort(void)
 {
 	abort();
@@ -320,7 +397,8 @@ Test(sandbox, an_asan_report_still_comes_out_under_the_filter)
 	if (pid == 0) {
 		char what[SANDBOX_MSG_MAX], err[SANDBOX_MSG_MAX];
 
-		if (sandbox_enter(true, what, sizeof(what), err, sizeof(err)))
+		if (sandbox_enter(true, false, what, sizeof(what), err,
+				  sizeof(err)))
 			_exit(100);
 		use_after_free();
 		_exit(0);
@@ -360,8 +438,8 @@ Test(sandbox, proc_shows_no_new_privs_the_filter_and_no_bounding_set)
 	if (pid == 0) {
 		int r = sandbox_before_privdrop(err, sizeof(err));
 
-		if (r != 0 ||
-		    sandbox_enter(true, what, sizeof(what), err, sizeof(err)))
+		if (r != 0 || sandbox_enter(true, false, what, sizeof(what),
+					    err, sizeof(err)))
 			_exit(100);
 		/* /proc is not ours to open any more: the parent reads it. */
 		if (write(ready[1], "r", 1) != 1 || read(go[0], &c, 1) != 1)

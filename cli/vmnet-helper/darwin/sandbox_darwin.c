@@ -47,9 +47,10 @@ int sandbox_before_privdrop(char *err, size_t errlen)
 	return 1; /* no capability sets on XNU */
 }
 
-int sandbox_enter(bool filter, char *what, size_t whatlen, char *err,
-		  size_t errlen)
+int sandbox_enter(bool filter, bool stream, char *what, size_t whatlen,
+		  char *err, size_t errlen)
 {
+	(void)stream; /* no system call filter on macOS */
 	const struct rlimit none = {0, 0};
 
 	if (!filter) {

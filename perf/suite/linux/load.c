@@ -12,9 +12,11 @@
  *   --window N                   frames in flight per direction (auto)
  *   --batch N                    frames per send/receive call (32)
  *   --vm fd|socket:PATH|vde:PATH the VM's side: a socketpair whose other
- *                                end the forwarder gets as fd 3; a client
+ *        |stream-fd|stream:PATH  end the forwarder gets as fd 3; a client
  *                                of the forwarder's bound socket; a VDE
- *                                switch's port
+ *                                switch's port; the first two as a stream,
+ *                                each frame after its 4-byte length (a
+ *                                forwarder given --stream)
  *   --host tap:NAME|fd|pair      the host's side: the TAP; a second
  *                                socketpair whose other end the forwarder
  *                                gets as fd 4 (VM to VM); or (the limit)
@@ -476,7 +478,15 @@ static void setup_vm_side(struct load *l, struct load_child *ch, int *child_end)
 	int sv[2];
 
 	*child_end = -1;
-	if (l->o.limit || strcmp(l->o.vm, "fd") == 0) {
+	if (!l->o.limit && strcmp(l->o.vm, "stream-fd") == 0) {
+		if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv) < 0)
+			load_fail("socketpair: %s", strerror(errno));
+		if (load_ep_stream(&l->ep[SIDE_VM], sv[0], l->o.size,
+				   l->o.batch) < 0)
+			load_fail("setting up the VM's stream socket");
+		size_child_end(sv[1]);
+		*child_end = sv[1];
+	} else if (l->o.limit || strcmp(l->o.vm, "fd") == 0) {
 		if (socketpair(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0, sv) < 0)
 			load_fail("socketpair: %s", strerror(errno));
 		if (load_ep_sock(&l->ep[SIDE_VM], sv[0], l->o.size,
@@ -513,6 +523,22 @@ static void connect_vm_socket(struct load *l, const char *path)
 			  strerror(errno));
 	if (load_ep_sock(&l->ep[SIDE_VM], fd, l->o.size, l->o.batch) < 0)
 		load_fail("setting up the VM's socket");
+}
+
+/* --vm stream:PATH: a client connected to the forwarder's listener. */
+static void connect_vm_stream(struct load *l, const char *path)
+{
+	struct sockaddr_un to = {.sun_family = AF_UNIX};
+	int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+
+	if (fd < 0)
+		load_fail("socket: %s", strerror(errno));
+	snprintf(to.sun_path, sizeof(to.sun_path), "%s", path);
+	if (connect(fd, (struct sockaddr *)&to, sizeof(to)) < 0)
+		load_fail("connecting to --vm stream '%s': %s", path,
+			  strerror(errno));
+	if (load_ep_stream(&l->ep[SIDE_VM], fd, l->o.size, l->o.batch) < 0)
+		load_fail("setting up the VM's stream socket");
 }
 
 int main(int argc, char **argv)
@@ -561,13 +587,16 @@ int main(int argc, char **argv)
 		l.r.pid = ch.pid;
 		if (strncmp(l.o.vm, "socket:", 7) == 0) {
 			connect_vm_socket(&l, l.o.vm + 7);
+		} else if (strncmp(l.o.vm, "stream:", 7) == 0) {
+			connect_vm_stream(&l, l.o.vm + 7);
 		} else if (strncmp(l.o.vm, "vde:", 4) == 0) {
 			if (load_ep_vde(&l.ep[SIDE_VM], l.o.vm + 4, l.o.size,
 					l.o.batch, err, sizeof(err)) < 0)
 				load_fail("%s", err);
-		} else if (strcmp(l.o.vm, "fd") != 0) {
-			load_fail("invalid --vm '%s': pass fd, socket:PATH or "
-				  "vde:PATH",
+		} else if (strcmp(l.o.vm, "fd") != 0 &&
+			   strcmp(l.o.vm, "stream-fd") != 0) {
+			load_fail("invalid --vm '%s': pass fd, socket:PATH, "
+				  "vde:PATH, stream-fd or stream:PATH",
 				  l.o.vm);
 		}
 		if (tap &&
