@@ -175,8 +175,10 @@ $(TEST_BIN): $(TEST_OBJS) $(LIB)
 $(TSAN_RUNNER): $(TSAN_RUNNER_OBJS) $(LIB)
 	$(LINK) $^ $(LDLIBS) $(VMH_LDLIBS) -o $@
 
+# A failing run repeats what failed at its end (tests/scripts/run_suite.sh).
 test: $(TEST_BIN) $(PROGRAMS)
-	$(TEST_BIN) $(TEST_FLAGS)
+	bash tests/scripts/run_suite.sh $(O)/tests/unit-tests.tap \
+		$(TEST_BIN) $(TEST_FLAGS)
 
 test-asan:
 	$(MAKE) O=$(O)/asan SAN=address,undefined test

@@ -62,6 +62,7 @@ struct options {
 
 	/* The engine. */
 	int host_cpu, socket_cpu; /* -1: not pinned */
+	unsigned workers;	  /* 1 or 2, 0: auto (engine_config.workers) */
 	unsigned batch_size;	  /* the sizes to run with: as given, or */
 	unsigned ring_size;	  /* the defaults (options_sizing.h) */
 

@@ -106,6 +106,13 @@ const struct opt_desc opt_descs[] = {
      "and the one on the VM's socket to CPU SOCKET, or\n"
      "'none'. Default: none (not pinned).",
      NULL, NULL},
+    {NULL, "workers", required_argument, OPT_WORKERS, SCOPE_ANY, "auto|1|2",
+     "Threads that move frames: 2 (one on each side,\n"
+     "joined by rings), 1 (one serving both sides), or\n"
+     "auto: 1 where the helper may run on one CPU only\n"
+     "(its affinity, or --cpus naming one CPU twice),\n"
+     "else 2. Default: auto.",
+     NULL, NULL},
     {NULL, "batch-size", required_argument, OPT_BATCH_SIZE, SCOPE_ANY, "N",
      BATCH_SIZE_HELP, NULL, NULL},
     {NULL, "ring-size", required_argument, OPT_RING_SIZE, SCOPE_ANY, "N",

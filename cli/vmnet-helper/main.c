@@ -102,9 +102,25 @@ struct helper {
 	struct peer_watch *fd_watch; /* --fd: the VM's end, or NULL */
 	int pid_fd;		     /* --pid: readable once it exits, or -1 */
 	char pid_why[64];
-	struct engine_stats total;	/* over every client served */
+	struct engine_stats total; /* over every client served */
+	bool workers_said;	   /* the first engine logged its workers */
 	char why[OPTIONS_ERR_MAX + 64]; /* why it stopped, for the last line */
 };
+
+/* Once, for the first client: what --workers came to (engine.h). */
+static void log_workers(const struct helper *h, unsigned n)
+{
+	if (n == 2)
+		log_info("[main] two worker threads: one on the host "
+			 "interface, one on the VM's socket");
+	else if (h->o.workers == 1)
+		log_info("[main] one worker thread serves the host interface "
+			 "and the VM's socket (--workers 1)");
+	else
+		log_info("[main] one worker thread serves the host interface "
+			 "and the VM's socket: the helper may run on one CPU "
+			 "only (--workers 2 runs two)");
+}
 
 static int vm_alive(void *arg)
 {
@@ -259,6 +275,10 @@ static enum engine_exit serve(struct helper *h, int vm_fd,
 		snprintf(h->why, sizeof(h->why), "%s", err);
 		return ENGINE_EXIT_FAILED;
 	}
+	if (!h->workers_said) {
+		log_workers(h, engine_workers(engine));
+		h->workers_said = true;
+	}
 	enum engine_exit verdict = engine_run(engine);
 	snprintf(h->why, sizeof(h->why), "%s", engine_exit_message(engine));
 	engine_get_stats(engine, &s);
@@ -400,6 +420,7 @@ static void configure_engine(struct helper *h)
 	cfg->ring_size = o->ring_size;
 	cfg->host_cpu = o->host_cpu;
 	cfg->socket_cpu = o->socket_cpu;
+	cfg->workers = o->workers ? o->workers : ENGINE_WORKERS_AUTO;
 	if (o->socket_path)
 		cfg->socket_write_wait_us = SOCKET_WRITE_WAIT_US;
 	cfg->handle_signals = true;

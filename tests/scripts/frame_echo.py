@@ -6,7 +6,9 @@
 # socket a frame is a datagram; on a stream socket (vmnet-run --stream)
 # each frame follows its 4-byte big-endian length, and so does the echo.
 # Prints "frame_echo: VMNET_HELPER_JSON=<line> type=dgram|stream" on stdout
-# first; exits 0 on SIGTERM, 1 at the end of the stream.
+# first; exits 0 on SIGTERM. When its helper goes, it waits for that
+# SIGTERM, as a VM outlives its network: vmnet-run stops both, and the
+# helper may close the socket before the command sees its own SIGTERM.
 import os
 import signal
 import socket
@@ -16,12 +18,20 @@ import sys
 ETHERTYPE = b"\x88\xb5"  # IEEE local experimental, as the test sends
 
 
+def wait_for_sigterm():
+    # Blocked first, so that a SIGTERM sent since stays pending for
+    # sigwait(); one that came before is already the handler's exit(0).
+    signal.pthread_sigmask(signal.SIG_BLOCK, [signal.SIGTERM])
+    signal.sigwait([signal.SIGTERM])
+    sys.exit(0)
+
+
 def read_exactly(sock, n):
     data = b""
     while len(data) < n:
         chunk = sock.recv(n - len(data))
         if not chunk:
-            sys.exit(1)
+            wait_for_sigterm()
         data += chunk
     return data
 

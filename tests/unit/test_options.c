@@ -42,7 +42,8 @@ static const struct ok_row ok_rows[] = {
      LINUX,
      "action=run fd=3 socket=- id=- mode=shared mode_given=0 shared_if=- "
      "addrs=- tso=0 csum=0 iso=0 network=- tap=- bridge=- cpus=-1,-1 "
-     "batch=64 ring=512 user=- group=- pid=0 stats=0 no_sandbox=0 verbose=0 "
+     "workers=0 batch=64 ring=512 user=- group=- pid=0 stats=0 no_sandbox=0 "
+     "verbose=0 "
      "warn_id=0"},
     {{"--socket", "/tmp/vm.sock"}, MAC, "fd=-1 socket=/tmp/vm.sock"},
     /* --fd and --socket in every form. */
@@ -123,6 +124,9 @@ static const struct ok_row ok_rows[] = {
     {{"--fd", "3", "--cpus", "2,3"}, LINUX, "cpus=2,3"},
     {{"--fd", "3", "--cpus=0,0"}, MAC, "cpus=0,0"},
     {{"--fd", "3", "--cpus", "1,2", "--cpus", "none"}, LINUX, "cpus=-1,-1"},
+    {{"--fd", "3", "--workers", "1"}, LINUX, "workers=1"},
+    {{"--fd", "3", "--workers=2"}, MAC, "workers=2"},
+    {{"--fd", "3", "--workers", "1", "--workers", "auto"}, LINUX, "workers=0"},
     {{"--fd", "3", "--batch-size", "1"}, LINUX, "batch=1"},
     {{"--fd", "3", "--batch-size=256", "--ring-size=256"},
      LINUX,
@@ -438,6 +442,14 @@ static const struct err_row err_rows[] = {
      LINUX,
      "host CPU '2147483648': out of range"},
     {{"--fd", "3", "--cpus", "None"}, LINUX, "invalid --cpus 'None'"},
+    /* --workers */
+    {{"--fd", "3", "--workers"}, LINUX, "--workers needs an argument"},
+    {{"--fd", "3", "--workers", "3"},
+     LINUX,
+     "invalid --workers '3': pass 1, 2 or auto, e.g. --workers 2"},
+    {{"--fd", "3", "--workers", "0"}, MAC, "invalid --workers '0'"},
+    {{"--fd", "3", "--workers", "01"}, LINUX, "invalid --workers '01'"},
+    {{"--fd", "3", "--workers", "Auto"}, LINUX, "invalid --workers 'Auto'"},
     /* --batch-size and --ring-size */
     {{"--fd", "3", "--batch-size", "0"},
      LINUX,
@@ -538,7 +550,8 @@ static void describe(const struct options *o, char *buf, size_t size)
 	snprintf(buf, size,
 		 " action=%s fd=%d socket=%s id=%s mode=%s mode_given=%d "
 		 "shared_if=%s addrs=%s tso=%d csum=%d iso=%d network=%s "
-		 "tap=%s bridge=%s cpus=%d,%d batch=%u ring=%u user=%s "
+		 "tap=%s bridge=%s cpus=%d,%d workers=%u batch=%u ring=%u "
+		 "user=%s "
 		 "group=%s pid=%d stats=%u no_sandbox=%d verbose=%d "
 		 "warn_id=%d ",
 		 actions[o->action], o->fd, S(o->socket_path),
@@ -547,9 +560,10 @@ static void describe(const struct options *o, char *buf, size_t size)
 		 S(o->host.shared_interface), addrs, o->host.enable_tso,
 		 o->host.enable_checksum_offload, o->host.enable_isolation,
 		 S(o->host.network), S(o->host.tap), S(o->host.bridge),
-		 o->host_cpu, o->socket_cpu, o->batch_size, o->ring_size,
-		 S(o->user), S(o->group), (int)o->pid, o->stats_interval,
-		 o->no_sandbox, o->verbose, o->warn_interface_id_ignored);
+		 o->host_cpu, o->socket_cpu, o->workers, o->batch_size,
+		 o->ring_size, S(o->user), S(o->group), (int)o->pid,
+		 o->stats_interval, o->no_sandbox, o->verbose,
+		 o->warn_interface_id_ignored);
 #undef S
 }
 
@@ -852,6 +866,7 @@ Test(options, long_names_are_vmnet_helpers_plus_ours)
 					   "tap",
 					   "bridge",
 					   "cpus",
+					   "workers",
 					   "batch-size",
 					   "ring-size",
 					   "user",
