@@ -14,8 +14,9 @@
 # --lock vmh-exclusive to take the machine per measurement):
 #   perf/scale/run.py [--counts 1,2,4,16,64] [--fwds helper,vde]
 #       [--sizes 64,1514] [--dirs both] [--placements pinned,free]
-#       [--runs 3] [--seconds 2] [--startup-runs 3] [--tso-counts 1,16]
-#       [--build DIR] [--lock CMD] [--out DIR]
+#       [--cpus TOOL:FORWARDER] [--runs 3] [--seconds 2] [--block-ms 8]
+#       [--startup-runs 3] [--tso-counts 1,16] [--count-syscalls]
+#       [--profile] [--build DIR] [--lock CMD] [--out DIR]
 #   perf/scale/run.py --report results/scale-STAMP/results.json ...
 import argparse
 import datetime
@@ -130,7 +131,7 @@ class Switch:
 
 
 def tool_argv(opts, ns, fwd, i, direction, size, placement, sw, sync, tso):
-    tool_cpus, fwd_cpus = runner.PLACEMENTS[placement]
+    tool_cpus, fwd_cpus = placement_cpus(placement)
     load = os.path.join(opts.build, "perf", "suite", "vmh-load")
     log = os.path.join(sw.work, "fwd-%d.log" % i)
     argv = ["ip", "netns", "exec", ns.name, "taskset", "-c", tool_cpus,
@@ -140,15 +141,33 @@ def tool_argv(opts, ns, fwd, i, direction, size, placement, sw, sync, tso):
             "--label", "%s-%d" % (fwd, i)]
     if opts.window:
         argv += ["--window", str(opts.window)]
+    if opts.block_ms:
+        argv += ["--block-ms", str(opts.block_ms)]
+    # Counting runs: perf stat on each helper over the window (for VDE,
+    # the one switch, by the first tool only).
+    if opts.count_syscalls and (fwd != "vde" or i == 0):
+        argv += ["--count-syscalls", os.path.join(sw.work, "perf-%d.txt" % i),
+                 "--count-events", ",".join(runner.syscall_events())]
     if fwd == "vde":
         return argv + ["--vm", "vde:" + sw.sock, "--attach",
                        str(vde_pid(sw))], log
-    helper = [os.path.join(opts.build, "vmnet-helper"), "--fd", "3",
-              "--tap", "vmst%d" % i, "--bridge", BRIDGE]
+    binary, extra = helper_spec(opts, fwd)
+    helper = [binary, "--fd", "3", "--tap", "vmst%d" % i,
+              "--bridge", BRIDGE] + extra
     if tso:
         helper.append("--enable-tso")
     return argv + ["--vm", "fd", "--ready", "json", "--", "taskset", "-c",
                    fwd_cpus] + helper, log
+
+
+def helper_spec(opts, fwd):
+    """A helper forwarder's binary and extra arguments, named as the
+    suite's (perf/suite/README.md): "helper" is --build's vmnet-helper;
+    "helper+--workers+1" adds arguments; "helper@PATH" (also with "+...")
+    runs another binary, a build to compare in the same run."""
+    name, extra = runner.split_spec(fwd)
+    _, _, binary = name.partition("@")
+    return binary or os.path.join(opts.build, "vmnet-helper"), extra
 
 
 def vde_pid(sw):
@@ -172,13 +191,24 @@ def cpu_times():
     return out
 
 
+def softirqs():
+    """/proc/softirqs: {"TIMER": [cpu0, cpu1, ...], "NET_RX": ...}."""
+    out = {}
+    with open("/proc/softirqs") as f:
+        next(f)
+        for line in f:
+            w = line.split()
+            out[w[0].rstrip(":")] = [int(x) for x in w[1:]]
+    return out
+
+
 def cpu_delta(a, b):
     return {c: {k: b[c][k] - a[c][k] for k in STAT_FIELDS} for c in a}
 
 
 def measure(opts, ns, fwd, n, direction, size, placement, work, tso=False):
     """One measurement: @n VMs on @fwd at once. Returns its summary."""
-    tool_cpus, fwd_cpus = runner.PLACEMENTS[placement]
+    tool_cpus, fwd_cpus = placement_cpus(placement)
     sync = os.path.join(work, "sync")
     os.makedirs(sync, exist_ok=True)
     for f in os.listdir(sync):
@@ -207,10 +237,14 @@ def measure(opts, ns, fwd, n, direction, size, placement, work, tso=False):
             go = time.monotonic()
             open(os.path.join(sync, "go"), "w").close()
             time.sleep(max(0, go + opts.warmup - time.monotonic()))
-            times0 = cpu_times()
+            times0, irqs0 = cpu_times(), softirqs()
+            prof = profile_start(opts, work, fwd, n, size, placement)
             time.sleep(max(0, go + opts.warmup + opts.seconds -
                            time.monotonic()))
             times = cpu_delta(times0, cpu_times())
+            irqs = {k: [b - a for a, b in zip(irqs0[k], v)]
+                    for k, v in softirqs().items() if k in irqs0}
+            profile = profile_end(prof)
             runs = []
             for p, log in procs:
                 out, err = p.communicate(timeout=opts.seconds * 3 + 120)
@@ -230,7 +264,33 @@ def measure(opts, ns, fwd, n, direction, size, placement, work, tso=False):
                     p.wait()
     s = summarize(fwd, n, direction, size, placement, runs, tso)
     s["cpu_times"] = times
+    s["cpus"] = [tool_cpus, fwd_cpus]
+    s["softirqs"] = irqs
+    s["counting"] = bool(opts.count_syscalls)
+    if profile:
+        s["profile"] = profile
     return s
+
+
+def profile_start(opts, work, fwd, n, size, placement):
+    """--profile: perf record on every CPU over the window, call graphs
+    included, into work/profile-...data (perf report reads it)."""
+    if not opts.profile:
+        return None
+    path = os.path.join(work, "profile-%s-%d-%d-%s-%d.data" % (
+        fwd, n, size, placement, len(os.listdir(work))))
+    p = subprocess.Popen(["perf", "record", "-a", "-g", "-F", "499", "-q",
+                          "-o", path, "--", "sleep", str(opts.seconds)],
+                         stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    return p, path
+
+
+def profile_end(prof):
+    if not prof:
+        return None
+    p, path = prof
+    p.wait(timeout=60)
+    return path if p.returncode == 0 else None
 
 
 def summarize(fwd, n, direction, size, placement, runs, tso):
@@ -392,6 +452,88 @@ def switches_per_kframe(s):
     return 1000 * total / s["frames"] if s["frames"] else 0
 
 
+def helper_table(groups):
+    """Markdown: the helpers' own counters (their final counters line, over
+    their whole life, warm-up included), per row: how often each helper
+    slept and woke, how full its batches were, its own CPU; and for a
+    counting run its system calls."""
+    counting = any(s.get("counting") for ss in groups.values() for s in ss)
+    rows = ["| VMs | forwarder | wake-ups per 1000 frames | frames per "
+            "read, TAP / VM | frames per write, to VM / to TAP | CPU % per "
+            "helper, median [max] | CPU 0 softirqs per s, HRTIMER / NET_RX "
+            "|" + (" syscalls per 1000 frames (most frequent) |"
+                   if counting else ""),
+            "| --- | --- | --- | --- | --- | --- | --- |" +
+            (" --- |" if counting else "")]
+    for key in sorted(groups, key=lambda k: (k[3], k[4])):
+        if key[4] == "vde":
+            continue
+        ss = groups[key]
+        finals = [r["helper_final"] for s in ss for r in s["runs"]
+                  if r.get("helper_final")]
+        if not finals:
+            continue
+
+        def total(f, side, k):
+            return sum(x[side][k] for x in f)
+        frames = total(finals, "host", "packets") + \
+            total(finals, "vm", "packets")
+        wakeups = sum(sum(x["wakeups"].values()) for x in finals)
+
+        def per(side, k, b):
+            n = total(finals, side, b)
+            return total(finals, side, k) / n if n else 0
+        cpu = [r["forwarder_cpu"]["cpu_pct"] for s in ss for r in s["runs"]]
+        row = "| %d | %s | %.1f | %.1f / %.1f | %.1f / %.1f | %.1f [%.1f] " \
+            "| %s |" % (
+                key[3], key[4], 1000 * wakeups / frames if frames else 0,
+                per("host", "read_packets", "read_batches"),
+                per("vm", "read_packets", "read_batches"),
+                per("host", "packets", "batches"),
+                per("vm", "packets", "batches"),
+                statistics.median(cpu), max(cpu), softirq_text(ss))
+        if counting:
+            row += " %s |" % syscall_text(ss)
+        rows.append(row)
+    return "\n".join(rows)
+
+
+def softirq_text(ss):
+    """CPU 0's HRTIMER and NET_RX softirq runs per second over the window
+    (/proc/softirqs), medians: the load tools' ring timers, and the
+    bridge's forwarding."""
+    def rate(kind):
+        xs = [s["softirqs"][kind][0] / s["window_s"] for s in ss
+              if s.get("softirqs", {}).get(kind)]
+        if not xs:
+            return "-"
+        x = statistics.median(xs)
+        return "%.0f" % x if x < 1e4 else "%.0fk" % (x / 1e3)
+    return "%s / %s" % (rate("HRTIMER"), rate("NET_RX"))
+
+
+def syscall_text(ss):
+    """Syscalls per 1000 frames over all helpers of counting runs: the
+    total, then the most frequent."""
+    counts, frames = {}, 0
+    for s in ss:
+        for r in s["runs"]:
+            sc = r.get("syscalls")
+            if not sc:
+                continue
+            frames += sc["frames"]
+            for c in sc["counts"]:
+                ev = c["event"].replace("syscalls:sys_enter_", "")
+                ev = "total" if ev == "raw_syscalls:sys_enter" else ev
+                counts[ev] = counts.get(ev, 0) + c["count"]
+    if not frames:
+        return "-"
+    top = sorted((k for k in counts if k != "total" and counts[k]),
+                 key=lambda k: -counts[k])[:4]
+    return "%.0f (%s)" % (1000 * counts.get("total", 0) / frames, ", ".join(
+        "%s %.0f" % (k, 1000 * counts[k] / frames) for k in top))
+
+
 def cpu_pct(s, cpu, softirq):
     """CPU @cpu's busy (or softirq) share of the runner's window, in %."""
     t = s["cpu_times"][cpu]
@@ -429,12 +571,29 @@ def parse_args():
     ap.add_argument("--window", type=int, default=0,
                     help="frames in flight per direction per VM (default: "
                     "vmh-load's)")
+    ap.add_argument("--block-ms", type=int, default=8,
+                    help="each tool's packet ring hands a block that is not "
+                    "full over this long after its first frame (vmh-load "
+                    "--block-ms; 0: vmh-load's default, 1). Each tool arms "
+                    "its own timer: at 1 ms, 64 tools on one CPU spend "
+                    "most of it in those timers")
     ap.add_argument("--startup-runs", type=int, default=3,
                     help="start-up of the largest count (0: skip)")
     ap.add_argument("--tso-counts", default="1,16",
                     help="helpers with --enable-tso and 65535-byte frames, "
                     "for their memory ('' to skip)")
+    ap.add_argument("--count-syscalls", action="store_true",
+                    help="a counting run: perf stat on every helper (and "
+                    "the switch) over the window; its rates are not for "
+                    "publishing")
+    ap.add_argument("--profile", action="store_true",
+                    help="perf record -a -g over each window, into "
+                    "OUT/work/profile-*.data")
     ap.add_argument("--build", default=os.path.join(ROOT, "build"))
+    ap.add_argument("--cpus", metavar="TOOL:FORWARDER",
+                    help="the pinned placement's CPUs, as perf/suite's: "
+                    "e.g. 0-7:8-15 on a bigger machine (default 0:1); free "
+                    "is the tools on TOOL, the forwarders on both sets")
     ap.add_argument("--lock", help="a command that runs its arguments "
                     "holding the machine (vmh-exclusive), taken per "
                     "measurement")
@@ -448,6 +607,16 @@ def parse_args():
     o.sizes = [int(x) for x in o.sizes.split(",")]
     o.dirs = o.dirs.split(",")
     o.placements = o.placements.split(",")
+    if o.cpus:
+        tool, _, fwd = o.cpus.partition(":")
+        if not tool or not fwd:
+            raise SystemExit("run.py: invalid --cpus '%s': pass the tools' "
+                             "and the forwarders' CPUs, e.g. --cpus "
+                             "0-7:8-15" % o.cpus)
+        runner.PLACEMENTS["pinned"] = (tool, fwd)
+        runner.PLACEMENTS["free"] = (tool, tool + "," + fwd)
+    for pl in o.placements:
+        placement_cpus(pl)
     o.tso_counts = [int(x) for x in o.tso_counts.split(",") if x]
     o.lock = o.lock.split() if o.lock else None
     return o
@@ -527,10 +696,11 @@ def render(results):
     for size, d, pl in sorted(set(k[:3] for k in groups),
                               key=lambda k: (k[0], k[1], k[2] != "pinned")):
         g = {k: v for k, v in groups.items() if k[:3] == (size, d, pl)}
+        cpus = next(iter(g.values()))[0].get("cpus")
         text += ["", "### %d-byte frames, %s, %s (%s), %s" % (
-            size, d, pl, placement_text(pl), runs_text(g)), "",
+            size, d, pl, placement_text(pl, cpus), runs_text(g)), "",
             table(g, fwds),
-            "", ratios(g)]
+            "", ratios(g), "", helper_table(g)]
     if results["tso"]:
         g = group(results["tso"])
         text += ["", "### --enable-tso, 65535-byte frames, both, pinned, "
@@ -604,8 +774,16 @@ def commit():
     return p.stdout.strip()
 
 
-def placement_text(pl):
-    tool, fwd = runner.PLACEMENTS[pl]
+def placement_cpus(pl):
+    """(load tools' CPUs, forwarders' CPUs) as taskset lists."""
+    if pl not in runner.PLACEMENTS:
+        raise SystemExit("run.py: unknown placement '%s': pass pinned or "
+                         "free" % pl)
+    return runner.PLACEMENTS[pl]
+
+
+def placement_text(pl, cpus=None):
+    tool, fwd = cpus or placement_cpus(pl)
     return "load tools on CPU %s, forwarders on CPU %s" % (tool, fwd)
 
 
