@@ -202,6 +202,38 @@ def softirqs():
     return out
 
 
+def backlog_drops():
+    """Frames every CPU's input backlog dropped so far (/proc/net/
+    softnet_stat's second column: netdev_max_backlog was full)."""
+    with open("/proc/net/softnet_stat") as f:
+        return sum(int(line.split()[1], 16) for line in f)
+
+
+def link_drops(ns):
+    """The namespace's links' drop counters, summed by kind: the helpers'
+    TAPs (tx: frames for the VM that the TAP's queue had no room for), the
+    switch's TAP, and the veths."""
+    p = subprocess.run(["ip", "-n", ns.name, "-s", "-j", "link", "show"],
+                       stdout=subprocess.PIPE, text=True, check=False)
+    out = {"helper_taps": 0, "vde_tap": 0, "veths": 0}
+    try:
+        links = json.loads(p.stdout)
+    except ValueError:
+        return out
+    for link in links:
+        st = link.get("stats64", {})
+        n = st.get("rx", {}).get("dropped", 0) + \
+            st.get("tx", {}).get("dropped", 0)
+        name = link.get("ifname", "")
+        if name.startswith("vmst"):
+            out["helper_taps"] += n
+        elif name == VDE_TAP:
+            out["vde_tap"] += n
+        elif name.startswith(("hv", "hh")):
+            out["veths"] += n
+    return out
+
+
 def cpu_delta(a, b):
     return {c: {k: b[c][k] - a[c][k] for k in STAT_FIELDS} for c in a}
 
@@ -215,6 +247,7 @@ def measure(opts, ns, fwd, n, direction, size, placement, work, tso=False):
         os.unlink(os.path.join(sync, f))
     with runner.Lock(opts.lock), \
             Switch(ns, fwd, n, size, fwd_cpus, work) as sw:
+        backlog0 = backlog_drops()
         procs = []
         try:
             for i in range(n):
@@ -257,6 +290,8 @@ def measure(opts, ns, fwd, n, direction, size, placement, work, tso=False):
                 r = json.loads(out)
                 r["helper_final"] = runner.final_counters(log)
                 runs.append(r)
+            drops = link_drops(ns)
+            drops["backlog"] = backlog_drops() - backlog0
         finally:
             for p, _ in procs:
                 if p.poll() is None:
@@ -266,6 +301,7 @@ def measure(opts, ns, fwd, n, direction, size, placement, work, tso=False):
     s["cpu_times"] = times
     s["cpus"] = [tool_cpus, fwd_cpus]
     s["softirqs"] = irqs
+    s["kernel_drops"] = drops
     s["counting"] = bool(opts.count_syscalls)
     if profile:
         s["profile"] = profile
@@ -421,6 +457,7 @@ def table(groups, fwds):
         faults = ", ".join("%d %s" % (sum(s["faults"][k] for s in ss), k)
                            for k in ss[0]["faults"]
                            if sum(s["faults"][k] for s in ss))
+        where = kernel_drops_text(ss)
         rows.append("| %d | %s | %s | %s | %s | %s | %s | %s | %s | %s |" % (
             n, fwd,
             med_min_max([s["pps"] for s in ss], lambda x: "%.0fk" % (x / 1e3)),
@@ -432,10 +469,23 @@ def table(groups, fwds):
             "%.3g" % statistics.median(switches_per_kframe(s) for s in ss),
             rss,
             "%d/%d intact%s; %d not for the VM in the window, %d before" % (
-                intact, len(ss), " (%s)" % faults if faults else "",
+                intact, len(ss),
+                " (%s%s)" % (faults, where) if faults else "",
                 sum(s["flooded_in_window"] for s in ss),
                 sum(s["misrouted"] - s["flooded_in_window"] for s in ss))))
     return "\n".join(rows)
+
+
+def kernel_drops_text(ss):
+    """Where the kernel dropped frames over the runs (whole measurement,
+    probes included): "; dropped by the kernel: 12 by the helpers' TAPs"."""
+    names = (("helper_taps", "by the helpers' TAPs"),
+             ("vde_tap", "by the switch's TAP"), ("veths", "by the veths"),
+             ("backlog", "by a full input backlog"))
+    totals = [(sum(s.get("kernel_drops", {}).get(k, 0) for s in ss), text)
+              for k, text in names]
+    parts = ["%d %s" % (n, text) for n, text in totals if n]
+    return "; dropped by the kernel: " + ", ".join(parts) if parts else ""
 
 
 def switches_per_kframe(s):
