@@ -206,6 +206,9 @@ static int64_t next_timeout_us(struct run_sup *s)
 	unsigned n = all_procs(s, procs);
 	int64_t now = now_ms(), best = -1;
 
+	if (s->gone_until_ms)
+		best = s->gone_until_ms > now ? s->gone_until_ms - now : 0;
+
 	for (unsigned i = 0; i < n; i++) {
 		const struct run_proc *p = procs[i];
 		int64_t left;
@@ -476,6 +479,29 @@ enum run_ready run_sup_wait_ready(struct run_sup *s)
 }
 
 /* Act on exits not acted on yet; COMMAND's first (see reap()). */
+/* A helper exited while COMMAND runs: stop COMMAND and the others, and
+ * exit 1 (exit.c). */
+static void helper_exited_first(struct run_sup *s, struct run_proc *p,
+				const char *how)
+{
+	log_error("[runner] %s exited (%s) while %s was running; stopping %s%s",
+		  p->name, how, s->command.name, s->command.name,
+		  s->nhelpers > 1 ? " and the other helpers" : "");
+	s->helper_exited_first = true;
+	s->stopping = true;
+	s->gone_until_ms = 0;
+	run_sup_stop(s, &s->command);
+	stop_helpers(s, p);
+}
+
+/*
+ * Act on the exits reaped so far. A helper exits with status 0 when its VM
+ * closed its end, and a VM program may close its socket well before it
+ * exits (QEMU closes its netdevs in its own cleanup; the kernel closes a
+ * process's files in do_exit() before it signals the parent): so then
+ * COMMAND gets --stop-timeout to exit too, and if it does it counts as
+ * first. Any other helper exit stops COMMAND at once.
+ */
 static void note_exits(struct run_sup *s)
 {
 	char how[64];
@@ -492,6 +518,12 @@ static void note_exits(struct run_sup *s)
 				 how);
 		}
 		s->stopping = true;
+		s->gone_until_ms = 0;
+	}
+	if (s->gone_until_ms && now_ms() >= s->gone_until_ms) {
+		s->gone_until_ms = 0;
+		run_describe_wait(s->gone_helper->wstatus, how, sizeof(how));
+		helper_exited_first(s, s->gone_helper, how);
 	}
 	for (unsigned i = 0; i < s->nhelpers; i++) {
 		struct run_proc *p = &s->helpers[i].proc;
@@ -500,18 +532,21 @@ static void note_exits(struct run_sup *s)
 			continue;
 		p->noted = true;
 		run_describe_wait(p->wstatus, how, sizeof(how));
-		if (!s->stopping && running(&s->command)) {
-			log_error(
-			    "[runner] %s exited (%s) while %s was "
-			    "running; stopping %s%s",
-			    p->name, how, s->command.name, s->command.name,
-			    s->nhelpers > 1 ? " and the other helpers" : "");
-			s->helper_exited_first = true;
-			s->stopping = true;
-			run_sup_stop(s, &s->command);
-			stop_helpers(s, p);
-		} else {
+		if (s->stopping || !running(&s->command)) {
 			log_info("[runner] %s exited (%s)", p->name, how);
+		} else if (!WIFEXITED(p->wstatus) ||
+			   WEXITSTATUS(p->wstatus) != 0) {
+			helper_exited_first(s, p, how);
+		} else if (s->gone_until_ms) {
+			/* Another NIC's VM end closed as COMMAND exits. */
+			log_info("[runner] %s exited (%s)", p->name, how);
+		} else {
+			log_info("[runner] %s exited (%s) while %s runs; "
+				 "giving %s %u s to exit too",
+				 p->name, how, s->command.name, s->command.name,
+				 s->stop_timeout_ms / 1000);
+			s->gone_helper = p;
+			s->gone_until_ms = now_ms() + s->stop_timeout_ms;
 		}
 	}
 }

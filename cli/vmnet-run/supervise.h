@@ -51,6 +51,11 @@ struct run_sup {
 	int signo;	      /* first stop signal vmnet-run got; 0: none */
 	bool stopping;	      /* a stop began: later exits are expected */
 	bool helper_exited_first;
+	/* A helper exited with status 0 while COMMAND ran: COMMAND may be on
+	 * its way out (note_exits()); until this monotonic time it may still
+	 * exit first. 0: no such wait. */
+	struct run_proc *gone_helper;
+	int64_t gone_until_ms;
 };
 
 enum run_ready {

@@ -844,7 +844,12 @@ Test(vmnet_run_fake, helper_closing_stdout_and_ignoring_sigterm_is_killed)
 Test(vmnet_run_fake, helper_exit_status_0_while_command_runs_is_still_1)
 {
 	static const char *const args[] = {
-	    "--", "/bin/sh", "-c", "echo cmd=$$; echo go >&4; exec sleep 600",
+	    "--stop-timeout",
+	    "1",
+	    "--",
+	    "/bin/sh",
+	    "-c",
+	    "echo cmd=$$; echo go >&4; exec sleep 600",
 	    NULL};
 	pid_t cmd;
 
@@ -856,6 +861,9 @@ Test(vmnet_run_fake, helper_exit_status_0_while_command_runs_is_still_1)
 	wait_out("\n");
 	cmd = read_pid("cmd=");
 	expect_exit(1);
+	/* COMMAND had its --stop-timeout to exit too (note_exits()). */
+	expect_err("[runner] vmnet-helper exited (status 0) while /bin/sh "
+		   "runs; giving /bin/sh 1 s to exit too\n");
 	expect_err("ERROR [runner] vmnet-helper exited (status 0) while "
 		   "/bin/sh was running; stopping /bin/sh\n");
 	expect_gone(cmd);

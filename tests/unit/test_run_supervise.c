@@ -6,6 +6,7 @@
 #include <criterion/criterion.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <poll.h>
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
@@ -44,6 +45,7 @@ enum behaviour {
 	WAITS,		   /* until a signal ends it */
 	IGNORES_SIGTERM,   /* until SIGKILL */
 	EXITS,		   /* at once, with status 7 */
+	EXITS_CLEAN,	   /* at once, with status 0: a helper whose VM left */
 	PRINTS_LINE,	   /* a JSON line and more, then waits */
 	PRINTS_NO_NEWLINE, /* more than a line can be, then waits */
 };
@@ -85,6 +87,8 @@ static pid_t child(enum behaviour b, int out)
 			_exit(99);
 		if (b == EXITS)
 			_exit(7);
+		if (b == EXITS_CLEAN)
+			_exit(0);
 		for (;;)
 			pause();
 	}
@@ -179,6 +183,47 @@ Test(vmnet_run_supervise, helper_exiting_first_stops_the_command)
 	sup.command.name = "command";
 	sup.command.pid = child(WAITS, -1);
 	sup.helpers[0].proc.pid = child(EXITS, -1);
+	run_sup_run(&sup, &out);
+	cr_expect(out.helper_exited_first);
+	expect_signalled(&sup.command, SIGTERM);
+	cr_expect_eq(run_exit_status(&out), 1);
+}
+
+/* A helper exits 0 when its VM closed its end, which a VM program may do
+ * before it exits: COMMAND, exiting only once the supervisor has reaped
+ * that helper, still counts as first, and its status is vmnet-run's. */
+Test(vmnet_run_supervise, command_exiting_after_a_clean_helper_exit_is_first)
+{
+	struct run_outcome out;
+	pid_t helper = child(EXITS_CLEAN, -1);
+
+	sup.helpers[0].proc.pid = helper;
+	sup.command.name = "command";
+	sup.command.pid = fork();
+	cr_assert_geq(sup.command.pid, 0);
+	if (sup.command.pid == 0) {
+		prctl(PR_SET_PDEATHSIG, SIGKILL);
+		sigprocmask(SIG_SETMASK, &old_mask, NULL);
+		/* A zombie still answers kill(0): gone means reaped. */
+		while (kill(helper, 0) == 0)
+			poll(NULL, 0, 1);
+		_exit(5);
+	}
+	run_sup_run(&sup, &out);
+	cr_expect_not(out.helper_exited_first);
+	cr_expect_not(sup.command.term_sent, "COMMAND was stopped");
+	cr_expect_eq(run_exit_status(&out), 5);
+}
+
+/* ...and when COMMAND does not exit within the stop timeout (1 s here),
+ * the helper did exit first. */
+Test(vmnet_run_supervise, clean_helper_exit_stops_a_command_that_stays)
+{
+	struct run_outcome out;
+
+	sup.command.name = "command";
+	sup.command.pid = child(WAITS, -1);
+	sup.helpers[0].proc.pid = child(EXITS_CLEAN, -1);
 	run_sup_run(&sup, &out);
 	cr_expect(out.helper_exited_first);
 	expect_signalled(&sup.command, SIGTERM);
