@@ -14,8 +14,9 @@
 # --lock vmh-exclusive to take the machine per measurement):
 #   perf/scale/run.py [--counts 1,2,4,16,64] [--fwds helper,vde]
 #       [--sizes 64,1514] [--dirs both] [--placements pinned,free]
-#       [--runs 3] [--seconds 2] [--startup-runs 3] [--tso-counts 1,16]
-#       [--build DIR] [--lock CMD] [--out DIR]
+#       [--cpus TOOL:FORWARDER] [--runs 3] [--seconds 2] [--block-ms 8]
+#       [--startup-runs 3] [--tso-counts 1,16] [--count-syscalls]
+#       [--profile] [--build DIR] [--lock CMD] [--out DIR]
 #   perf/scale/run.py --report results/scale-STAMP/results.json ...
 import argparse
 import datetime
@@ -130,7 +131,7 @@ class Switch:
 
 
 def tool_argv(opts, ns, fwd, i, direction, size, placement, sw, sync, tso):
-    tool_cpus, fwd_cpus = runner.PLACEMENTS[placement]
+    tool_cpus, fwd_cpus = placement_cpus(placement)
     load = os.path.join(opts.build, "perf", "suite", "vmh-load")
     log = os.path.join(sw.work, "fwd-%d.log" % i)
     argv = ["ip", "netns", "exec", ns.name, "taskset", "-c", tool_cpus,
@@ -140,15 +141,33 @@ def tool_argv(opts, ns, fwd, i, direction, size, placement, sw, sync, tso):
             "--label", "%s-%d" % (fwd, i)]
     if opts.window:
         argv += ["--window", str(opts.window)]
+    if opts.block_ms:
+        argv += ["--block-ms", str(opts.block_ms)]
+    # Counting runs: perf stat on each helper over the window (for VDE,
+    # the one switch, by the first tool only).
+    if opts.count_syscalls and (fwd != "vde" or i == 0):
+        argv += ["--count-syscalls", os.path.join(sw.work, "perf-%d.txt" % i),
+                 "--count-events", ",".join(runner.syscall_events())]
     if fwd == "vde":
         return argv + ["--vm", "vde:" + sw.sock, "--attach",
                        str(vde_pid(sw))], log
-    helper = [os.path.join(opts.build, "vmnet-helper"), "--fd", "3",
-              "--tap", "vmst%d" % i, "--bridge", BRIDGE]
+    binary, extra = helper_spec(opts, fwd)
+    helper = [binary, "--fd", "3", "--tap", "vmst%d" % i,
+              "--bridge", BRIDGE] + extra
     if tso:
         helper.append("--enable-tso")
     return argv + ["--vm", "fd", "--ready", "json", "--", "taskset", "-c",
                    fwd_cpus] + helper, log
+
+
+def helper_spec(opts, fwd):
+    """A helper forwarder's binary and extra arguments, named as the
+    suite's (perf/suite/README.md): "helper" is --build's vmnet-helper;
+    "helper+--workers+1" adds arguments; "helper@PATH" (also with "+...")
+    runs another binary, a build to compare in the same run."""
+    name, extra = runner.split_spec(fwd)
+    _, _, binary = name.partition("@")
+    return binary or os.path.join(opts.build, "vmnet-helper"), extra
 
 
 def vde_pid(sw):
@@ -172,19 +191,65 @@ def cpu_times():
     return out
 
 
+def softirqs():
+    """/proc/softirqs: {"TIMER": [cpu0, cpu1, ...], "NET_RX": ...}."""
+    out = {}
+    with open("/proc/softirqs") as f:
+        next(f)
+        for line in f:
+            w = line.split()
+            out[w[0].rstrip(":")] = [int(x) for x in w[1:]]
+    return out
+
+
+def backlog_drops():
+    """Frames every CPU's input backlog dropped so far (/proc/net/
+    softnet_stat's second column: netdev_max_backlog was full)."""
+    with open("/proc/net/softnet_stat") as f:
+        return sum(int(line.split()[1], 16) for line in f)
+
+
+def link_drops(ns):
+    """The namespace's links' drop counters, summed by kind: the helpers'
+    TAPs (tx: frames for the VM that the TAP's queue had no room for), the
+    switch's TAP, and the veths."""
+    p = subprocess.run(["ip", "-n", ns.name, "-s", "-j", "link", "show"],
+                       stdout=subprocess.PIPE, text=True, check=False)
+    out = {"helper_taps": 0, "vde_tap": 0, "veths": 0}
+    try:
+        links = json.loads(p.stdout)
+    except ValueError:
+        return out
+    for link in links:
+        st = link.get("stats64", {})
+        n = st.get("rx", {}).get("dropped", 0) + \
+            st.get("tx", {}).get("dropped", 0)
+        name = link.get("ifname", "")
+        if name.startswith("vmst"):
+            out["helper_taps"] += n
+        elif name == VDE_TAP:
+            out["vde_tap"] += n
+        elif name.startswith(("hv", "hh")):
+            out["veths"] += n
+    return out
+
+
 def cpu_delta(a, b):
     return {c: {k: b[c][k] - a[c][k] for k in STAT_FIELDS} for c in a}
 
 
 def measure(opts, ns, fwd, n, direction, size, placement, work, tso=False):
     """One measurement: @n VMs on @fwd at once. Returns its summary."""
-    tool_cpus, fwd_cpus = runner.PLACEMENTS[placement]
+    tool_cpus, fwd_cpus = placement_cpus(placement)
     sync = os.path.join(work, "sync")
     os.makedirs(sync, exist_ok=True)
     for f in os.listdir(sync):
         os.unlink(os.path.join(sync, f))
     with runner.Lock(opts.lock), \
             Switch(ns, fwd, n, size, fwd_cpus, work) as sw:
+        # After the switch learned the host MACs: each host endpoint's
+        # broadcast was dropped, unhandled, by the n - 1 others.
+        backlog0, links0 = backlog_drops(), link_drops(ns)
         procs = []
         try:
             for i in range(n):
@@ -207,10 +272,14 @@ def measure(opts, ns, fwd, n, direction, size, placement, work, tso=False):
             go = time.monotonic()
             open(os.path.join(sync, "go"), "w").close()
             time.sleep(max(0, go + opts.warmup - time.monotonic()))
-            times0 = cpu_times()
+            times0, irqs0 = cpu_times(), softirqs()
+            prof = profile_start(opts, work, fwd, n, size, placement)
             time.sleep(max(0, go + opts.warmup + opts.seconds -
                            time.monotonic()))
             times = cpu_delta(times0, cpu_times())
+            irqs = {k: [b - a for a, b in zip(irqs0[k], v)]
+                    for k, v in softirqs().items() if k in irqs0}
+            profile = profile_end(prof)
             runs = []
             for p, log in procs:
                 out, err = p.communicate(timeout=opts.seconds * 3 + 120)
@@ -223,6 +292,8 @@ def measure(opts, ns, fwd, n, direction, size, placement, work, tso=False):
                 r = json.loads(out)
                 r["helper_final"] = runner.final_counters(log)
                 runs.append(r)
+            drops = {k: v - links0[k] for k, v in link_drops(ns).items()}
+            drops["backlog"] = backlog_drops() - backlog0
         finally:
             for p, _ in procs:
                 if p.poll() is None:
@@ -230,7 +301,34 @@ def measure(opts, ns, fwd, n, direction, size, placement, work, tso=False):
                     p.wait()
     s = summarize(fwd, n, direction, size, placement, runs, tso)
     s["cpu_times"] = times
+    s["cpus"] = [tool_cpus, fwd_cpus]
+    s["softirqs"] = irqs
+    s["kernel_drops"] = drops
+    s["counting"] = bool(opts.count_syscalls)
+    if profile:
+        s["profile"] = profile
     return s
+
+
+def profile_start(opts, work, fwd, n, size, placement):
+    """--profile: perf record on every CPU over the window, call graphs
+    included, into work/profile-...data (perf report reads it)."""
+    if not opts.profile:
+        return None
+    path = os.path.join(work, "profile-%s-%d-%d-%s-%d.data" % (
+        fwd, n, size, placement, len(os.listdir(work))))
+    p = subprocess.Popen(["perf", "record", "-a", "-g", "-F", "499", "-q",
+                          "-o", path, "--", "sleep", str(opts.seconds)],
+                         stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    return p, path
+
+
+def profile_end(prof):
+    if not prof:
+        return None
+    p, path = prof
+    p.wait(timeout=60)
+    return path if p.returncode == 0 else None
 
 
 def summarize(fwd, n, direction, size, placement, runs, tso):
@@ -361,6 +459,7 @@ def table(groups, fwds):
         faults = ", ".join("%d %s" % (sum(s["faults"][k] for s in ss), k)
                            for k in ss[0]["faults"]
                            if sum(s["faults"][k] for s in ss))
+        where = kernel_drops_text(ss)
         rows.append("| %d | %s | %s | %s | %s | %s | %s | %s | %s | %s |" % (
             n, fwd,
             med_min_max([s["pps"] for s in ss], lambda x: "%.0fk" % (x / 1e3)),
@@ -372,10 +471,27 @@ def table(groups, fwds):
             "%.3g" % statistics.median(switches_per_kframe(s) for s in ss),
             rss,
             "%d/%d intact%s; %d not for the VM in the window, %d before" % (
-                intact, len(ss), " (%s)" % faults if faults else "",
+                intact, len(ss),
+                " (%s%s)" % (faults, where) if faults else "",
                 sum(s["flooded_in_window"] for s in ss),
                 sum(s["misrouted"] - s["flooded_in_window"] for s in ss))))
     return "\n".join(rows)
+
+
+def kernel_drops_text(ss):
+    """Where the kernel dropped frames over the runs (whole measurement,
+    probes included): "; dropped by the kernel: 12 by the helpers' TAPs"."""
+    names = (("helper_taps", "by the helpers' TAPs"),
+             ("vde_tap", "by the switch's TAP"), ("veths", "by the veths"),
+             ("backlog", "by a full input backlog"))
+    totals = [(sum(s.get("kernel_drops", {}).get(k, 0) for s in ss), text)
+              for k, text in names]
+    # The tools' own rings (vmh-load's ring_drops), full after a tool that
+    # had no CPU for 200 ms wrote its window off and sent the next.
+    totals.append((sum(r["ring_drops"] for s in ss for r in s["runs"]),
+                   "by the tools' packet rings"))
+    parts = ["%d %s" % (n, text) for n, text in totals if n]
+    return "; dropped by the kernel: " + ", ".join(parts) if parts else ""
 
 
 def switches_per_kframe(s):
@@ -390,6 +506,88 @@ def switches_per_kframe(s):
     n = [switches(r) for r in s["runs"]]
     total = statistics.median(n) if s["fwd"] == "vde" else sum(n)
     return 1000 * total / s["frames"] if s["frames"] else 0
+
+
+def helper_table(groups):
+    """Markdown: the helpers' own counters (their final counters line, over
+    their whole life, warm-up included), per row: how often each helper
+    slept and woke, how full its batches were, its own CPU; and for a
+    counting run its system calls."""
+    counting = any(s.get("counting") for ss in groups.values() for s in ss)
+    rows = ["| VMs | forwarder | wake-ups per 1000 frames | frames per "
+            "read, TAP / VM | frames per write, to VM / to TAP | CPU % per "
+            "helper, median [max] | CPU 0 softirqs per s, HRTIMER / NET_RX "
+            "|" + (" syscalls per 1000 frames (most frequent) |"
+                   if counting else ""),
+            "| --- | --- | --- | --- | --- | --- | --- |" +
+            (" --- |" if counting else "")]
+    for key in sorted(groups, key=lambda k: (k[3], k[4])):
+        if key[4] == "vde":
+            continue
+        ss = groups[key]
+        finals = [r["helper_final"] for s in ss for r in s["runs"]
+                  if r.get("helper_final")]
+        if not finals:
+            continue
+
+        def total(f, side, k):
+            return sum(x[side][k] for x in f)
+        frames = total(finals, "host", "packets") + \
+            total(finals, "vm", "packets")
+        wakeups = sum(sum(x["wakeups"].values()) for x in finals)
+
+        def per(side, k, b):
+            n = total(finals, side, b)
+            return total(finals, side, k) / n if n else 0
+        cpu = [r["forwarder_cpu"]["cpu_pct"] for s in ss for r in s["runs"]]
+        row = "| %d | %s | %.1f | %.1f / %.1f | %.1f / %.1f | %.1f [%.1f] " \
+            "| %s |" % (
+                key[3], key[4], 1000 * wakeups / frames if frames else 0,
+                per("host", "read_packets", "read_batches"),
+                per("vm", "read_packets", "read_batches"),
+                per("host", "packets", "batches"),
+                per("vm", "packets", "batches"),
+                statistics.median(cpu), max(cpu), softirq_text(ss))
+        if counting:
+            row += " %s |" % syscall_text(ss)
+        rows.append(row)
+    return "\n".join(rows)
+
+
+def softirq_text(ss):
+    """CPU 0's HRTIMER and NET_RX softirq runs per second over the window
+    (/proc/softirqs), medians: the load tools' ring timers, and the
+    bridge's forwarding."""
+    def rate(kind):
+        xs = [s["softirqs"][kind][0] / s["window_s"] for s in ss
+              if s.get("softirqs", {}).get(kind)]
+        if not xs:
+            return "-"
+        x = statistics.median(xs)
+        return "%.0f" % x if x < 1e4 else "%.0fk" % (x / 1e3)
+    return "%s / %s" % (rate("HRTIMER"), rate("NET_RX"))
+
+
+def syscall_text(ss):
+    """Syscalls per 1000 frames over all helpers of counting runs: the
+    total, then the most frequent."""
+    counts, frames = {}, 0
+    for s in ss:
+        for r in s["runs"]:
+            sc = r.get("syscalls")
+            if not sc:
+                continue
+            frames += sc["frames"]
+            for c in sc["counts"]:
+                ev = c["event"].replace("syscalls:sys_enter_", "")
+                ev = "total" if ev == "raw_syscalls:sys_enter" else ev
+                counts[ev] = counts.get(ev, 0) + c["count"]
+    if not frames:
+        return "-"
+    top = sorted((k for k in counts if k != "total" and counts[k]),
+                 key=lambda k: -counts[k])[:4]
+    return "%.0f (%s)" % (1000 * counts.get("total", 0) / frames, ", ".join(
+        "%s %.0f" % (k, 1000 * counts[k] / frames) for k in top))
 
 
 def cpu_pct(s, cpu, softirq):
@@ -429,12 +627,29 @@ def parse_args():
     ap.add_argument("--window", type=int, default=0,
                     help="frames in flight per direction per VM (default: "
                     "vmh-load's)")
+    ap.add_argument("--block-ms", type=int, default=8,
+                    help="each tool's packet ring hands a block that is not "
+                    "full over this long after its first frame (vmh-load "
+                    "--block-ms; 0: vmh-load's default, 1). Each tool arms "
+                    "its own timer: at 1 ms, 64 tools on one CPU spend "
+                    "most of it in those timers")
     ap.add_argument("--startup-runs", type=int, default=3,
                     help="start-up of the largest count (0: skip)")
     ap.add_argument("--tso-counts", default="1,16",
                     help="helpers with --enable-tso and 65535-byte frames, "
                     "for their memory ('' to skip)")
+    ap.add_argument("--count-syscalls", action="store_true",
+                    help="a counting run: perf stat on every helper (and "
+                    "the switch) over the window; its rates are not for "
+                    "publishing")
+    ap.add_argument("--profile", action="store_true",
+                    help="perf record -a -g over each window, into "
+                    "OUT/work/profile-*.data")
     ap.add_argument("--build", default=os.path.join(ROOT, "build"))
+    ap.add_argument("--cpus", metavar="TOOL:FORWARDER",
+                    help="the pinned placement's CPUs, as perf/suite's: "
+                    "e.g. 0-7:8-15 on a bigger machine (default 0:1); free "
+                    "is the tools on TOOL, the forwarders on both sets")
     ap.add_argument("--lock", help="a command that runs its arguments "
                     "holding the machine (vmh-exclusive), taken per "
                     "measurement")
@@ -448,6 +663,16 @@ def parse_args():
     o.sizes = [int(x) for x in o.sizes.split(",")]
     o.dirs = o.dirs.split(",")
     o.placements = o.placements.split(",")
+    if o.cpus:
+        tool, _, fwd = o.cpus.partition(":")
+        if not tool or not fwd:
+            raise SystemExit("run.py: invalid --cpus '%s': pass the tools' "
+                             "and the forwarders' CPUs, e.g. --cpus "
+                             "0-7:8-15" % o.cpus)
+        runner.PLACEMENTS["pinned"] = (tool, fwd)
+        runner.PLACEMENTS["free"] = (tool, tool + "," + fwd)
+    for pl in o.placements:
+        placement_cpus(pl)
     o.tso_counts = [int(x) for x in o.tso_counts.split(",") if x]
     o.lock = o.lock.split() if o.lock else None
     return o
@@ -527,10 +752,11 @@ def render(results):
     for size, d, pl in sorted(set(k[:3] for k in groups),
                               key=lambda k: (k[0], k[1], k[2] != "pinned")):
         g = {k: v for k, v in groups.items() if k[:3] == (size, d, pl)}
+        cpus = next(iter(g.values()))[0].get("cpus")
         text += ["", "### %d-byte frames, %s, %s (%s), %s" % (
-            size, d, pl, placement_text(pl), runs_text(g)), "",
+            size, d, pl, placement_text(pl, cpus), runs_text(g)), "",
             table(g, fwds),
-            "", ratios(g)]
+            "", ratios(g), "", helper_table(g)]
     if results["tso"]:
         g = group(results["tso"])
         text += ["", "### --enable-tso, 65535-byte frames, both, pinned, "
@@ -604,8 +830,16 @@ def commit():
     return p.stdout.strip()
 
 
-def placement_text(pl):
-    tool, fwd = runner.PLACEMENTS[pl]
+def placement_cpus(pl):
+    """(load tools' CPUs, forwarders' CPUs) as taskset lists."""
+    if pl not in runner.PLACEMENTS:
+        raise SystemExit("run.py: unknown placement '%s': pass pinned or "
+                         "free" % pl)
+    return runner.PLACEMENTS[pl]
+
+
+def placement_text(pl, cpus=None):
+    tool, fwd = cpus or placement_cpus(pl)
     return "load tools on CPU %s, forwarders on CPU %s" % (tool, fwd)
 
 

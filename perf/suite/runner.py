@@ -42,7 +42,22 @@ class Lock:
             self.p = subprocess.Popen(
                 self.cmd + ["sh", "-c", "echo locked; read _"],
                 stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
-            if self.p.stdout.readline().strip() != "locked":
+            try:
+                locked = self.p.stdout.readline().strip() == "locked"
+            except BaseException:
+                # A signal while waiting (SIGTERM and SIGINT end the
+                # runners by an exception): __exit__ will not run, and a
+                # shell left behind would take the lock later and keep it
+                # for good, the runner's own cleanup waiting behind it.
+                # Its stdin closed, a shell that has the lock ends (flock
+                # runs it as a child, which holds the lock too); killed,
+                # a flock still waiting never runs it.
+                self.p.stdin.close()
+                self.p.kill()
+                self.p.wait()
+                self.p = None
+                raise
+            if not locked:
                 raise SystemExit("run.py: --lock %s did not take the lock" %
                                  " ".join(self.cmd))
         return self

@@ -45,6 +45,12 @@
  *                                switch serving many tools) instead of
  *                                starting one: needs --vm socket:PATH or
  *                                vde:PATH and no command after --
+ *   --block-ms MS                1..1000: the host side's packet ring
+ *                                hands a block that is not full over
+ *                                this long after its first frame (1);
+ *                                each tool arms that timer on its own,
+ *                                so many tools on one CPU want more
+ *                                (perf/scale passes 8)
  *
  * How it works. One thread does everything, in one loop, so the tool's
  * own CPU is one number (getrusage) and no lock is needed: each direction
@@ -599,9 +605,9 @@ int main(int argc, char **argv)
 				  "vde:PATH, stream-fd or stream:PATH",
 				  l.o.vm);
 		}
-		if (tap &&
-		    load_ep_packet(&l.ep[SIDE_HOST], tap, l.o.size, l.o.window,
-				   l.o.batch, err, sizeof(err)) < 0)
+		if (tap && load_ep_packet(&l.ep[SIDE_HOST], tap, l.o.size,
+					  l.o.window, l.o.batch, l.o.block_ms,
+					  err, sizeof(err)) < 0)
 			load_fail("%s", err);
 	}
 

@@ -24,9 +24,6 @@
 #include "frame.h"
 
 #define SOCK_BUF (4 << 20)
-/* The kernel hands a block over at the latest this many ms after its first
- * frame, so the end of a run is never held longer. */
-#define RING_RETIRE_MS 1
 
 static void size_buffers(int fd)
 {
@@ -202,7 +199,8 @@ static size_t pow2_at_least(size_t v)
 }
 
 int load_ep_packet(struct load_ep *e, const char *ifname, size_t max_frame,
-		   unsigned window, unsigned batch, char *err, size_t errlen)
+		   unsigned window, unsigned batch, unsigned block_ms,
+		   char *err, size_t errlen)
 {
 	int ver = TPACKET_V3, on = 1, ifindex;
 	size_t slot = TPACKET_ALIGN(TPACKET3_HDRLEN + max_frame);
@@ -245,7 +243,11 @@ int load_ep_packet(struct load_ep *e, const char *ifname, size_t max_frame,
 	req.tp_block_nr = e->nblocks;
 	req.tp_frame_size = 2048; /* unused by V3 beyond this check */
 	req.tp_frame_nr = (unsigned)(e->block_size / 2048) * e->nblocks;
-	req.tp_retire_blk_tov = RING_RETIRE_MS;
+	/* The kernel hands a block over at the latest @block_ms after its
+	 * first frame, so a frame never waits longer. Each socket has its
+	 * own timer (an hrtimer on Linux 6.18, run in softirq): 64 tools at
+	 * 1 ms on one CPU spent most of it there (docs/scaling.md). */
+	req.tp_retire_blk_tov = block_ms;
 	what = "PACKET_RX_RING";
 	if (setsockopt(e->rx_fd, SOL_PACKET, PACKET_RX_RING, &req,
 		       sizeof(req)) < 0)

@@ -81,6 +81,8 @@ int load_ep_stream(struct load_ep *e, int fd, size_t max_frame, unsigned batch);
  * @max_frame: the largest frame to receive
  * @window:    frames the sender keeps in flight (sizes the ring)
  * @batch:     frames per send call
+ * @block_ms:  a block that is not full is handed over this long after its
+ *             first frame
  * @err:       the reason on failure
  * @errlen:    its size
  *
@@ -91,7 +93,8 @@ int load_ep_stream(struct load_ep *e, int fd, size_t max_frame, unsigned batch);
  * Return: 0, or -errno with @err set.
  */
 int load_ep_packet(struct load_ep *e, const char *ifname, size_t max_frame,
-		   unsigned window, unsigned batch, char *err, size_t errlen);
+		   unsigned window, unsigned batch, unsigned block_ms,
+		   char *err, size_t errlen);
 
 /**
  * load_ep_vde() - an endpoint plugged into VDE switch @path (libvdeplug)

@@ -49,7 +49,8 @@ void load_opts_parse(int argc, char **argv, struct load_opts *o)
 		O_SYNC_DIR,
 		O_LABEL,
 		O_ID,
-		O_ATTACH
+		O_ATTACH,
+		O_BLOCK_MS
 	};
 	static const struct option longs[] = {
 	    {"dir", required_argument, 0, O_DIR},
@@ -68,6 +69,7 @@ void load_opts_parse(int argc, char **argv, struct load_opts *o)
 	    {"label", required_argument, 0, O_LABEL},
 	    {"id", required_argument, 0, O_ID},
 	    {"attach", required_argument, 0, O_ATTACH},
+	    {"block-ms", required_argument, 0, O_BLOCK_MS},
 	    {0, 0, 0, 0}};
 	int c;
 
@@ -77,6 +79,7 @@ void load_opts_parse(int argc, char **argv, struct load_opts *o)
 	o->seconds = 3;
 	o->warmup = 0.5;
 	o->batch = 32;
+	o->block_ms = 1;
 	o->vm = "fd";
 	o->host = NULL;
 	o->ready = "json";
@@ -140,6 +143,10 @@ void load_opts_parse(int argc, char **argv, struct load_opts *o)
 		case O_ATTACH:
 			o->attach =
 			    (pid_t)parse_count(optarg, 1, 1u << 22, "--attach");
+			break;
+		case O_BLOCK_MS:
+			o->block_ms =
+			    parse_count(optarg, 1, 1000, "--block-ms");
 			break;
 		default:
 			load_fail("unknown option: see the usage at the top of "

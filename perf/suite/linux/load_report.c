@@ -168,9 +168,9 @@ void load_report_json(FILE *f, const struct load_result *r)
 	fputs(",\"vm\":", f);
 	json_str(f, o->vm);
 	fprintf(f,
-		",\"size\":%u,\"window\":%u,\"batch\":%u,\"seconds\":%.4f,"
-		"\"directions\":[",
-		o->size, o->window, o->batch, r->window_s);
+		",\"size\":%u,\"window\":%u,\"batch\":%u,\"block_ms\":%u,"
+		"\"seconds\":%.4f,\"directions\":[",
+		o->size, o->window, o->batch, o->block_ms, r->window_s);
 	for (int i = 0; i < r->ndirs; i++) {
 		const struct load_dir *d = r->dirs[i];
 		double dp = (double)d->win_frames / r->window_s,

@@ -18,6 +18,7 @@ struct load_opts {
 	const char *dir, *vm, *host, *ready, *log, *count_syscalls, *label;
 	const char *count_events, *sync;
 	unsigned size, window, batch;
+	unsigned block_ms; /* --block-ms: the host ring's block timeout */
 	double seconds, warmup;
 	bool limit;   /* --host pair: no forwarder */
 	bool host_fd; /* --host fd: the forwarder's host side is fd 4 */
