@@ -55,11 +55,13 @@ def experiments(preset):
                      pairs=[("helper", "baseline")]),
     }
     # VM to VM: both sides unix datagram sockets, the helper's host side
-    # its datagram host endpoint, beside the socket-to-socket baseline.
+    # its datagram host endpoint (--host-fd), beside the socket-to-socket
+    # baseline; the fair placement and free on both CPUs, as the matrix.
     vm2vm = ["helper-vm2vm", "baseline-vm2vm", "limit"]
     exps["vm2vm"] = dict(fwds=vm2vm, dirs=DIRS,
                          sizes=[64] if quick else [64, 1514],
-                         placements=["pinned"],
+                         placements=["pinned"] if quick else
+                         ["pinned", "free"],
                          pairs=[("helper-vm2vm", "baseline-vm2vm"),
                                 ("helper-vm2vm", "limit"),
                                 ("baseline-vm2vm", "limit")])
