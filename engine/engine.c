@@ -22,7 +22,7 @@
 enum {
 	SUP_TAG_WAKE = 1,
 	SUP_TAG_STATS,
-	SUP_TAG_VM_CHECK,
+	SUP_TAG_PEER_CHECK,
 	SUP_TAG_EXIT_FD,
 	SUP_TAG_SIGNAL_BASE = 64, /* + signal number (signals_watch()) */
 };
@@ -451,8 +451,8 @@ static int setup_supervisor(struct engine *e)
 	if (!r && e->cfg.stats_interval_s && e->cfg.on_stats)
 		r = poller_add_timer(e->poller, SUP_TAG_STATS,
 				     e->cfg.stats_interval_s * 1000u);
-	if (!r && e->cfg.vm_alive && e->cfg.vm_check_ms)
-		r = poller_add_timer(e->poller, SUP_TAG_VM_CHECK,
+	if (!r && (e->cfg.vm_alive || e->cfg.host_alive) && e->cfg.vm_check_ms)
+		r = poller_add_timer(e->poller, SUP_TAG_PEER_CHECK,
 				     e->cfg.vm_check_ms);
 	if (!r && e->cfg.exit_fd >= 0)
 		r = poller_add_fd(e->poller, e->cfg.exit_fd, POLLER_IN,
@@ -488,6 +488,28 @@ static void report_stats(struct engine *e)
 		s.socket_cpu_ns =
 		    worker_cpu_so_far(&e->worker[SOCKET], s.socket_cpu_ns);
 	e->cfg.on_stats(&s, e->cfg.stats_arg);
+}
+
+/* The peer check timer fired: is either socket's other end gone? Return:
+ * 1 with @verdict and the exit message set when one is, else 0. */
+static int check_peers(struct engine *e, enum engine_exit *verdict)
+{
+	if (e->cfg.vm_alive && e->cfg.vm_alive(e->cfg.vm_alive_arg) == 0) {
+		snprintf(e->exit_message, sizeof(e->exit_message),
+			 "the VM closed its socket (its end no longer exists)");
+		*verdict = ENGINE_EXIT_VM_GONE;
+		return 1;
+	}
+	if (e->cfg.host_alive &&
+	    e->cfg.host_alive(e->cfg.host_alive_arg) == 0) {
+		snprintf(e->exit_message, sizeof(e->exit_message),
+			 "the other end of the %s closed (it no longer "
+			 "exists)",
+			 e->ep[HOST]->name);
+		*verdict = ENGINE_EXIT_HOST_GONE;
+		return 1;
+	}
+	return 0;
 }
 
 enum engine_exit engine_run(struct engine *e)
@@ -540,14 +562,8 @@ enum engine_exit engine_run(struct engine *e)
 							 : "watched fd fired");
 				verdict = ENGINE_EXIT_WATCHED;
 				r = 1;
-			} else if (ev[k].tag == SUP_TAG_VM_CHECK &&
-				   e->cfg.vm_alive(e->cfg.vm_alive_arg) == 0) {
-				snprintf(e->exit_message,
-					 sizeof(e->exit_message),
-					 "the VM closed its socket (its end no "
-					 "longer exists)");
-				verdict = ENGINE_EXIT_VM_GONE;
-				r = 1;
+			} else if (ev[k].tag == SUP_TAG_PEER_CHECK) {
+				r = check_peers(e, &verdict);
 			} else if (ev[k].tag == SUP_TAG_STATS) {
 				report_stats(e);
 			}

@@ -136,6 +136,12 @@ struct engine_config {
 	int (*vm_alive)(void *arg);
 	void *vm_alive_arg;
 	unsigned vm_check_ms;
+	/* The same for a host endpoint that is a datagram socket too
+	 * (--host-fd): host_alive() is asked on the same timer, every
+	 * vm_check_ms, and 0 stops the engine with ENGINE_EXIT_HOST_GONE.
+	 * NULL: never asked. */
+	int (*host_alive)(void *arg);
+	void *host_alive_arg;
 	/* An fd that becomes readable when the engine must end, e.g. a
 	 * process watch for --pid; exit_why says what happened ("process
 	 * 42 exited"). -1 (the default): none. Not owned. */

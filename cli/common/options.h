@@ -48,6 +48,10 @@ struct options {
 	 * false: one frame per datagram. */
 	bool socket_stream;
 
+	/* --host-fd: an inherited unix datagram socket is the host side
+	 * (host_fd_open()), in place of vmnet or a TAP; -1: not given. */
+	int host_fd;
+
 	/*
 	 * The host interface, as host_open() takes it: every --interface-id,
 	 * --enable-tso, macOS (vmnet) and Linux (TAP) option lands here, and

@@ -44,19 +44,20 @@ static void usage_option(FILE *out, const struct opt_desc *d,
 
 void options_usage(FILE *out, const char *prog, enum options_platform platform)
 {
-	fprintf(
-	    out,
-	    "Usage: %s (--fd FD | --socket PATH) [OPTION]...\n"
-	    "\n"
-	    "Moves Ethernet frames between a VM, over a unix datagram "
-	    "socket, and the host\n"
-	    "network: vmnet.framework on macOS, a TAP device on Linux. "
-	    "Prints one JSON line\n"
-	    "describing the interface on stdout; logs go to stderr. Options "
-	    "for %s only\n"
-	    "are listed for reference and refused on %s.\n",
-	    prog, platform == OPTIONS_PLATFORM_DARWIN ? "Linux" : "macOS",
-	    platform == OPTIONS_PLATFORM_DARWIN ? "macOS" : "Linux");
+	fprintf(out,
+		"Usage: %s (--fd FD | --socket PATH) [OPTION]...\n"
+		"\n"
+		"Moves Ethernet frames between a VM, over a unix datagram "
+		"socket, and the host\n"
+		"network: vmnet.framework on macOS, a TAP device on Linux, or "
+		"another VM's\n"
+		"socket (--host-fd). Prints one JSON line describing the "
+		"interface on stdout;\n"
+		"logs go to stderr. Options for %s only are listed for "
+		"reference and refused\n"
+		"on %s.\n",
+		prog, platform == OPTIONS_PLATFORM_DARWIN ? "Linux" : "macOS",
+		platform == OPTIONS_PLATFORM_DARWIN ? "macOS" : "Linux");
 	for (size_t i = 0; i < OPT_COUNT; i++) {
 		if (opt_descs[i].section != NULL)
 			fprintf(out, "\n%s\n", opt_descs[i].section);

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /* options_rules.c - the rules between vmnet-helper's options: the VM
- * socket, the network, the mode, the addresses and the sizes
+ * socket, --host-fd, the network, the mode, the addresses and the sizes
  * (options_sizing.c). The only home
  * of the rules of what vmnet accepts: vmnet_desc.c maps what passes here
  * and checks nothing again. */
@@ -109,6 +109,53 @@ static int check_addresses(struct options *o, const struct options_typed *t,
 	return 0;
 }
 
+/* --host-fd is the host side: an option that opens or shapes another one
+ * (a TAP, a bridge, a vmnet interface) has nothing to act on, and the VM's
+ * socket cannot be its own peer. */
+static int check_host_fd(const struct options *o, const struct options_typed *t,
+			 char *err, size_t errlen)
+{
+	const char *addr_name = NULL, *addr_value = NULL;
+	bool addr = first_address(o, t, &addr_name, &addr_value);
+	const struct {
+		bool given;
+		const char *name, *value;
+	} clash[] = {
+	    {o->host.tap != NULL, "tap", o->host.tap},
+	    {o->host.bridge != NULL, "bridge", o->host.bridge},
+	    {o->operation_mode_given, "operation-mode", t->mode},
+	    {o->host.shared_interface != NULL, "shared-interface",
+	     o->host.shared_interface},
+	    {addr, addr_name, addr_value},
+	    {o->host.enable_checksum_offload, "enable-checksum-offload", NULL},
+	    {o->host.enable_isolation, "enable-isolation", NULL},
+	    {o->host.network != NULL, "network", o->host.network},
+	};
+	char typed[OPTIONS_ERR_MAX / 2];
+
+	if (o->host_fd == o->fd)
+		return errmsg_fail(
+		    err, errlen, -1,
+		    "--host-fd %d is also --fd %d: the VM's socket and the "
+		    "host side need a socket each; pass the host side's as "
+		    "another descriptor, e.g. --fd 3 --host-fd 4",
+		    o->host_fd, o->fd);
+	for (size_t i = 0; i < sizeof(clash) / sizeof(clash[0]); i++) {
+		if (!clash[i].given)
+			continue;
+		typed[0] = '\0';
+		opt_list_append(typed, sizeof(typed), clash[i].name,
+				clash[i].value);
+		return errmsg_fail(
+		    err, errlen, -1,
+		    "--host-fd %d cannot be used with %s: the socket is the "
+		    "host side, in place of a TAP or vmnet interface, so "
+		    "--%s has nothing to set; drop one of them",
+		    o->host_fd, typed, clash[i].name);
+	}
+	return 0;
+}
+
 /* As vmnet-helper does, once all options are read. */
 int options_check_rules(struct options *o, const struct options_typed *t,
 			enum options_platform platform, char *err,
@@ -117,6 +164,8 @@ int options_check_rules(struct options *o, const struct options_typed *t,
 	const char *addr_name, *addr_value;
 	bool addr = first_address(o, t, &addr_name, &addr_value);
 
+	if (o->host_fd >= 0 && check_host_fd(o, t, err, errlen) < 0)
+		return -1;
 	if (o->host.network != NULL) {
 		if (o->operation_mode_given)
 			return errmsg_fail(

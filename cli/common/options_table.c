@@ -30,8 +30,17 @@ const struct opt_desc opt_descs[] = {
      "(--socket); QEMU's -netdev stream, socket_vmnet's\n"
      "clients. Default: off (one frame per datagram).",
      NULL, NULL},
-    {"Host network, both platforms:", "interface-id", required_argument,
-     OPT_INTERFACE_ID, SCOPE_ANY, "UUID",
+    {"Host network, both platforms:", "host-fd", required_argument, OPT_HOST_FD,
+     SCOPE_ANY, "FD",
+     "Inherited unix datagram socket as the host side,\n"
+     "in place of vmnet or a TAP, one frame per\n"
+     "datagram: VM to VM, e.g. two helpers' --host-fd\n"
+     "on the two ends of one socketpair. 3 or above,\n"
+     "not --fd's; excludes --tap, --bridge and the\n"
+     "vmnet options. Default: none.",
+     NULL, NULL},
+    {NULL, "interface-id", required_argument, OPT_INTERFACE_ID, SCOPE_ANY,
+     "UUID",
      "Interface UUID: the same UUID gives the same MAC\n"
      "address every run. Default: a new one each run.\n"
      "Ignored with --network.",

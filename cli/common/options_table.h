@@ -33,6 +33,7 @@ enum opt_val {
 	OPT_TAP,
 	OPT_BRIDGE,
 	OPT_STREAM,
+	OPT_HOST_FD,
 	OPT_CPUS,
 	OPT_WORKERS,
 	OPT_BATCH_SIZE,
@@ -99,7 +100,7 @@ _Static_assert(ENGINE_STATS_INTERVAL_MAX_S == 4294967,
 	       "update STATS_INTERVAL_MAX_TEXT");
 
 /* Entries in opt_descs[]; options_table.c checks the count. */
-#define OPT_COUNT 28
+#define OPT_COUNT 29
 
 /* Every option, in the order --help shows them. */
 extern const struct opt_desc opt_descs[];

@@ -7,6 +7,7 @@
 #include <errno.h>
 #include <limits.h>
 #include <net/if.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
@@ -72,25 +73,31 @@ static int parse_option_number(const char *opt, const char *s,
 			   num_reasons[e], hint);
 }
 
-static int parse_fd(struct options *o, const char *s, char *err, size_t errlen)
+/* An inherited socket's number: --fd (the VM's, @what "the VM's socket",
+ * e.g. 3) or --host-fd (the host side's, e.g. 4). */
+static int parse_fd(const char *opt, const char *what, const char *example,
+		    const char *s, int *out, char *err, size_t errlen)
 {
 	static const char *const stdio[] = {"stdin", "stdout", "stderr"};
+	char hint[96];
 	unsigned long v;
 
-	if (parse_option_number("fd", s, 0, INT_MAX,
-				"pass the number of the inherited socket, 3 "
-				"to " NUMBER_MAX_TEXT ", e.g. --fd 3",
-				&v, err, errlen) < 0)
+	snprintf(
+	    hint, sizeof(hint),
+	    "pass the number of the inherited socket, 3 to " NUMBER_MAX_TEXT
+	    ", e.g. --%s %s",
+	    opt, example);
+	if (parse_option_number(opt, s, 0, INT_MAX, hint, &v, err, errlen) < 0)
 		return -1;
 	if (v <= 2)
 		return errmsg_fail(
 		    err, errlen, -1,
-		    "invalid --fd '%s': descriptor %lu is %s, and the "
+		    "invalid --%s '%s': descriptor %lu is %s, and the "
 		    "helper writes its JSON line to stdout and logs "
-		    "to stderr; pass the VM's socket as descriptor 3 "
-		    "or above, e.g. --fd 3",
-		    s, v, stdio[v]);
-	o->fd = (int)v;
+		    "to stderr; pass %s as descriptor 3 "
+		    "or above, e.g. --%s %s",
+		    opt, s, v, stdio[v], what, opt, example);
+	*out = (int)v;
 	return 0;
 }
 
@@ -376,7 +383,11 @@ int options_apply(struct options *o, struct options_typed *t, int c,
 
 	switch (c) {
 	case OPT_FD:
-		return parse_fd(o, arg, err, errlen);
+		return parse_fd("fd", "the VM's socket", "3", arg, &o->fd, err,
+				errlen);
+	case OPT_HOST_FD:
+		return parse_fd("host-fd", "the host side's socket", "4", arg,
+				&o->host_fd, err, errlen);
 	case OPT_SOCKET:
 		return parse_socket(o, arg, err, errlen);
 	case OPT_STREAM:

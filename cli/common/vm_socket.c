@@ -81,7 +81,8 @@ static int check_socket_path(const char *path, bool *is_socket, char *err,
 			   path, file_kind(st.st_mode));
 }
 
-int vm_socket_check_fd(int fd, bool stream, char *err, size_t errlen)
+int vm_socket_check_fd(const char *opt, int fd, bool stream, char *err,
+		       size_t errlen)
 {
 	const char *hint =
 	    stream ? "pass one end of a socketpair(AF_UNIX, SOCK_STREAM), or a "
@@ -95,46 +96,47 @@ int vm_socket_check_fd(int fd, bool stream, char *err, size_t errlen)
 	if (fcntl(fd, F_GETFD) < 0 || fstat(fd, &st) < 0)
 		return errmsg_fail(
 		    err, errlen, -EBADF,
-		    "--fd %d: not an open file descriptor; %s and "
+		    "--%s %d: not an open file descriptor; %s and "
 		    "keep it open across exec",
-		    fd, hint);
+		    opt, fd, hint);
 	if (!S_ISSOCK(st.st_mode))
 		return errmsg_fail(err, errlen, -ENOTSOCK,
-				   "--fd %d: not a socket (it is %s); %s", fd,
-				   file_kind(st.st_mode), hint);
+				   "--%s %d: not a socket (it is %s); %s", opt,
+				   fd, file_kind(st.st_mode), hint);
 	len = sizeof(type);
 	if (getsockopt(fd, SOL_SOCKET, SO_TYPE, &type, &len) < 0)
-		return errmsg_fail(err, errlen, -errno, "--fd %d: SO_TYPE: %s",
-				   fd, strerror(errno));
+		return errmsg_fail(err, errlen, -errno, "--%s %d: SO_TYPE: %s",
+				   opt, fd, strerror(errno));
 	if (stream && type != SOCK_STREAM)
 		return errmsg_fail(
 		    err, errlen, -EPROTOTYPE,
-		    "--fd %d: a %s socket, but --stream frames a byte "
+		    "--%s %d: a %s socket, but --stream frames a byte "
 		    "stream; %s, or drop --stream",
-		    fd, type == SOCK_DGRAM ? "datagram" : "non-stream", hint);
+		    opt, fd, type == SOCK_DGRAM ? "datagram" : "non-stream",
+		    hint);
 	if (!stream && type != SOCK_DGRAM)
 		return errmsg_fail(
 		    err, errlen, -EPROTOTYPE,
-		    "--fd %d: a %s socket, but frames travel one per "
+		    "--%s %d: a %s socket, but frames travel one per "
 		    "datagram; %s%s",
-		    fd,
+		    opt, fd,
 		    type == SOCK_STREAM	     ? "stream"
 		    : type == SOCK_SEQPACKET ? "seqpacket"
 					     : "non-datagram",
 		    hint,
-		    type == SOCK_STREAM ? ", or add --stream for "
-					  "frames after a 4-byte length"
-					: "");
+		    type == SOCK_STREAM && strcmp(opt, "fd") == 0
+			? ", or add --stream for frames after a 4-byte length"
+			: "");
 	len = sizeof(ss);
 	if (getsockname(fd, (struct sockaddr *)&ss, &len) < 0)
 		return errmsg_fail(err, errlen, -errno,
-				   "--fd %d: getsockname: %s", fd,
+				   "--%s %d: getsockname: %s", opt, fd,
 				   strerror(errno));
 	if (ss.ss_family != AF_UNIX)
 		return errmsg_fail(err, errlen, -EAFNOSUPPORT,
-				   "--fd %d: a %s socket of address family %d, "
+				   "--%s %d: a %s socket of address family %d, "
 				   "not AF_UNIX; %s",
-				   fd, stream ? "stream" : "datagram",
+				   opt, fd, stream ? "stream" : "datagram",
 				   ss.ss_family, hint);
 	return 0;
 }

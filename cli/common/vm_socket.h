@@ -22,7 +22,9 @@
 /**
  * vm_socket_check_fd() - check that @fd is an open unix socket of the
  * expected type
- * @fd:		the --fd value
+ * @opt:	the option that named it, for the messages: "fd" (the VM's
+ *		socket) or "host-fd" (the host side, always datagrams)
+ * @fd:		its value
  * @stream:	a connected stream socket is expected (frames after their
  *		4-byte length), else a datagram socket
  * @err:	on failure, what it is instead and what to pass
@@ -31,7 +33,8 @@
  * Return: 0, or -EBADF (not open), -ENOTSOCK (another kind of file),
  * -EPROTOTYPE (a socket of another type), -EAFNOSUPPORT (not AF_UNIX).
  */
-int vm_socket_check_fd(int fd, bool stream, char *err, size_t errlen);
+int vm_socket_check_fd(const char *opt, int fd, bool stream, char *err,
+		       size_t errlen);
 
 struct vm_socket {
 	const char *path;

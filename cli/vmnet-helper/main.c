@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: Apache-2.0 */
-/* main.c - vmnet-helper: start the host interface, drop
- * privileges, connect the VM's socket, print the JSON line, run the engine
- * until the VM goes away or a signal comes. */
+/* main.c - vmnet-helper: start the host interface (or take --host-fd's
+ * socket as the host side), drop privileges, connect the VM's socket,
+ * print the JSON line, run the engine until the VM goes away or a signal
+ * comes. */
 #include <errno.h>
 #include <signal.h>
 #include <stddef.h>
@@ -15,6 +16,7 @@
 #include "endpoint_stream.h"
 #include "engine.h"
 #include "host.h"
+#include "host_fd.h"
 #include "host_json.h"
 #include "log.h"
 #include "options.h"
@@ -29,9 +31,10 @@
 
 #include "cli/vmnet-helper/sandbox.h"
 
-/* How often the supervisor asks whether the VM's end of the socket still
- * exists: a closed datagram peer raises no event on Linux (peer_watch.h).
- * One sock_diag query costs a few microseconds. */
+/* How often the supervisor asks whether the VM's end of the socket (and
+ * the other end of --host-fd's) still exists: a closed datagram peer
+ * raises no event on Linux (peer_watch.h). One sock_diag query costs a few
+ * microseconds. */
 #define VM_CHECK_MS 250
 
 /* How long a batch towards a --socket client waits while the client takes
@@ -100,7 +103,9 @@ struct helper {
 	bool stream; /* --stream: frames after a 4-byte length */
 	struct vm_socket sock;
 	struct peer_watch *fd_watch; /* --fd: the VM's end, or NULL */
-	int pid_fd;		     /* --pid: readable once it exits, or -1 */
+	/* --host-fd: the other end of the host side, or NULL */
+	struct peer_watch *host_watch;
+	int pid_fd; /* --pid: readable once it exits, or -1 */
 	char pid_why[64];
 	struct engine_stats total; /* over every client served */
 	bool workers_said;	   /* the first engine logged its workers */
@@ -122,7 +127,7 @@ static void log_workers(const struct helper *h, unsigned n)
 			 "only (--workers 2 runs two)");
 }
 
-static int vm_alive(void *arg)
+static int peer_alive(void *arg)
 {
 	return peer_watch_check(arg);
 }
@@ -147,7 +152,13 @@ static void helper_totals(const struct helper *h, struct engine_stats *s)
  * says it). */
 static int wait_for_client(struct helper *h, char *err, size_t errlen)
 {
-	enum { TAG_WAKE, TAG_PID, TAG_SOCKET, TAG_SIGNAL_BASE = 64 };
+	enum {
+		TAG_WAKE,
+		TAG_PID,
+		TAG_SOCKET,
+		TAG_HOST_CHECK,
+		TAG_SIGNAL_BASE = 64
+	};
 	struct vm_socket *s = &h->sock;
 	struct poller *p;
 	int r = poller_create(&p, TAG_WAKE);
@@ -158,6 +169,9 @@ static int wait_for_client(struct helper *h, char *err, size_t errlen)
 		r = poller_add_fd(p, h->pid_fd, POLLER_IN, TAG_PID);
 	if (!r)
 		r = poller_add_fd(p, s->fd, POLLER_IN, TAG_SOCKET);
+	/* The other end of --host-fd may go while no client is there. */
+	if (!r && h->host_watch)
+		r = poller_add_timer(p, TAG_HOST_CHECK, VM_CHECK_MS);
 	if (r) {
 		snprintf(err, errlen, "cannot wait for a client: %s",
 			 strerror(-r));
@@ -198,6 +212,11 @@ static int wait_for_client(struct helper *h, char *err, size_t errlen)
 				snprintf(h->why, sizeof(h->why),
 					 "%s while waiting for a client",
 					 h->pid_why);
+			else if (ev[i].tag == TAG_HOST_CHECK &&
+				 peer_watch_check(h->host_watch) == 0)
+				snprintf(h->why, sizeof(h->why),
+					 "the other end of the host socket "
+					 "closed while waiting for a client");
 			else
 				continue;
 			r = 2;
@@ -217,7 +236,7 @@ static int wait_for_client(struct helper *h, char *err, size_t errlen)
 	return r == 2 ? 1 : r;
 }
 
-static int exit_status(enum engine_exit verdict)
+static int exit_status(const struct helper *h, enum engine_exit verdict)
 {
 	switch (verdict) {
 	case ENGINE_EXIT_SIGNAL:
@@ -225,6 +244,11 @@ static int exit_status(enum engine_exit verdict)
 	case ENGINE_EXIT_VM_GONE:
 	case ENGINE_EXIT_WATCHED:
 		return 0; /* as vmnet-helper: a normal end of the VM's life */
+	case ENGINE_EXIT_HOST_GONE:
+		/* --host-fd: the other VM (or its helper) went away, the
+		 * same normal end seen from this side of the cable; a TAP
+		 * deleted under the helper is an error. */
+		return h->o.host_fd >= 0 ? 0 : 1;
 	default:
 		return 1;
 	}
@@ -264,8 +288,13 @@ static enum engine_exit serve(struct helper *h, int vm_fd,
 		return ENGINE_EXIT_FAILED;
 	}
 	if (watch) {
-		cfg.vm_alive = vm_alive;
+		cfg.vm_alive = peer_alive;
 		cfg.vm_alive_arg = watch;
+		cfg.vm_check_ms = VM_CHECK_MS;
+	}
+	if (h->host_watch) {
+		cfg.host_alive = peer_alive;
+		cfg.host_alive_arg = h->host_watch;
 		cfg.vm_check_ms = VM_CHECK_MS;
 	}
 	stats_sample_take(&last, NULL);
@@ -331,7 +360,7 @@ static int serve_clients(struct helper *h)
 			peer_watch_close(watch);
 		}
 		if (verdict != ENGINE_EXIT_VM_GONE)
-			return exit_status(verdict);
+			return exit_status(h, verdict);
 
 		log_info("[main] client left: %s; waiting for the next one",
 			 h->why);
@@ -342,6 +371,35 @@ static int serve_clients(struct helper *h)
 	}
 }
 
+/* --host-fd: the same sizes and watch as a datagram --fd gets, before
+ * anything starts (prepare() has checked the fd). Return: 0 or -1
+ * (logged). */
+static int prepare_host_fd(struct helper *h)
+{
+	const struct options *o = &h->o;
+	int r;
+
+	r = vm_socket_set_buffers(o->host_fd, o->host.enable_tso);
+	if (r)
+		log_warn("[main] cannot size the buffers of --host-fd %d: %s",
+			 o->host_fd, strerror(-r));
+	r = peer_watch_open(o->host_fd, &h->host_watch);
+	if (r)
+		log_warn("[main] cannot watch the other end of --host-fd %d "
+			 "(%s): its closing is noticed only when frames are "
+			 "sent to it",
+			 o->host_fd, strerror(-r));
+	else if (peer_watch_check(h->host_watch) == 0) {
+		log_error("--host-fd %d: the other end of this socket is "
+			  "already closed (or was never connected); pass one "
+			  "end of a socketpair and keep the other open in the "
+			  "other VM or helper",
+			  o->host_fd);
+		return -1;
+	}
+	return 0;
+}
+
 /* Checks, watches and locks that need the original privileges, or that
  * must fail before the host interface starts. Return: 0 or -1 (logged). */
 static int prepare(struct helper *h, const struct privdrop_target *target)
@@ -350,6 +408,14 @@ static int prepare(struct helper *h, const struct privdrop_target *target)
 	struct options *o = &h->o;
 	int r;
 
+	/* First, while the process has opened nothing of its own: a
+	 * --host-fd that was not inherited open would otherwise be found
+	 * as the lock file or a peer watch's socket made below. */
+	if (o->host_fd >= 0 && vm_socket_check_fd("host-fd", o->host_fd, false,
+						  err, sizeof(err))) {
+		log_error("%s", err);
+		return -1;
+	}
 	if (o->socket_path) {
 		bool chown = geteuid() == 0 && target->drop;
 
@@ -362,7 +428,8 @@ static int prepare(struct helper *h, const struct privdrop_target *target)
 	}
 
 	if (o->fd >= 0) {
-		if (vm_socket_check_fd(o->fd, h->stream, err, sizeof(err))) {
+		if (vm_socket_check_fd("fd", o->fd, h->stream, err,
+				       sizeof(err))) {
 			log_error("%s", err);
 			return -1;
 		}
@@ -393,6 +460,8 @@ static int prepare(struct helper *h, const struct privdrop_target *target)
 			return -1;
 		}
 	}
+	if (o->host_fd >= 0 && prepare_host_fd(h))
+		return -1;
 	if (o->pid) {
 		r = proc_watch_open(o->pid, &h->pid_fd);
 		if (r) {
@@ -460,7 +529,11 @@ static int run(struct helper *h, const struct privdrop_target *target)
 
 	struct endpoint *host = NULL;
 
-	r = host_open(&h->o.host, &host, &h->info, err, sizeof(err));
+	if (h->o.host_fd >= 0)
+		r = host_fd_open(&h->o.host, h->o.host_fd, &host, &h->info, err,
+				 sizeof(err));
+	else
+		r = host_open(&h->o.host, &host, &h->info, err, sizeof(err));
 	if (r) {
 		snprintf(h->why, sizeof(h->why), "%s", err);
 		/* A stop signal during a start that waits (macOS) is a stop
@@ -468,8 +541,14 @@ static int run(struct helper *h, const struct privdrop_target *target)
 		return r == -EINTR && signals_stop_pending() ? 0 : 1;
 	}
 	h->host = host;
-	log_info("[main] host interface %s started: mtu %u, max frame %u",
-		 host->name, h->info.mtu, h->info.max_packet_size);
+	if (h->o.host_fd >= 0)
+		log_info("[main] host side: --host-fd %d, a unix datagram "
+			 "socket: mtu %u, max frame %u",
+			 h->o.host_fd, h->info.mtu, h->info.max_packet_size);
+	else
+		log_info("[main] host interface %s started: mtu %u, max frame "
+			 "%u",
+			 host->name, h->info.mtu, h->info.max_packet_size);
 	/* Here, between the start and the drop: emptying the bounding set
 	 * takes CAP_SETPCAP, which the drop's setresuid() away from uid 0
 	 * clears, and it leaves the effective set alone, so the drop keeps
@@ -518,7 +597,7 @@ static int run(struct helper *h, const struct privdrop_target *target)
 	if (h->o.socket_path)
 		return serve_clients(h);
 	enum engine_exit verdict = serve(h, h->o.fd, NULL, 0, h->fd_watch);
-	return exit_status(verdict);
+	return exit_status(h, verdict);
 }
 
 int main(int argc, char **argv)
@@ -599,6 +678,7 @@ int main(int argc, char **argv)
 	endpoint_close(h.host);
 	vm_socket_close(&h.sock);
 	peer_watch_close(h.fd_watch);
+	peer_watch_close(h.host_watch);
 	if (h.pid_fd >= 0)
 		close(h.pid_fd);
 	if (status == 0)

@@ -287,6 +287,15 @@ int run_args_parse(struct run_args *a, int argc, char *const argv[],
 					      why);
 			return -1;
 		}
+		if (nic->opts.host_fd >= 0)
+			return errmsg_fail(
+			    err, errlen, -1,
+			    "--host-fd: vmnet-run passes each helper its "
+			    "VM's socket and no other fd; to join two VMs, run "
+			    "two vmnet-helpers with --fd and --host-fd "
+			    "yourself (docs/vmnet-helper.md, \"VM to VM\"); "
+			    "drop --host-fd %d",
+			    nic->opts.host_fd);
 		if (nic->opts.pid != 0)
 			return errmsg_fail(
 			    err, errlen, -1,
@@ -389,11 +398,11 @@ void run_usage(FILE *out, const char *prog)
 	    "Options:\n"
 	    "  Any of vmnet-helper's options (vmnet-helper --help lists them), "
 	    "checked\n"
-	    "  before anything starts, except --fd and --socket (vmnet-run "
-	    "passes --fd 3\n"
-	    "  itself), --pid and --list-shared-interfaces. -v also shows "
-	    "vmnet-run's DEBUG\n"
-	    "  lines.\n"
+	    "  before anything starts, except --fd, --socket and --host-fd "
+	    "(vmnet-run\n"
+	    "  passes --fd 3 itself), --pid and --list-shared-interfaces. -v "
+	    "also shows\n"
+	    "  vmnet-run's DEBUG lines.\n"
 	    "      --nic                   The options after it are one more "
 	    "NIC's (up to\n"
 	    "                              8): those before the first --nic "

@@ -31,6 +31,7 @@ ROOT = os.path.dirname(os.path.dirname(os.path.dirname(
 DIRS = ["vm2host", "host2vm", "both"]
 PEERS = ["helper", "baseline", "socat", "vde", "limit"]
 VS_PEERS = [("helper", p) for p in PEERS[1:]]
+VM2VM = ("helper-vm2vm", "baseline-vm2vm", "limit")
 
 
 def vs_baseline(fwds):
@@ -55,11 +56,13 @@ def experiments(preset):
                      pairs=[("helper", "baseline")]),
     }
     # VM to VM: both sides unix datagram sockets, the helper's host side
-    # its datagram host endpoint, beside the socket-to-socket baseline.
-    vm2vm = ["helper-vm2vm", "baseline-vm2vm", "limit"]
+    # its datagram host endpoint (--host-fd), beside the socket-to-socket
+    # baseline; the fair placement and free on both CPUs, as the matrix.
+    vm2vm = list(VM2VM)
     exps["vm2vm"] = dict(fwds=vm2vm, dirs=DIRS,
                          sizes=[64] if quick else [64, 1514],
-                         placements=["pinned"],
+                         placements=["pinned"] if quick else
+                         ["pinned", "free"],
                          pairs=[("helper-vm2vm", "baseline-vm2vm"),
                                 ("helper-vm2vm", "limit"),
                                 ("baseline-vm2vm", "limit")])
@@ -229,7 +232,8 @@ def parse_args():
                     help="the whole suite (make bench-full)")
     ap.add_argument("--only", help="comma-separated experiments to run")
     ap.add_argument("--build", default=os.path.join(ROOT, "build"))
-    ap.add_argument("--forwarders", help="the matrix's forwarders, e.g. "
+    ap.add_argument("--forwarders", help="the matrix's (or vm2vm's) "
+                    "forwarders, e.g. "
                     "helper,baseline or helper+--batch-size+16,baseline")
     ap.add_argument("--sizes", help="frame sizes, e.g. 64,1514")
     ap.add_argument("--dirs", help="vm2host,host2vm,both")
@@ -298,10 +302,20 @@ def main():
             exp["dirs"] = a.dirs.split(",")
         if a.placements:
             exp["placements"] = a.placements.split(",")
-    if a.forwarders and "matrix" in exps:
+    if a.forwarders:
         fw = a.forwarders.split(",")
-        exps["matrix"]["fwds"] = fw
-        exps["matrix"]["pairs"] = [(fw[0], f) for f in fw[1:]]
+        # VM-to-VM forwarders (helper-vm2vm+--batch-size+16, ...) go to
+        # the vm2vm experiment, each beside the baseline; others to the
+        # matrix, each beside the first.
+        vm2vm = all(runner.split_spec(f)[0] in VM2VM for f in fw)
+        if vm2vm and "vm2vm" in exps:
+            base = [f for f in fw if f == "baseline-vm2vm"]
+            exps["vm2vm"]["fwds"] = fw
+            exps["vm2vm"]["pairs"] = [(f, base[0]) for f in fw
+                                      if base and f != base[0]]
+        elif not vm2vm and "matrix" in exps:
+            exps["matrix"]["fwds"] = fw
+            exps["matrix"]["pairs"] = [(fw[0], f) for f in fw[1:]]
     a.lock = a.lock.split() if a.lock else None
     if a.cpus:
         tool, _, fwd = a.cpus.partition(":")

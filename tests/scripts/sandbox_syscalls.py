@@ -2,7 +2,7 @@
 # SPDX-License-Identifier: Apache-2.0
 # sandbox_syscalls.py - measure which system calls vmnet-helper makes once it
 # is sandboxed: every scenario the tests know (the lifecycle, --stream,
-# vmnet-run and end-to-end tests, QEMU guests among them) plus the ones only this script
+# --host-fd, vmnet-run and end-to-end tests, QEMU guests among them) plus the ones only this script
 # drives (a flood with --stats-interval stopped by SIGTERM, the TAP deleted
 # under the helper, --socket clients one after another stopped by SIGINT,
 # TSO, write() instead of io_uring, --cpus, --pid, SIGSTOP/SIGCONT, SIGUSR1
@@ -414,6 +414,7 @@ def main():
         scenarios = {
             "helper_lifecycle": lambda: criterion(bindir, "helper_lifecycle/*"),
             "helper_stream": lambda: criterion(bindir, "helper_stream/*"),
+            "helper_host_fd": lambda: criterion(bindir, "helper_host_fd/*"),
             "vmnet_run": lambda: criterion(bindir, "vmnet_run/*"),
             "end_to_end": lambda: criterion(bindir, "end_to_end/*"),
             "fd_flood": lambda: scenario_fd_flood(bindir, [], None, "fd_flood"),

@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /* test_engine.c - the engine: configuration limits, the stats line, the
- * watches that stop it (vm_alive, exit_fd), and the datapath scenarios of
- * engine_scenarios.c. */
+ * watches that stop it (vm_alive, host_alive, exit_fd), and the datapath
+ * scenarios of engine_scenarios.c. */
 #include <criterion/criterion.h>
 #include <errno.h>
 #include <sched.h>
@@ -306,6 +306,31 @@ Test(engine_watch, stops_when_vm_alive_says_gone, .timeout = 60)
 	cr_assert_eq(asked, 3);
 	cr_assert(strstr(engine_exit_message(w.engine), "VM closed"), "%s",
 		  engine_exit_message(w.engine));
+	engine_down(&w);
+}
+
+static int always_there(void *arg)
+{
+	(void)arg;
+	return 1;
+}
+
+/* --host-fd: the host side's other end, asked on the same timer. */
+Test(engine_watch, stops_when_host_alive_says_gone, .timeout = 60)
+{
+	struct watched_engine w;
+	struct engine_config cfg;
+
+	engine_config_defaults(&cfg);
+	cfg.vm_alive = always_there;
+	cfg.host_alive = vm_gone_on_third_ask;
+	cfg.vm_check_ms = 5;
+	asked = 0;
+	engine_up(&w, &cfg);
+	cr_assert_eq(engine_run(w.engine), ENGINE_EXIT_HOST_GONE);
+	cr_assert_eq(asked, 3);
+	cr_assert_str_eq(engine_exit_message(w.engine),
+			 "the other end of the t closed (it no longer exists)");
 	engine_down(&w);
 }
 

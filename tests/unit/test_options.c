@@ -40,7 +40,8 @@ static const struct ok_row ok_rows[] = {
     /* Defaults. */
     {{"--fd", "3"},
      LINUX,
-     "action=run fd=3 socket=- id=- mode=shared mode_given=0 shared_if=- "
+     "action=run fd=3 host_fd=-1 socket=- id=- mode=shared mode_given=0 "
+     "shared_if=- "
      "addrs=- tso=0 csum=0 iso=0 network=- tap=- bridge=- cpus=-1,-1 "
      "workers=0 batch=64 ring=512 user=- group=- pid=0 stats=0 no_sandbox=0 "
      "verbose=0 "
@@ -53,6 +54,23 @@ static const struct ok_row ok_rows[] = {
     {{"--fd", "2147483647"}, LINUX, "fd=2147483647"},
     {{"--fd", "3", "--fd", "9"}, LINUX, "fd=9"},
     {{"--socket=/tmp/a"}, LINUX, "socket=/tmp/a fd=-1"},
+    /* --host-fd: the host side, with whatever does not open another. */
+    {{"--fd", "3", "--host-fd", "4"},
+     LINUX,
+     "fd=3 host_fd=4 tap=- bridge=- mode=shared mode_given=0"},
+    {{"--host-fd=4", "-f3"}, MAC, "fd=3 host_fd=4 network=-"},
+    {{"--socket", "/tmp/vm.sock", "--host-fd", "3"},
+     LINUX,
+     "fd=-1 host_fd=3 socket=/tmp/vm.sock"},
+    {{"--fd", "3", "--stream", "--host-fd", "4", "--enable-tso", "-i",
+      UUID_UPPER},
+     MAC,
+     "host_fd=4 tso=1 id=" UUID_LOWER},
+    {{"--fd", "3", "--host-fd", "2147483647", "--workers", "1", "--cpus", "1,1",
+      "--user", "nobody", "--stats-interval", "1"},
+     LINUX,
+     "host_fd=2147483647 workers=1 cpus=1,1 user=nobody stats=1"},
+    {{"--fd", "3", "--host-fd", "4", "--host-fd", "9"}, LINUX, "host_fd=9"},
     {{"-s", "/tmp/b"}, MAC, "socket=/tmp/b"},
     {{"-s/tmp/c"}, MAC, "socket=/tmp/c"},
     {{"--sock", "/tmp/d"}, MAC, "socket=/tmp/d"},      /* getopt prefix */
@@ -174,6 +192,75 @@ static const struct err_row err_rows[] = {
     {{"-f2"}, LINUX, "invalid --fd '2': descriptor 2 is stderr"},
     /* --socket */
     {{"--socket", ""}, LINUX, "invalid --socket '': empty"},
+    /* --host-fd: a descriptor of its own, and nothing that opens or
+     * shapes another host side. */
+    {{"--fd", "3", "--host-fd", ""}, LINUX, "invalid --host-fd '': empty"},
+    {{"--fd", "3", "--host-fd", "-4"},
+     MAC,
+     "invalid --host-fd '-4': sign not allowed"},
+    {{"--fd", "3", "--host-fd", "4x"},
+     LINUX,
+     "invalid --host-fd '4x': not a decimal number; pass the number of the "
+     "inherited socket, 3 to 2147483647, e.g. --host-fd 4"},
+    {{"--fd", "3", "--host-fd", "2147483648"},
+     LINUX,
+     "invalid --host-fd '2147483648': out of range"},
+    {{"--fd", "3", "--host-fd", "0"},
+     LINUX,
+     "invalid --host-fd '0': descriptor 0 is stdin"},
+    {{"--fd", "3", "--host-fd=1"},
+     MAC,
+     "invalid --host-fd '1': descriptor 1 is stdout, and the helper writes "
+     "its JSON line to stdout and logs to stderr; pass the host side's "
+     "socket as descriptor 3 or above, e.g. --host-fd 4"},
+    {{"--fd", "3", "--host-fd", "2"}, LINUX, "descriptor 2 is stderr"},
+    {{"--host-fd", "4"}, LINUX, "missing --fd or --socket"},
+    {{"--fd", "5", "--host-fd", "5"},
+     LINUX,
+     "--host-fd 5 is also --fd 5: the VM's socket and the host side need a "
+     "socket each"},
+    {{"--host-fd", "3", "-f", "3"}, MAC, "--host-fd 3 is also --fd 3"},
+    {{"--fd", "3", "--host-fd", "4", "--tap", "tap0"},
+     LINUX,
+     "--host-fd 4 cannot be used with --tap 'tap0': the socket is the host "
+     "side, in place of a TAP or vmnet interface, so --tap has nothing to "
+     "set; drop one of them"},
+    {{"--fd", "3", "--bridge", "br0", "--host-fd", "4"},
+     LINUX,
+     "--host-fd 4 cannot be used with --bridge 'br0'"},
+    {{"--fd", "3", "--host-fd", "4", "--operation-mode", "host"},
+     MAC,
+     "--host-fd 4 cannot be used with --operation-mode 'host'"},
+    {{"--fd", "3", "--host-fd", "4", "--operation-mode", "bridged",
+      "--shared-interface", "en0"},
+     MAC,
+     "--host-fd 4 cannot be used with --operation-mode 'bridged'"},
+    {{"--fd", "3", "--host-fd", "4", "--shared-interface", "en0"},
+     MAC,
+     "--host-fd 4 cannot be used with --shared-interface 'en0'"},
+    {{"--fd", "3", "--host-fd", "4", TRIO},
+     MAC,
+     "--host-fd 4 cannot be used with --start-address '192.168.105.1'"},
+    {{"--fd", "3", "--host-fd", "4", "--subnet-mask", "255.255.255.0"},
+     MAC,
+     "--host-fd 4 cannot be used with --subnet-mask '255.255.255.0'"},
+    {{"--fd", "3", "--host-fd", "4", "--enable-checksum-offload"},
+     MAC,
+     "--host-fd 4 cannot be used with --enable-checksum-offload: the socket"},
+    {{"--fd", "3", "--host-fd", "4", "--enable-isolation"},
+     MAC,
+     "--host-fd 4 cannot be used with --enable-isolation:"},
+    {{"--fd", "3", "--host-fd", "4", "--network", "n1"},
+     MAC,
+     "--host-fd 4 cannot be used with --network 'n1'"},
+    /* The other platform's options are refused as theirs first. */
+    {{"--fd", "3", "--host-fd", "4", "--tap", "tap0"},
+     MAC,
+     "--tap is only available on Linux"},
+    {{"--fd", "3", "--host-fd", "4", "--network", "n1"},
+     LINUX,
+     "--network is only available on macOS"},
+    {{"--fd", "3", "--host-fd"}, LINUX, "--host-fd needs an argument"},
     /* Exactly one of --fd and --socket. */
     {{"-v"}, LINUX, "missing --fd or --socket: pass --fd FD"},
     {{"--enable-tso"}, MAC, "missing --fd or --socket"},
@@ -548,13 +635,14 @@ static void describe(const struct options *o, char *buf, size_t size)
 			 ip(o->host.subnet_mask, a[2]));
 #define S(x) ((x) ? (x) : "-")
 	snprintf(buf, size,
-		 " action=%s fd=%d socket=%s id=%s mode=%s mode_given=%d "
+		 " action=%s fd=%d host_fd=%d socket=%s id=%s mode=%s "
+		 "mode_given=%d "
 		 "shared_if=%s addrs=%s tso=%d csum=%d iso=%d network=%s "
 		 "tap=%s bridge=%s cpus=%d,%d workers=%u batch=%u ring=%u "
 		 "user=%s "
 		 "group=%s pid=%d stats=%u no_sandbox=%d verbose=%d "
 		 "warn_id=%d ",
-		 actions[o->action], o->fd, S(o->socket_path),
+		 actions[o->action], o->fd, o->host_fd, S(o->socket_path),
 		 o->host.interface_id_given ? o->interface_id_str : "-",
 		 modes[o->host.mode], o->operation_mode_given,
 		 S(o->host.shared_interface), addrs, o->host.enable_tso,
@@ -873,7 +961,8 @@ Test(options, long_names_are_vmnet_helpers_plus_ours)
 					   "group",
 					   "pid",
 					   "no-sandbox",
-					   "stream"};
+					   "stream",
+					   "host-fd"};
 
 	for (size_t i = 0; i < ROWS(want); i++) {
 		bool found = false;

@@ -236,6 +236,18 @@ Test(vmnet_run_args, refuses_bad_command_lines_with_one_line)
 	     {"vmnet-run", "--pid", "77", "--", "c", NULL},
 	     "--pid: vmnet-run stops the helper itself when COMMAND exits; "
 	     "drop --pid 77"},
+	    {OPTIONS_PLATFORM_LINUX,
+	     {"vmnet-run", "--host-fd", "5", "--", "c", NULL},
+	     "--host-fd: vmnet-run passes each helper its VM's socket and no "
+	     "other fd; to join two VMs, run two vmnet-helpers with --fd and "
+	     "--host-fd yourself"},
+	    {OPTIONS_PLATFORM_LINUX,
+	     {"vmnet-run", "--tap", "t0", "--nic", "--host-fd=6", "--", "c",
+	      NULL},
+	     "drop --host-fd 6"},
+	    {OPTIONS_PLATFORM_DARWIN,
+	     {"vmnet-run", "--host-fd", "4", "--", "c", NULL},
+	     "--host-fd: vmnet-run passes each helper its VM's socket"},
 	    {OPTIONS_PLATFORM_DARWIN,
 	     {"vmnet-run", "--list-shared-interfaces", "--", "c", NULL},
 	     "run vmnet-helper --list-shared-interfaces"},

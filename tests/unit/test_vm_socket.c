@@ -56,8 +56,8 @@ static void expect_fd_refused_as(int fd, bool stream, int want,
 {
 	char err[256] = "";
 
-	cr_expect_eq(vm_socket_check_fd(fd, stream, err, sizeof(err)), want,
-		     "fd %d: %s", fd, err);
+	cr_expect_eq(vm_socket_check_fd("fd", fd, stream, err, sizeof(err)),
+		     want, "fd %d: %s", fd, err);
 	cr_expect(strstr(err, words), "fd %d: '%s' lacks '%s'", fd, err, words);
 }
 
@@ -78,15 +78,15 @@ Test(vm_socket, fd_of_every_wrong_kind_is_named)
 	file = open(dir, O_RDONLY | O_DIRECTORY);
 	cr_assert_geq(file, 0);
 
-	cr_expect_eq(vm_socket_check_fd(sv[0], false, err, sizeof(err)), 0,
-		     "%s", err);
+	cr_expect_eq(vm_socket_check_fd("fd", sv[0], false, err, sizeof(err)),
+		     0, "%s", err);
 	expect_fd_refused(1000, -EBADF, "not an open file descriptor");
 	expect_fd_refused(file, -ENOTSOCK, "not a socket (it is a directory)");
 	expect_fd_refused(st[0], -EPROTOTYPE, "a stream socket");
 	expect_fd_refused(st[0], -EPROTOTYPE, "or add --stream");
 	/* --stream: the other way round. */
-	cr_expect_eq(vm_socket_check_fd(st[0], true, err, sizeof(err)), 0, "%s",
-		     err);
+	cr_expect_eq(vm_socket_check_fd("fd", st[0], true, err, sizeof(err)), 0,
+		     "%s", err);
 	expect_fd_refused_as(sv[0], true, -EPROTOTYPE,
 			     "a datagram socket, but --stream");
 	expect_fd_refused_as(sv[0], true, -EPROTOTYPE, "or drop --stream");
