@@ -40,11 +40,12 @@ O ?= build
 SAN ?=
 
 # Folders whose .c files (and $(PLATFORM)/*.c files) make up the library.
-SRC_DIRS := ring engine engine/os engine/util vmnet cli/common \
+SRC_DIRS := ring engine engine/os engine/util engine/guest vmnet cli/common \
 	cli/vmnet-helper cli/vmnet-run
 # Shared modules are on the include path by name ("poller.h"); a program's
 # own files are named from the top ("cli/vmnet-run/args.h"), hence -I.
-INCLUDE_DIRS := . ring engine engine/os engine/util vmnet cli/common
+INCLUDE_DIRS := . ring engine engine/os engine/util engine/guest vmnet \
+	cli/common
 
 VMH_CPPFLAGS = $(addprefix -I,$(INCLUDE_DIRS)) $(PLATFORM_CPPFLAGS)
 VMH_CFLAGS = -std=c11 -Wall -Wextra -Werror -pthread
@@ -85,7 +86,8 @@ LIB_SRCS := $(filter-out $(PROGRAM_SRCS), \
 # there).
 TSAN_RUNNER_SRC := tests/scenarios/tsan_runner.c
 TSAN_SCENARIO_SRCS := tests/scenarios/stress.c \
-	tests/scenarios/engine_scenarios.c
+	tests/scenarios/engine_scenarios.c tests/scenarios/guest_scenarios.c \
+	tests/harness/test_frames.c
 TEST_SRCS := $(filter-out $(TSAN_RUNNER_SRC),$(wildcard tests/*/*.c))
 BENCH_SRCS := $(wildcard perf/micro/*.c perf/micro/$(PLATFORM)/*.c)
 

@@ -22,6 +22,7 @@ enum {
 	SUP_TAG_STATS,
 	SUP_TAG_VM_CHECK,
 	SUP_TAG_EXIT_FD,
+	SUP_TAG_TICK,
 	SUP_TAG_SIGNAL_BASE = 64, /* + signal number (signals_watch()) */
 };
 enum { HOST = 0, SOCKET = 1 };
@@ -143,6 +144,8 @@ int engine_create(const struct engine_config *cfg, struct endpoint *host,
 		w->tx_ring = e->ring[1 - i];
 		w->tx_pool = e->pool[1 - i];
 		w->peer = &e->worker[1 - i];
+		w->inspector =
+		    i == HOST ? cfg->inspect_to_vm : cfg->inspect_from_vm;
 		w->on_exit = on_worker_exit;
 		w->on_exit_arg = e;
 		r = poller_create(&w->poller, 1);
@@ -284,6 +287,8 @@ static int setup_supervisor(struct engine *e)
 	if (!r && e->cfg.vm_alive && e->cfg.vm_check_ms)
 		r = poller_add_timer(e->poller, SUP_TAG_VM_CHECK,
 				     e->cfg.vm_check_ms);
+	if (!r && e->cfg.on_tick && e->cfg.tick_ms)
+		r = poller_add_timer(e->poller, SUP_TAG_TICK, e->cfg.tick_ms);
 	if (!r && e->cfg.exit_fd >= 0)
 		r = poller_add_fd(e->poller, e->cfg.exit_fd, POLLER_IN,
 				  SUP_TAG_EXIT_FD);
@@ -359,6 +364,8 @@ enum engine_exit engine_run(struct engine *e)
 				r = 1;
 			} else if (ev[k].tag == SUP_TAG_STATS) {
 				report_stats(e);
+			} else if (ev[k].tag == SUP_TAG_TICK) {
+				e->cfg.on_tick(e->cfg.tick_arg);
 			}
 		}
 		if (r)

@@ -298,6 +298,10 @@ static int worker_read(struct worker *w, bool *progress, bool *kick)
 	w->stash_n -= got - bad;
 
 	if (good) {
+		/* One branch per batch when there is none (frame_inspector.h).
+		 */
+		if (w->inspector)
+			w->inspector->inspect(w->inspector, w->good, good);
 		/* Fits: good <= want <= free slots counted above. */
 		ring_enqueue_burst(w->rx_ring, (void *const *)w->good, good);
 		*kick = true;

@@ -13,6 +13,7 @@
 
 #include "counters.h"
 #include "endpoint.h"
+#include "frame_inspector.h"
 #include "pool.h"
 #include "ring.h"
 
@@ -44,6 +45,8 @@ struct worker {
 	struct ring *tx_ring; /* frames from the peer, to write here */
 	struct pool *tx_pool; /* ... whose buffers go back to this pool */
 	struct worker *peer;
+	/* Sees each batch of good frames read here, or NULL. */
+	struct frame_inspector *inspector;
 	void (*on_exit)(void *arg); /* called once when the loop ends */
 	void *on_exit_arg;
 

@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "engine_scenarios.h"
+#include "guest_scenarios.h"
 #include "stress.h"
 
 const char *__tsan_default_options(void);
@@ -28,9 +29,11 @@ int main(int argc, char **argv)
 	} tables[] = {
 	    {stress_cases, stress_case_count},
 	    {engine_cases, engine_case_count},
+	    {guest_cases, guest_case_count},
 	};
+	const unsigned ntables = sizeof(tables) / sizeof(tables[0]);
 
-	for (unsigned i = 0; i < 2 * 1000; i++) {
+	for (unsigned i = 0; i < ntables * 1000; i++) {
 		unsigned t = i / 1000, k = i % 1000;
 		if (k >= tables[t].count)
 			continue;
