@@ -478,7 +478,7 @@ int main(int argc, char **argv)
 	struct privdrop_target target;
 	configure_engine(&h);
 	h.sock = (struct vm_socket){
-	    .path = h.o.socket_path, .fd = -1, .lock_fd = -1};
+	    .path = h.o.socket_path, .fd = -1, .lock = {.fd = -1}};
 	if (privdrop_resolve(h.o.user, h.o.group, getenv("SUDO_UID"),
 			     getenv("SUDO_GID"), getuid(), getgid(), &target,
 			     err, sizeof(err))) {
