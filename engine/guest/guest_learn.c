@@ -387,3 +387,39 @@ void guest_addrs_describe(const struct guest_addrs *a, char *buf, size_t len)
 		used += n > 0 ? (size_t)n : 0;
 	}
 }
+
+int guest_addrs_json(const struct guest_addrs *a, char *buf, size_t len)
+{
+	char mac[18], v4[INET_ADDRSTRLEN], v6[INET6_ADDRSTRLEN];
+	size_t used;
+	int n;
+
+	if (a->mac)
+		guest_mac_format(a->mac, mac);
+	if (a->ipv4)
+		inet_ntop(AF_INET, &a->ipv4, v4, sizeof(v4));
+	n = snprintf(buf, len,
+		     "{\"mac\":%s%s%s,\"ipv4\":%s%s%s,\"ipv4_source\":%s%s%s,"
+		     "\"ipv6\":[",
+		     a->mac ? "\"" : "", a->mac ? mac : "null",
+		     a->mac ? "\"" : "", a->ipv4 ? "\"" : "",
+		     a->ipv4 ? v4 : "null", a->ipv4 ? "\"" : "",
+		     a->ipv4 ? "\"" : "",
+		     a->ipv4 ? guest_ipv4_source_name(a->ipv4_source) : "null",
+		     a->ipv4 ? "\"" : "");
+	if (n < 0 || (size_t)n >= len)
+		return -1;
+	used = (size_t)n;
+	for (unsigned i = 0; i < a->ipv6_count; i++) {
+		inet_ntop(AF_INET6, a->ipv6[i], v6, sizeof(v6));
+		n = snprintf(buf + used, len - used, "%s\"%s\"", i ? "," : "",
+			     v6);
+		if (n < 0 || (size_t)n >= len - used)
+			return -1;
+		used += (size_t)n;
+	}
+	n = snprintf(buf + used, len - used, "]}");
+	if (n < 0 || (size_t)n >= len - used)
+		return -1;
+	return (int)(used + (size_t)n);
+}

@@ -157,4 +157,19 @@ void guest_mac_format(uint64_t mac, char buf[18]);
  */
 void guest_addrs_describe(const struct guest_addrs *a, char *buf, size_t len);
 
+/**
+ * guest_addrs_json() - the snapshot as one JSON object, e.g.
+ * {"mac":"52:54:00:12:34:56","ipv4":"192.168.64.2","ipv4_source":"dhcp",
+ * "ipv6":["fe80::5054:ff:fe12:3456"]}
+ * @a:		snapshot
+ * @buf:	output; every key is always there, null (or []) while unknown
+ * @len:	room in @buf; 512 bytes always suffice
+ *
+ * Every value is hex digits, dots and colons (inet_ntop()), so nothing
+ * needs escaping.
+ *
+ * Return: the length written, or -1 if @buf was too small.
+ */
+int guest_addrs_json(const struct guest_addrs *a, char *buf, size_t len);
+
 #endif

@@ -281,3 +281,26 @@ Test(guest_learn_flow, read_while_both_workers_write, .timeout = 120)
 {
 	STRESS_ASSERT(scenario_guest_learning(3000));
 }
+
+Test(guest_learn, json_has_every_key_null_while_unknown)
+{
+	struct batch b = {0};
+	uint8_t f[TEST_FRAME_MAX];
+	char buf[512];
+	struct guest_addrs a = snap();
+
+	cr_assert_gt(guest_addrs_json(&a, buf, sizeof(buf)), 0);
+	cr_assert_str_eq(buf, "{\"mac\":null,\"ipv4\":null,\"ipv4_source\":"
+			      "null,\"ipv6\":[]}");
+	add(&b, f, tf_arp(f, vm, "192.168.64.5", "192.168.64.1"));
+	add(&b, f, tf_ipv6_udp(f, vm, "fe80::1", "ff02::fb"));
+	add(&b, f, tf_ipv6_udp(f, vm, "fd00::5", "ff02::fb"));
+	run(guest_learn_from_vm(l), &b);
+	a = snap();
+	int n = guest_addrs_json(&a, buf, sizeof(buf));
+	cr_assert_str_eq(buf, "{\"mac\":\"52:54:00:12:34:56\",\"ipv4\":"
+			      "\"192.168.64.5\",\"ipv4_source\":\"arp\","
+			      "\"ipv6\":[\"fe80::1\",\"fd00::5\"]}");
+	cr_assert_eq(n, (int)strlen(buf));
+	cr_assert_eq(guest_addrs_json(&a, buf, (size_t)n), -1, "one short");
+}
