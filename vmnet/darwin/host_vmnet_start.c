@@ -13,6 +13,7 @@
 #include "host_vmnet_status.h"
 #include "host_vmnet_waiter.h"
 #include "log.h"
+#include "vmnet_network_plan.h"
 
 _Static_assert(VMNET_DESC_MODE_HOST == VMNET_HOST_MODE, "vmnet host mode");
 _Static_assert(VMNET_DESC_MODE_SHARED == VMNET_SHARED_MODE,
@@ -93,7 +94,8 @@ int host_vmnet_start_and_wait(struct host_vmnet *h,
 			      xpc_object_t *paramsp, char *err, size_t errlen)
 {
 	struct host_vmnet_waiter *w = host_vmnet_waiter_new();
-	const char *what = cfg->network ? "network" : "vmnet interface";
+	bool own = vmnet_network_plan_wanted(cfg);
+	const char *what = cfg->network || own ? "network" : "vmnet interface";
 	int r = 0;
 
 	*paramsp = NULL;
@@ -108,6 +110,14 @@ int host_vmnet_start_and_wait(struct host_vmnet *h,
 						err, errlen);
 		if (r) {
 			/* The block was never handed: nobody else holds w. */
+			host_vmnet_waiter_cancel(w);
+			h->iface = NULL;
+			return r;
+		}
+	} else if (own) {
+		r = host_vmnet_start_on_own_network(h, cfg, desc, done, err,
+						    errlen);
+		if (r) {
 			host_vmnet_waiter_cancel(w);
 			h->iface = NULL;
 			return r;
