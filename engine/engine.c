@@ -198,6 +198,8 @@ static void read_direction(struct direction_stats *d, struct counters *in,
 	d->batches = counter_get(&out->out.batches);
 	d->retries = counter_get(&out->out.retries);
 	d->drop_too_big = counter_get(&out->out.drop_too_big);
+	d->drop_link_down = counter_get(&out->out.drop_link_down);
+	d->drop_unsent = counter_get(&out->out.drop_unsent);
 	d->drop_stalled = counter_get(&out->out.drop_stalled);
 	d->drop_shutdown = counter_get(&out->out.drop_shutdown);
 	d->read_packets = counter_get(&in->in.packets);

@@ -35,7 +35,10 @@ struct direction_stats {
 	uint64_t read_packets, read_bytes, read_batches;
 	uint64_t retries;
 	uint64_t drop_runt, drop_truncated, drop_vfkt, drop_foreign;
-	uint64_t drop_too_big, drop_stalled;
+	uint64_t drop_too_big;	 /* the endpoint refused it for good */
+	uint64_t drop_link_down; /* the host link was down (a TAP set down) */
+	uint64_t drop_unsent;	 /* a batch write took it but did not send it */
+	uint64_t drop_stalled;
 	uint64_t drop_shutdown; /* in the engine when it stopped */
 	/* Counted by the caller, not the workers: datagrams a --socket
 	 * sender sent that no client session ever read, because the helper
@@ -56,8 +59,9 @@ struct direction_stats {
 static inline uint64_t direction_drops(const struct direction_stats *d)
 {
 	return d->drop_runt + d->drop_truncated + d->drop_vfkt +
-	       d->drop_foreign + d->drop_too_big + d->drop_stalled +
-	       d->drop_shutdown + d->drop_unanswerable;
+	       d->drop_foreign + d->drop_too_big + d->drop_link_down +
+	       d->drop_unsent + d->drop_stalled + d->drop_shutdown +
+	       d->drop_unanswerable;
 }
 
 struct engine_stats {

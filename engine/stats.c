@@ -42,6 +42,8 @@ static void add_direction(struct json_writer *w, const char *name,
 	json_add_u64(w, "drop_vfkt", d->drop_vfkt);
 	json_add_u64(w, "drop_foreign", d->drop_foreign);
 	json_add_u64(w, "drop_too_big", d->drop_too_big);
+	json_add_u64(w, "drop_link_down", d->drop_link_down);
+	json_add_u64(w, "drop_unsent", d->drop_unsent);
 	json_add_u64(w, "drop_stalled", d->drop_stalled);
 	json_add_u64(w, "drop_shutdown", d->drop_shutdown);
 	json_add_u64(w, "drop_unanswerable", d->drop_unanswerable);
@@ -63,6 +65,8 @@ static void sum_direction(struct direction_stats *sum,
 	sum->drop_vfkt += d->drop_vfkt;
 	sum->drop_foreign += d->drop_foreign;
 	sum->drop_too_big += d->drop_too_big;
+	sum->drop_link_down += d->drop_link_down;
+	sum->drop_unsent += d->drop_unsent;
 	sum->drop_stalled += d->drop_stalled;
 	sum->drop_shutdown += d->drop_shutdown;
 	sum->drop_unanswerable += d->drop_unanswerable;

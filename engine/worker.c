@@ -189,7 +189,7 @@ static int worker_write(struct worker *w, bool *progress, bool *kick)
 				}
 			}
 			if (unsent)
-				counter_add(&c->drop_too_big, unsent);
+				counter_add(&c->drop_unsent, unsent);
 			counter_add(&c->packets, (uint64_t)r - unsent);
 			counter_add(&c->bytes, bytes);
 			counter_add(&c->batches, 1);
@@ -197,8 +197,10 @@ static int worker_write(struct worker *w, bool *progress, bool *kick)
 			*progress = true;
 			continue;
 		}
-		if (r == -EMSGSIZE) {
-			counter_add(&c->drop_too_big, 1);
+		if (r == -EMSGSIZE || r == -ENETDOWN) {
+			counter_add(r == -EMSGSIZE ? &c->drop_too_big
+						   : &c->drop_link_down,
+				    1);
 			w->pending_off++;
 			*progress = true;
 			continue;

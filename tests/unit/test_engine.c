@@ -148,6 +148,22 @@ Test(engine, stats_line_has_vmnet_helper_keys_and_ours)
 	cr_assert_eq(engine_format_stats(&s, buf, 40), -1, "too small");
 }
 
+Test(engine, stats_line_names_each_cause_of_a_refused_write)
+{
+	struct engine_stats s;
+	char buf[2048];
+
+	memset(&s, 0, sizeof(s));
+	s.vm_to_host.drop_too_big = 3;
+	s.vm_to_host.drop_link_down = 4;
+	s.vm_to_host.drop_unsent = 5;
+	cr_assert_gt(engine_format_stats(&s, buf, sizeof(buf)), 0);
+	cr_expect(strstr(buf, "\"drops\":12,"), "%s", buf);
+	cr_expect(strstr(buf, "\"drop_too_big\":3,\"drop_link_down\":4,"
+			      "\"drop_unsent\":5,"),
+		  "%s", buf);
+}
+
 Test(engine_flow, both_directions_arrive_intact_in_order, .timeout = 120)
 {
 	STRESS_ASSERT(scenario_both_directions(200000));
