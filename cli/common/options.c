@@ -9,25 +9,10 @@
 #include <unistd.h>
 
 #include "errmsg.h"
+#include "options_platform.h"
 #include "options_rules.h"
 #include "options_table.h"
 #include "options_values.h"
-
-/*
- * getopt keeps its place in globals. glibc starts over from scratch, with
- * any half-read "-vf" cluster forgotten, only when optind is 0; the BSD
- * getopt of macOS wants optreset set and then starts at optind.
- */
-static void getopt_restart(void)
-{
-#ifdef __GLIBC__
-	optind = 0;
-#else
-	optreset = 1;
-	optind = 1;
-#endif
-	opterr = 0;
-}
 
 /* The option was given on the platform that does not have it. */
 static int refuse_platform(const struct opt_desc *d, char *err, size_t errlen)
@@ -119,7 +104,7 @@ int options_parse(struct options *o, int argc, char *const argv[],
 	}
 	longopts[OPT_COUNT] = (struct option){NULL, 0, NULL, 0};
 
-	getopt_restart();
+	options_getopt_restart();
 	/* Leading ':' makes a missing argument ':' rather than '?'. */
 	while ((c = getopt_long(argc, argv, ":f:s:i:vh", longopts, NULL)) !=
 	       -1) {
@@ -143,15 +128,4 @@ int options_parse(struct options *o, int argc, char *const argv[],
 		    "options; see --help",
 		    argv[optind]);
 	return options_check_rules(o, &t, err, errlen);
-}
-
-enum options_platform options_build_platform(void)
-{
-	/* The one place the platform is chosen by the preprocessor: tests
-	 * pass either value to options_parse() on any build. */
-#ifdef __APPLE__
-	return OPTIONS_PLATFORM_DARWIN;
-#else
-	return OPTIONS_PLATFORM_LINUX;
-#endif
 }

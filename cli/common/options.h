@@ -108,7 +108,11 @@ int options_parse(struct options *o, int argc, char *const argv[],
 /**
  * options_build_platform() - the platform this binary was built for
  *
- * Return: OPTIONS_PLATFORM_DARWIN on macOS, else OPTIONS_PLATFORM_LINUX.
+ * The one place the platform is chosen, by the Makefile: tests pass
+ * either value to options_parse() on any build.
+ *
+ * Return: OPTIONS_PLATFORM_DARWIN on macOS (darwin/options_platform.c),
+ * OPTIONS_PLATFORM_LINUX on Linux (linux/options_platform.c).
  */
 enum options_platform options_build_platform(void);
 
