@@ -80,7 +80,7 @@ static void options_defaults(struct options *o)
 	memset(o, 0, sizeof(*o));
 	o->action = OPTIONS_RUN;
 	o->fd = -1;
-	o->operation_mode = OPTIONS_MODE_SHARED;
+	o->host.mode = HOST_MODE_SHARED;
 	o->host_cpu = -1;
 	o->socket_cpu = -1;
 }

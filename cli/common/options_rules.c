@@ -29,9 +29,8 @@ static bool first_address(const struct options *o,
 	return true;
 }
 
-static int check_addresses(const struct options *o,
-			   const struct options_typed *t, char *err,
-			   size_t errlen)
+static int check_addresses(struct options *o, const struct options_typed *t,
+			   char *err, size_t errlen)
 {
 	const struct {
 		const char *name, *value;
@@ -61,8 +60,8 @@ static int check_addresses(const struct options *o,
 		    "go together: got %s without %s; pass all three or "
 		    "none (vmnet then picks a free subnet)",
 		    given, missing);
-	if (n == 3 &&
-	    ntohl(o->start_address.s_addr) >= ntohl(o->end_address.s_addr))
+	if (n == 3 && ntohl(o->host.start_address.s_addr) >=
+			  ntohl(o->host.end_address.s_addr))
 		return errmsg_fail(
 		    err, errlen, -1,
 		    "--start-address '%s' is not below --end-address "
@@ -70,6 +69,7 @@ static int check_addresses(const struct options *o,
 		    "hands out the addresses after it, up to the end "
 		    "address",
 		    t->start, t->end);
+	o->host.addresses_given = n == 3;
 	return 0;
 }
 
@@ -81,40 +81,41 @@ int options_check_rules(struct options *o, const struct options_typed *t,
 	bool addr = first_address(o, t, &addr_name, &addr_value);
 	unsigned batch = o->batch_size ? o->batch_size : ENGINE_BATCH_DEFAULT;
 
-	if (o->network != NULL) {
+	if (o->host.network != NULL) {
 		if (o->operation_mode_given)
 			return errmsg_fail(
 			    err, errlen, -1,
 			    "--network '%s' cannot be used with "
 			    "--operation-mode '%s': the network sets "
 			    "the mode; drop --operation-mode",
-			    o->network, t->mode);
-		if (o->shared_interface != NULL)
+			    o->host.network, t->mode);
+		if (o->host.shared_interface != NULL)
 			return errmsg_fail(
 			    err, errlen, -1,
 			    "--network '%s' cannot be used with "
 			    "--shared-interface '%s': the network "
 			    "sets the interface; drop "
 			    "--shared-interface",
-			    o->network, o->shared_interface);
+			    o->host.network, o->host.shared_interface);
 		if (addr)
 			return errmsg_fail(err, errlen, -1,
 					   "--network '%s' cannot be used with "
 					   "--%s '%s': the network sets the "
 					   "addresses; drop --start-address, "
 					   "--end-address and --subnet-mask",
-					   o->network, addr_name, addr_value);
-		o->warn_interface_id_ignored = o->interface_id_given;
+					   o->host.network, addr_name,
+					   addr_value);
+		o->warn_interface_id_ignored = o->host.interface_id_given;
 	}
-	if (o->operation_mode == OPTIONS_MODE_BRIDGED) {
-		if (o->shared_interface == NULL)
+	if (o->host.mode == HOST_MODE_BRIDGED) {
+		if (o->host.shared_interface == NULL)
 			return errmsg_fail(
 			    err, errlen, -1,
 			    "--operation-mode bridged needs "
 			    "--shared-interface NAME, the host "
 			    "interface to bridge, e.g. en0 "
 			    "(--list-shared-interfaces shows them)");
-		if (o->enable_isolation)
+		if (o->host.enable_isolation)
 			return errmsg_fail(
 			    err, errlen, -1,
 			    "--enable-isolation cannot be used with "
@@ -130,7 +131,7 @@ int options_check_rules(struct options *o, const struct options_typed *t,
 			    "joins; drop --start-address, "
 			    "--end-address and --subnet-mask",
 			    addr_name, addr_value);
-	} else if (o->shared_interface != NULL) {
+	} else if (o->host.shared_interface != NULL) {
 		return errmsg_fail(
 		    err, errlen, -1,
 		    "--shared-interface '%s' needs --operation-mode "
@@ -138,7 +139,7 @@ int options_check_rules(struct options *o, const struct options_typed *t,
 		    "in other modes but this helper refuses it, so add "
 		    "--operation-mode bridged or drop "
 		    "--shared-interface",
-		    o->shared_interface,
+		    o->host.shared_interface,
 		    t->mode != NULL ? t->mode : "shared by default");
 	}
 	if (check_addresses(o, t, err, errlen) < 0)

@@ -35,30 +35,6 @@
 #define TSO_BATCH 16
 #define TSO_RING  64
 
-static void host_config_from(const struct options *o, struct host_config *c,
-			     unsigned batch)
-{
-	memset(c, 0, sizeof(*c));
-	c->interface_id_given = o->interface_id_given;
-	memcpy(c->interface_id, o->interface_id, sizeof(c->interface_id));
-	c->enable_tso = o->enable_tso;
-	c->max_batch = batch;
-	c->mode = o->operation_mode == OPTIONS_MODE_HOST ? HOST_MODE_HOST
-		  : o->operation_mode == OPTIONS_MODE_BRIDGED
-		      ? HOST_MODE_BRIDGED
-		      : HOST_MODE_SHARED;
-	c->shared_interface = o->shared_interface;
-	c->addresses_given = o->start_address_given;
-	c->start_address = o->start_address;
-	c->end_address = o->end_address;
-	c->subnet_mask = o->subnet_mask;
-	c->enable_checksum_offload = o->enable_checksum_offload;
-	c->enable_isolation = o->enable_isolation;
-	c->network = o->network;
-	c->tap = o->tap;
-	c->bridge = o->bridge;
-}
-
 static void on_stats(const struct engine_stats *s, void *arg)
 {
 	char line[2048];
@@ -304,7 +280,7 @@ static int prepare(struct helper *h, const struct privdrop_target *target)
 		 * sizes may pass the sysctl caps. vmnet-helper leaves an
 		 * inherited fd as it is, which on Linux caps the frames in
 		 * flight towards the VM at ~40 (dgram_io_size_buffers()). */
-		r = vm_socket_set_buffers(o->fd, o->enable_tso);
+		r = vm_socket_set_buffers(o->fd, o->host.enable_tso);
 		if (r)
 			log_warn("[main] cannot size the buffers of --fd %d: "
 				 "%s",
@@ -347,7 +323,7 @@ static void configure_engine(struct helper *h)
 	const struct options *o = &h->o;
 
 	engine_config_defaults(cfg);
-	if (o->enable_tso) {
+	if (o->host.enable_tso) {
 		cfg->batch = TSO_BATCH;
 		cfg->ring_size = TSO_RING;
 	}
@@ -388,11 +364,10 @@ static int drop_privileges(const struct privdrop_target *target)
 static int run(struct helper *h, const struct privdrop_target *target)
 {
 	char err[OPTIONS_ERR_MAX];
-	struct host_config hc;
 	char line[1024];
 
-	host_config_from(&h->o, &hc, h->cfg.batch);
-	if (host_open(&hc, &h->host, &h->info, err, sizeof(err))) {
+	h->o.host.max_batch = h->cfg.batch;
+	if (host_open(&h->o.host, &h->host, &h->info, err, sizeof(err))) {
 		snprintf(h->why, sizeof(h->why), "%s", err);
 		return 1;
 	}
@@ -403,7 +378,7 @@ static int run(struct helper *h, const struct privdrop_target *target)
 		return 1;
 	}
 	if (h->o.socket_path) {
-		if (vm_socket_bind(&h->sock, h->o.enable_tso, err,
+		if (vm_socket_bind(&h->sock, h->o.host.enable_tso, err,
 				   sizeof(err))) {
 			snprintf(h->why, sizeof(h->why), "%s", err);
 			return 1;

@@ -168,7 +168,7 @@ static int start_helper(const struct run_args *a, const char *helper,
 			  strerror(ENOMEM));
 		return -1;
 	}
-	r = make_socketpair(sv, a->opts.enable_tso);
+	r = make_socketpair(sv, a->opts.host.enable_tso);
 	if (r) {
 		log_error("[runner] cannot make the socketpair: %s",
 			  strerror(-r));

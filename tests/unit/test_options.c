@@ -481,8 +481,9 @@ static void describe(const struct options *o, char *buf, size_t size)
 	if (o->start_address_given || o->end_address_given ||
 	    o->subnet_mask_given)
 		snprintf(addrs, sizeof(addrs), "%s,%s,%s",
-			 ip(o->start_address, a[0]), ip(o->end_address, a[1]),
-			 ip(o->subnet_mask, a[2]));
+			 ip(o->host.start_address, a[0]),
+			 ip(o->host.end_address, a[1]),
+			 ip(o->host.subnet_mask, a[2]));
 #define S(x) ((x) ? (x) : "-")
 	snprintf(buf, size,
 		 " action=%s fd=%d socket=%s id=%s mode=%s mode_given=%d "
@@ -490,14 +491,14 @@ static void describe(const struct options *o, char *buf, size_t size)
 		 "tap=%s bridge=%s cpus=%d,%d batch=%u ring=%u user=%s "
 		 "group=%s pid=%d stats=%u verbose=%d warn_id=%d ",
 		 actions[o->action], o->fd, S(o->socket_path),
-		 o->interface_id_given ? o->interface_id_str : "-",
-		 modes[o->operation_mode], o->operation_mode_given,
-		 S(o->shared_interface), addrs, o->enable_tso,
-		 o->enable_checksum_offload, o->enable_isolation, S(o->network),
-		 S(o->tap), S(o->bridge), o->host_cpu, o->socket_cpu,
-		 o->batch_size, o->ring_size, S(o->user), S(o->group),
-		 (int)o->pid, o->stats_interval, o->verbose,
-		 o->warn_interface_id_ignored);
+		 o->host.interface_id_given ? o->interface_id_str : "-",
+		 modes[o->host.mode], o->operation_mode_given,
+		 S(o->host.shared_interface), addrs, o->host.enable_tso,
+		 o->host.enable_checksum_offload, o->host.enable_isolation,
+		 S(o->host.network), S(o->host.tap), S(o->host.bridge),
+		 o->host_cpu, o->socket_cpu, o->batch_size, o->ring_size,
+		 S(o->user), S(o->group), (int)o->pid, o->stats_interval,
+		 o->verbose, o->warn_interface_id_ignored);
 #undef S
 }
 
@@ -610,13 +611,13 @@ Test(options, interface_id_bytes_and_addresses_in_network_order)
 	struct options o;
 
 	cr_assert_eq(parse(args, MAC, &o, err, sizeof(err)), 0, "%s", err);
-	cr_assert_arr_eq(o.interface_id, want, sizeof(want));
+	cr_assert_arr_eq(o.host.interface_id, want, sizeof(want));
 	cr_assert_str_eq(o.interface_id_str, UUID_LOWER);
-	cr_assert_eq(o.start_address.s_addr, htonl(0xc0a86901));
-	cr_assert_eq(o.end_address.s_addr, htonl(0xc0a869fe));
-	cr_assert_eq(o.subnet_mask.s_addr, htonl(0xffffff00));
+	cr_assert_eq(o.host.start_address.s_addr, htonl(0xc0a86901));
+	cr_assert_eq(o.host.end_address.s_addr, htonl(0xc0a869fe));
+	cr_assert_eq(o.host.subnet_mask.s_addr, htonl(0xffffff00));
 	cr_assert(o.start_address_given && o.end_address_given &&
-		  o.subnet_mask_given);
+		  o.subnet_mask_given && o.host.addresses_given);
 }
 
 Test(options, truncates_err_safely)
