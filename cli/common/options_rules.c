@@ -1,6 +1,8 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /* options_rules.c - the rules between vmnet-helper's options: the VM
- * socket, the network, the mode, the addresses and the ring. */
+ * socket, the network, the mode, the addresses and the ring. The only home
+ * of the rules of what vmnet accepts: vmnet_desc.c maps what passes here
+ * and checks nothing again. */
 #include "options_rules.h"
 
 #include <arpa/inet.h>
@@ -27,6 +29,23 @@ static bool first_address(const struct options *o,
 		return false;
 	}
 	return true;
+}
+
+/* vmnet takes only RFC 1918 addresses for its DHCP range. */
+static bool is_private(struct in_addr addr)
+{
+	uint32_t a = ntohl(addr.s_addr);
+
+	return (a >> 24) == 10 || (a >> 20) == ((172u << 4) | 1) ||
+	       (a >> 16) == ((192u << 8) | 168);
+}
+
+static bool one_subnet(const struct host_config *c)
+{
+	uint32_t mask = ntohl(c->subnet_mask.s_addr);
+
+	return (ntohl(c->start_address.s_addr) & mask) ==
+	       (ntohl(c->end_address.s_addr) & mask);
 }
 
 static int check_addresses(struct options *o, const struct options_typed *t,
@@ -68,6 +87,22 @@ static int check_addresses(struct options *o, const struct options_typed *t,
 		    "'%s'; the start address is the gateway and DHCP "
 		    "hands out the addresses after it, up to the end "
 		    "address",
+		    t->start, t->end);
+	if (n == 3 && !one_subnet(&o->host))
+		return errmsg_fail(
+		    err, errlen, -1,
+		    "--start-address '%s' and --end-address '%s' are not "
+		    "in one subnet of --subnet-mask '%s'; pass a range "
+		    "inside one subnet, e.g. 192.168.105.1 to "
+		    "192.168.105.254 with 255.255.255.0",
+		    t->start, t->end, t->mask);
+	if (n == 3 && (!is_private(o->host.start_address) ||
+		       !is_private(o->host.end_address)))
+		return errmsg_fail(
+		    err, errlen, -1,
+		    "--start-address '%s' to --end-address '%s' is not a "
+		    "private range; vmnet takes only RFC 1918 addresses "
+		    "(10.0.0.0/8, 172.16.0.0/12, 192.168.0.0/16)",
 		    t->start, t->end);
 	o->host.addresses_given = n == 3;
 	return 0;

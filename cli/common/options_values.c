@@ -338,6 +338,13 @@ int options_apply(struct options *o, struct options_typed *t, int c,
 		t->mode = arg;
 		return parse_mode(o, arg, err, errlen);
 	case OPT_SHARED_INTERFACE:
+		if (strlen(arg) > IFNAMSIZ - 1)
+			return errmsg_fail(
+			    err, errlen, -1,
+			    "invalid --shared-interface '%s': an interface "
+			    "name has at most %d characters, this has %zu; "
+			    "--list-shared-interfaces shows them",
+			    arg, IFNAMSIZ - 1, strlen(arg));
 		return parse_name("shared-interface", arg,
 				  &o->host.shared_interface, "en0", err,
 				  errlen);
