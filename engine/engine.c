@@ -57,6 +57,14 @@ static void on_worker_exit(void *arg)
 	poller_wake(e->poller);
 }
 
+/* Buffers can be on the ring, in the writer's pending batch, in the
+ * reader's stash, or free: ring + 2 batches lets the reader always fill
+ * the ring, so the ring, not the pool, is the limit. */
+static uint32_t pool_count(unsigned batch, unsigned ring_size)
+{
+	return ring_size + 2 * batch;
+}
+
 static int check_config(const struct engine_config *c, char *err, size_t errlen)
 {
 	if (c->batch < 1 || c->batch > ENGINE_BATCH_MAX) {
@@ -79,6 +87,13 @@ static int check_config(const struct engine_config *c, char *err, size_t errlen)
 		    "write wait %u us and retry %u us: retry must be at "
 		    "least 1 us and the wait at least one retry",
 		    c->write_wait_us, c->retry_us);
+		return -EINVAL;
+	}
+	if (c->stats_interval_s > ENGINE_STATS_INTERVAL_MAX_S) {
+		errmsg_format(err, errlen,
+			      "stats interval %u s: at most %u s, the longest "
+			      "the timer counts in milliseconds",
+			      c->stats_interval_s, ENGINE_STATS_INTERVAL_MAX_S);
 		return -EINVAL;
 	}
 	return 0;
@@ -109,10 +124,7 @@ int engine_create(const struct engine_config *cfg, struct endpoint *host,
 	 * hold the larger of the two sides' frames. */
 	uint32_t frame =
 	    host->max_frame > vm->max_frame ? host->max_frame : vm->max_frame;
-	/* Buffers can be on the ring, in the writer's pending batch, in the
-	 * reader's stash, or free: ring + 2 batches lets the reader always
-	 * fill the ring, so the ring, not the pool, is the limit. */
-	uint32_t count = cfg->ring_size + 2 * cfg->batch;
+	uint32_t count = pool_count(cfg->batch, cfg->ring_size);
 
 	r = poller_create(&e->poller, SUP_TAG_WAKE);
 	for (int i = 0; i < 2 && !r; i++) {

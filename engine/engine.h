@@ -5,6 +5,7 @@
 #ifndef VMNET_HELPER_ENGINE_H
 #define VMNET_HELPER_ENGINE_H
 
+#include <limits.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -18,6 +19,13 @@
 #define ENGINE_RETRY_US_DEFAULT	     50
 #define ENGINE_SPIN_US_DEFAULT	     0
 #define ENGINE_BATCH_MAX	     256
+/* With 64 KiB (TSO) frames each buffer is 43 times larger: smaller
+ * batches and rings keep the pools near 13 MiB (docs/engine.md). */
+#define ENGINE_TSO_BATCH_DEFAULT 16
+#define ENGINE_TSO_RING_DEFAULT	 64
+
+/* The stats timer counts milliseconds in an unsigned: 49 days. */
+#define ENGINE_STATS_INTERVAL_MAX_S (UINT_MAX / 1000u)
 
 enum engine_exit {
 	ENGINE_EXIT_SIGNAL,    /* a stop signal: SIGTERM, SIGINT, ... */
@@ -81,7 +89,8 @@ struct engine_config {
 	int host_cpu;		/* CPU for the host worker, or -1: unpinned */
 	int socket_cpu;		/* CPU for the socket worker, or -1 */
 	bool handle_signals;	/* answer signals as signals.h says */
-	unsigned stats_interval_s; /* 0: no periodic stats */
+	unsigned stats_interval_s; /* 0: no periodic stats; at most
+				    * ENGINE_STATS_INTERVAL_MAX_S */
 	void (*on_stats)(const struct engine_stats *s, void *arg);
 	void *stats_arg;
 	/*

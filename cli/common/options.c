@@ -127,5 +127,5 @@ int options_parse(struct options *o, int argc, char *const argv[],
 		    "unexpected argument '%s': vmnet-helper takes only "
 		    "options; see --help",
 		    argv[optind]);
-	return options_check_rules(o, &t, err, errlen);
+	return options_check_rules(o, &t, platform, err, errlen);
 }

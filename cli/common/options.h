@@ -58,8 +58,8 @@ struct options {
 
 	/* The engine. */
 	int host_cpu, socket_cpu; /* -1: not pinned */
-	unsigned batch_size;	  /* 0: the engine's default */
-	unsigned ring_size;	  /* 0: the engine's default */
+	unsigned batch_size;	  /* the sizes to run with: as given, or */
+	unsigned ring_size;	  /* the defaults (options_sizing.h) */
 
 	/* Process. */
 	const char *user;	 /* name or uid to run as, NULL: default */

@@ -1,14 +1,15 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /* options_rules.c - the rules between vmnet-helper's options: the VM
- * socket, the network, the mode, the addresses and the ring. The only home
+ * socket, the network, the mode, the addresses and the sizes
+ * (options_sizing.c). The only home
  * of the rules of what vmnet accepts: vmnet_desc.c maps what passes here
  * and checks nothing again. */
 #include "options_rules.h"
 
 #include <arpa/inet.h>
 
-#include "engine.h"
 #include "errmsg.h"
+#include "options_sizing.h"
 #include "options_table.h"
 
 /* The first of the address options given, by name and typed value. */
@@ -110,11 +111,11 @@ static int check_addresses(struct options *o, const struct options_typed *t,
 
 /* As vmnet-helper does, once all options are read. */
 int options_check_rules(struct options *o, const struct options_typed *t,
-			char *err, size_t errlen)
+			enum options_platform platform, char *err,
+			size_t errlen)
 {
 	const char *addr_name, *addr_value;
 	bool addr = first_address(o, t, &addr_name, &addr_value);
-	unsigned batch = o->batch_size ? o->batch_size : ENGINE_BATCH_DEFAULT;
 
 	if (o->host.network != NULL) {
 		if (o->operation_mode_given)
@@ -179,15 +180,8 @@ int options_check_rules(struct options *o, const struct options_typed *t,
 	}
 	if (check_addresses(o, t, err, errlen) < 0)
 		return -1;
-	if (o->ring_size != 0 && o->ring_size < batch)
-		return errmsg_fail(
-		    err, errlen, -1,
-		    "--ring-size '%s' is smaller than the batch size "
-		    "%u%s%s%s; pass a ring size of at least %u or a "
-		    "smaller --batch-size",
-		    t->ring, batch, t->batch ? " (--batch-size '" : "",
-		    t->batch ? t->batch : " (the default",
-		    t->batch ? "')" : ")", batch);
+	if (options_size_datapath(o, t, platform, err, errlen) < 0)
+		return -1;
 	if (o->fd < 0 && o->socket_path == NULL)
 		return errmsg_fail(
 		    err, errlen, -1,

@@ -391,9 +391,9 @@ int options_apply(struct options *o, struct options_typed *t, int c,
 		t->ring = arg;
 		return parse_ring_size(o, arg, err, errlen);
 	case OPT_STATS_INTERVAL:
-		if (parse_option_number("stats-interval", arg, 1, INT_MAX,
-					STATS_INTERVAL_HINT, &v, err,
-					errlen) < 0)
+		if (parse_option_number(
+			"stats-interval", arg, 1, ENGINE_STATS_INTERVAL_MAX_S,
+			STATS_INTERVAL_HINT, &v, err, errlen) < 0)
 			return -1;
 		o->stats_interval = (unsigned)v;
 		return 0;

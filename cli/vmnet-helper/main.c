@@ -30,11 +30,6 @@
  * One sock_diag query costs a few microseconds. */
 #define VM_CHECK_MS 250
 
-/* TSO frames are 43 times larger: smaller batches and rings keep the
- * helper under 32 MiB (docs/engine.md). */
-#define TSO_BATCH 16
-#define TSO_RING  64
-
 static void on_stats(const struct engine_stats *s, void *arg)
 {
 	char line[2048];
@@ -323,14 +318,9 @@ static void configure_engine(struct helper *h)
 	const struct options *o = &h->o;
 
 	engine_config_defaults(cfg);
-	if (o->host.enable_tso) {
-		cfg->batch = TSO_BATCH;
-		cfg->ring_size = TSO_RING;
-	}
-	if (o->batch_size)
-		cfg->batch = o->batch_size;
-	if (o->ring_size)
-		cfg->ring_size = o->ring_size;
+	/* As the parser settled and checked them (options_sizing.h). */
+	cfg->batch = o->batch_size;
+	cfg->ring_size = o->ring_size;
 	cfg->host_cpu = o->host_cpu;
 	cfg->socket_cpu = o->socket_cpu;
 	cfg->handle_signals = true;
@@ -366,7 +356,6 @@ static int run(struct helper *h, const struct privdrop_target *target)
 	char err[OPTIONS_ERR_MAX];
 	char line[1024];
 
-	h->o.host.max_batch = h->cfg.batch;
 	if (host_open(&h->o.host, &h->host, &h->info, err, sizeof(err))) {
 		snprintf(h->why, sizeof(h->why), "%s", err);
 		return 1;

@@ -42,7 +42,7 @@ static const struct ok_row ok_rows[] = {
      LINUX,
      "action=run fd=3 socket=- id=- mode=shared mode_given=0 shared_if=- "
      "addrs=- tso=0 csum=0 iso=0 network=- tap=- bridge=- cpus=-1,-1 "
-     "batch=0 ring=0 user=- group=- pid=0 stats=0 verbose=0 warn_id=0"},
+     "batch=64 ring=512 user=- group=- pid=0 stats=0 verbose=0 warn_id=0"},
     {{"--socket", "/tmp/vm.sock"}, MAC, "fd=-1 socket=/tmp/vm.sock"},
     /* --fd and --socket in every form. */
     {{"--fd=7"}, LINUX, "fd=7"},
@@ -107,7 +107,7 @@ static const struct ok_row ok_rows[] = {
      "network=n1 id=" UUID_LOWER " warn_id=1"},
     /* Stats. */
     {{"--fd", "3", "--stats-interval", "5"}, LINUX, "stats=5"},
-    {{"--fd", "3", "--stats-interval=2147483647"}, MAC, "stats=2147483647"},
+    {{"--fd", "3", "--stats-interval=4294967"}, MAC, "stats=4294967"},
     /* Linux host side. */
     {{"--fd", "3", "--tap", "tap0", "--bridge", "br0"},
      LINUX,
@@ -123,7 +123,7 @@ static const struct ok_row ok_rows[] = {
     {{"--fd", "3", "--batch-size=256", "--ring-size=256"},
      LINUX,
      "batch=256 ring=256"},
-    {{"--fd", "3", "--ring-size", "64"}, LINUX, "ring=64 batch=0"},
+    {{"--fd", "3", "--ring-size", "64"}, LINUX, "ring=64 batch=64"},
     {{"--fd", "3", "--ring-size", "16", "--batch-size", "16"},
      MAC,
      "ring=16 batch=16"},
@@ -324,6 +324,14 @@ static const struct err_row err_rows[] = {
     {{"--fd", "3", "--stats-interval", "2147483648"},
      LINUX,
      "invalid --stats-interval '2147483648': out of range"},
+    /* The milliseconds of these wrapped: 0 (no engine), or 0.7 s. */
+    {{"--fd", "3", "--stats-interval", "536870912"},
+     LINUX,
+     "invalid --stats-interval '536870912': out of range; pass a number of "
+     "seconds from 1 to 4294967 (49 days)"},
+    {{"--fd", "3", "--stats-interval", "4294968"},
+     MAC,
+     "invalid --stats-interval '4294968': out of range"},
     {{"--fd", "3", "--stats-interval", ""},
      LINUX,
      "invalid --stats-interval '': empty"},
