@@ -65,8 +65,19 @@ static uint32_t pool_count(unsigned batch, unsigned ring_size)
 	return ring_size + 2 * batch;
 }
 
-static int check_config(const struct engine_config *c, char *err, size_t errlen)
+size_t engine_memory_needed(unsigned batch, unsigned ring_size,
+			    uint32_t max_frame)
 {
+	/* Per direction: a pool and the ring towards the other worker. */
+	return 2 * (pool_mem_bytes(pool_count(batch, ring_size), max_frame) +
+		    (size_t)ring_size * sizeof(void *));
+}
+
+static int check_config(const struct engine_config *c, uint32_t frame,
+			char *err, size_t errlen)
+{
+	size_t need;
+
 	if (c->batch < 1 || c->batch > ENGINE_BATCH_MAX) {
 		errmsg_format(err, errlen, "batch size %u: must be 1 to %d",
 			      c->batch, ENGINE_BATCH_MAX);
@@ -96,6 +107,17 @@ static int check_config(const struct engine_config *c, char *err, size_t errlen)
 			      c->stats_interval_s, ENGINE_STATS_INTERVAL_MAX_S);
 		return -EINVAL;
 	}
+	need = engine_memory_needed(c->batch, c->ring_size, frame);
+	if (need > ENGINE_MEMORY_MAX) {
+		errmsg_format(
+		    err, errlen,
+		    "batch size %u and ring size %u with %u-byte frames "
+		    "need %zu MiB of packet buffers, more than the %zu MiB "
+		    "limit; use a smaller ring size",
+		    c->batch, c->ring_size, (unsigned)frame,
+		    (need + (1u << 20) - 1) >> 20, ENGINE_MEMORY_MAX >> 20);
+		return -EINVAL;
+	}
 	return 0;
 }
 
@@ -107,8 +129,13 @@ int engine_create(const struct engine_config *cfg, struct endpoint *host,
 	struct engine *e;
 	int r;
 
+	/* A frame read on one side is written on the other, so both pools
+	 * hold the larger of the two sides' frames. */
+	uint32_t frame =
+	    host->max_frame > vm->max_frame ? host->max_frame : vm->max_frame;
+
 	*ep = NULL;
-	r = check_config(cfg, err, errlen);
+	r = check_config(cfg, frame, err, errlen);
 	if (r)
 		return r;
 	e = calloc(1, sizeof(*e));
@@ -119,11 +146,6 @@ int engine_create(const struct engine_config *cfg, struct endpoint *host,
 	e->cfg = *cfg;
 	e->ep[HOST] = host;
 	e->ep[SOCKET] = vm;
-
-	/* A frame read on one side is written on the other, so both pools
-	 * hold the larger of the two sides' frames. */
-	uint32_t frame =
-	    host->max_frame > vm->max_frame ? host->max_frame : vm->max_frame;
 	uint32_t count = pool_count(cfg->batch, cfg->ring_size);
 
 	r = poller_create(&e->poller, SUP_TAG_WAKE);

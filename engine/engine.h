@@ -24,6 +24,18 @@
 #define ENGINE_TSO_BATCH_DEFAULT 16
 #define ENGINE_TSO_RING_DEFAULT	 64
 
+/*
+ * The most one engine's packet buffers and rings may take
+ * (engine_memory_needed()). All of it is allocated at start, and a flood
+ * towards a VM that does not read makes all of it resident. One helper runs
+ * per VM, so a host pays this once per VM; and the rings are there to absorb
+ * bursts: 128 MiB a direction holds about 100 ms of 10 Gbit/s, beyond which
+ * a deeper queue adds latency rather than saving frames. No batch and ring
+ * size of 1514-byte frames reaches it (the largest, 256 and 65536, take
+ * 205 MiB); with TSO it allows rings of up to 1024 frames.
+ */
+#define ENGINE_MEMORY_MAX ((size_t)256 << 20)
+
 /* The stats timer counts milliseconds in an unsigned: 49 days. */
 #define ENGINE_STATS_INTERVAL_MAX_S (UINT_MAX / 1000u)
 
@@ -82,7 +94,8 @@ struct engine_stats {
 
 struct engine_config {
 	unsigned batch;		/* frames per call, 1 to ENGINE_BATCH_MAX */
-	unsigned ring_size;	/* slots per direction: power of 2, >= batch */
+	unsigned ring_size;	/* slots per direction: power of 2, >= batch;
+				 * with batch, within ENGINE_MEMORY_MAX */
 	unsigned write_wait_us; /* longest a refused batch waits, then drop */
 	unsigned retry_us;	/* retry period when no event will come */
 	unsigned spin_us;	/* look for work this long before sleeping */
@@ -130,7 +143,9 @@ void engine_config_defaults(struct engine_config *cfg);
  * @errlen:	room in @err
  *
  * Pools, rings, pollers and worker arrays are sized from the batch, the
- * ring size and the endpoints' max frame, and nothing grows later.
+ * ring size and the endpoints' max frame, and nothing grows later. A
+ * config whose pools and rings would take more than ENGINE_MEMORY_MAX is
+ * refused.
  *
  * Return: 0, -EINVAL (bad config), -ENOMEM, or another negative errno.
  */
@@ -189,6 +204,21 @@ void engine_destroy(struct engine *e);
  * Return: the total, the bulk of the helper's footprint.
  */
 size_t engine_memory_bytes(const struct engine *e);
+
+/**
+ * engine_memory_needed() - what engine_memory_bytes() will be for an engine
+ * of this batch and ring size whose larger endpoint frame is @max_frame
+ * @batch:	frames per call
+ * @ring_size:	slots per direction
+ * @max_frame:	bytes
+ *
+ * Computed as engine_create() allocates, so a caller can refuse a size
+ * before anything starts; compare it with ENGINE_MEMORY_MAX.
+ *
+ * Return: the bytes.
+ */
+size_t engine_memory_needed(unsigned batch, unsigned ring_size,
+			    uint32_t max_frame);
 
 /**
  * engine_stats_add() - add every counter of @s to @sum

@@ -60,9 +60,10 @@ struct opt_desc {
 	"Default: 64, 16 with TSO."
 #define RING_SIZE_HELP                                                         \
 	"Slots in each direction's ring: a power of two\n"                     \
-	"from 16 to 65536, at least the batch size.\n"                         \
-	"Default: 512, 64 with TSO, raised to hold one\n"                      \
-	"batch."
+	"from 16 to 65536, at least the batch size, and\n"                     \
+	"with it within 256 MiB of buffers (with TSO:\n"                       \
+	"up to 1024). Default: 512, 64 with TSO, raised\n"                     \
+	"to hold one batch."
 #define BATCH_SIZE_HINT "pass a number from 1 to 256, e.g. --batch-size 64"
 #define RING_SIZE_HINT                                                         \
 	"pass a power of two from 16 to 65536, e.g. --ring-size 1024"
@@ -75,7 +76,9 @@ _Static_assert(ENGINE_BATCH_MAX == 256 && ENGINE_BATCH_DEFAULT == 64 &&
 		   ENGINE_TSO_BATCH_DEFAULT == 16,
 	       "update BATCH_SIZE_HELP and BATCH_SIZE_HINT");
 _Static_assert(RING_SIZE_MIN == 16 && RING_SIZE_MAX == 65536 &&
-		   ENGINE_RING_DEFAULT == 512 && ENGINE_TSO_RING_DEFAULT == 64,
+		   ENGINE_RING_DEFAULT == 512 &&
+		   ENGINE_TSO_RING_DEFAULT == 64 &&
+		   ENGINE_MEMORY_MAX == (size_t)256 << 20,
 	       "update RING_SIZE_HELP and RING_SIZE_HINT");
 _Static_assert(INT_MAX == 2147483647, "update NUMBER_MAX_TEXT");
 _Static_assert(ENGINE_STATS_INTERVAL_MAX_S == 4294967,

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: Apache-2.0 */
-/* test_options_sizing.c - the batch and ring sizes the parser settles, and
- * that what the parser accepts the engine accepts too. */
+/* test_options_sizing.c - the batch and ring sizes the parser settles, the
+ * memory bound, and that what the parser accepts the engine accepts too. */
 #include <criterion/criterion.h>
 #include <errno.h>
 #include <stdio.h>
@@ -56,6 +56,35 @@ static const struct size_row rows[] = {
      0,
      0,
      "smaller than the batch size 17"},
+    /* The memory bound: everything without TSO fits. */
+    {{"--ring-size", "65536", "--batch-size", "256"}, LINUX, 256, 65536, NULL},
+    {{"--enable-tso", "--ring-size", "1024", "--batch-size", "256"},
+     LINUX,
+     256,
+     1024,
+     NULL},
+    {{"--enable-tso", "--ring-size", "1024", "--batch-size", "256"},
+     MAC,
+     256,
+     1024,
+     NULL},
+    {{"--enable-tso", "--batch-size", "256"}, MAC, 256, 256, NULL},
+    /* 9 GB mapped, 4.5 GB resident under a flood, before the bound. */
+    {{"--enable-tso", "--ring-size", "65536", "--batch-size", "256"},
+     LINUX,
+     0,
+     0,
+     "--ring-size '65536' with --batch-size '256' and --enable-tso would "
+     "take 8775 MiB of packet buffers (2 pools of 66048 frames of up to "
+     "65535 bytes), more than the 256 MiB one helper may take; pass "
+     "--ring-size 1024 or less"},
+    {{"--enable-tso", "--ring-size", "2048"},
+     MAC,
+     0,
+     0,
+     "--ring-size '2048' and --enable-tso would take 277 MiB of packet "
+     "buffers (2 pools of 2080 frames of up to 65550 bytes), more than the "
+     "256 MiB one helper may take; pass --ring-size 1024 or less"},
 };
 
 #define ROWS(t) (sizeof(t) / sizeof((t)[0]))
@@ -87,8 +116,8 @@ static const char *row_name(const struct size_row *r, char *buf, size_t len)
 /* The engine main.c would make from @o: the sizes as the parser gave
  * them, with endpoints of the largest frame the options allow. */
 static int engine_accepts(const struct options *o,
-			  enum options_platform platform, char *err,
-			  size_t errlen)
+			  enum options_platform platform, size_t *bytes,
+			  char *err, size_t errlen)
 {
 	uint32_t frame = options_max_frame(o, platform);
 	struct engine_config cfg;
@@ -107,8 +136,10 @@ static int engine_accepts(const struct options *o,
 			     0);
 	}
 	r = engine_create(&cfg, ep[0], ep[1], &e, err, errlen);
-	if (r == 0)
+	if (r == 0) {
+		*bytes = engine_memory_bytes(e);
 		engine_destroy(e);
+	}
 	for (int i = 0; i < 2; i++) {
 		endpoint_close(ep[i]);
 		close(sv[i][0]);
@@ -122,6 +153,7 @@ Test(options_sizing, settles_the_sizes_the_engine_then_accepts)
 		const struct size_row *r = &rows[i];
 		char err[OPTIONS_ERR_MAX], eerr[256], name[256];
 		struct options o;
+		size_t bytes = 0;
 		int rc = parse(r, &o, err, sizeof(err));
 
 		row_name(r, name, sizeof(name));
@@ -138,9 +170,96 @@ Test(options_sizing, settles_the_sizes_the_engine_then_accepts)
 			     o.ring_size);
 		cr_expect_eq(o.host.max_batch, o.batch_size, "%s", name);
 		cr_expect_eq(
-		    engine_accepts(&o, r->platform, eerr, sizeof(eerr)), 0,
+		    engine_accepts(&o, r->platform, &bytes, eerr, sizeof(eerr)),
+		    0,
 		    "%s: the parser accepted what the engine refuses: "
 		    "%s",
 		    name, eerr);
+		cr_expect_leq(bytes, ENGINE_MEMORY_MAX, "%s: %zu bytes", name,
+			      bytes);
+	}
+}
+
+/* The bound is checked on what engine_create() will really allocate. */
+Test(options_sizing, memory_is_computed_as_the_engine_allocates)
+{
+	static const unsigned sizes[][2] = {
+	    {64, 512}, {16, 64}, {1, 16}, {256, 256}, {100, 128}, {256, 1024}};
+	static const uint32_t frames[] = {60, 1514, 4000, 9014, 65535, 65550};
+
+	for (size_t f = 0; f < ROWS(frames); f++) {
+		for (size_t s = 0; s < ROWS(sizes); s++) {
+			struct options o = {.batch_size = sizes[s][0],
+					    .ring_size = sizes[s][1]};
+			size_t want = engine_memory_needed(
+			    sizes[s][0], sizes[s][1], frames[f]);
+			size_t got = 0;
+			char err[256];
+			struct engine_config cfg;
+			struct endpoint *ep[2];
+			struct engine *e;
+			int sv[2][2];
+
+			engine_config_defaults(&cfg);
+			cfg.batch = o.batch_size;
+			cfg.ring_size = o.ring_size;
+			for (int i = 0; i < 2; i++) {
+				cr_assert_eq(
+				    socketpair(AF_UNIX, SOCK_DGRAM, 0, sv[i]),
+				    0);
+				/* Unequal sides: the larger frame counts. */
+				cr_assert_eq(
+				    endpoint_dgram_open(sv[i][1], "t",
+							i ? frames[f] : 60,
+							cfg.batch, &ep[i]),
+				    0);
+			}
+			cr_assert_eq(engine_create(&cfg, ep[0], ep[1], &e, err,
+						   sizeof(err)),
+				     0, "%s", err);
+			got = engine_memory_bytes(e);
+			engine_destroy(e);
+			for (int i = 0; i < 2; i++) {
+				endpoint_close(ep[i]);
+				close(sv[i][0]);
+			}
+			cr_expect_eq(got, want,
+				     "batch %u ring %u frame %u: allocated "
+				     "%zu, computed %zu",
+				     sizes[s][0], sizes[s][1], frames[f], got,
+				     want);
+		}
+	}
+}
+
+/* The engine holds its own bound too: frames larger than the options
+ * promised (a persistent TAP given a 9000-byte MTU) meet it there. */
+Test(options_sizing, engine_refuses_more_than_the_bound_itself)
+{
+	struct engine_config cfg;
+	struct endpoint *ep[2];
+	struct engine *e = NULL;
+	char err[256] = "";
+	int sv[2][2];
+
+	engine_config_defaults(&cfg);
+	cfg.batch = 256;
+	cfg.ring_size = 65536;
+	for (int i = 0; i < 2; i++) {
+		cr_assert_eq(socketpair(AF_UNIX, SOCK_DGRAM, 0, sv[i]), 0);
+		cr_assert_eq(
+		    endpoint_dgram_open(sv[i][1], "t", 9014, cfg.batch, &ep[i]),
+		    0);
+	}
+	cr_expect_eq(engine_create(&cfg, ep[0], ep[1], &e, err, sizeof(err)),
+		     -EINVAL);
+	cr_expect_null(e);
+	cr_expect(strstr(err, "batch size 256 and ring size 65536 with "
+			      "9014-byte frames need 1551 MiB of packet "
+			      "buffers, more than the 256 MiB limit"),
+		  "%s", err);
+	for (int i = 0; i < 2; i++) {
+		endpoint_close(ep[i]);
+		close(sv[i][0]);
 	}
 }
