@@ -106,7 +106,8 @@ enum options_platform options_build_platform(void);
 
 /**
  * options_usage() - write the --help text
- * @out:	where to write it (vmnet-helper writes it to stderr)
+ * @out:	where to write it (vmnet-helper writes it to stdout: it is
+ *		what was asked for; errors go to stderr)
  * @prog:	program name for the usage line, usually argv[0]
  * @platform:	the platform the text is for; options of the other one are
  *		listed too, marked as theirs

@@ -8,6 +8,7 @@
 #include <stddef.h>
 
 #include "engine.h"
+#include "host.h"
 
 #define RING_SIZE_MIN 16
 #define RING_SIZE_MAX 65536
@@ -49,9 +50,10 @@ struct opt_desc {
 	int has_arg;
 	int val;
 	enum opt_scope scope;
-	const char *arg;     /* placeholder for the argument in --help */
-	const char *help;    /* lines for --help, split by '\n' */
-	const char *instead; /* on the other platform: what to use instead */
+	const char *arg;	/* placeholder for the argument in --help */
+	const char *help;	/* lines for --help, split by '\n' */
+	const char *instead;	/* on the other platform: what to use instead */
+	const char *help_linux; /* --help on Linux where it differs, or NULL */
 };
 
 /* Limits spelled out for the texts below, checked against their source. */
@@ -67,6 +69,15 @@ struct opt_desc {
 #define BATCH_SIZE_HINT "pass a number from 1 to 256, e.g. --batch-size 64"
 #define RING_SIZE_HINT                                                         \
 	"pass a power of two from 16 to 65536, e.g. --ring-size 1024"
+#define TSO_HELP_DARWIN                                                        \
+	"TCP segmentation offload: frames of up to 65550\n"                    \
+	"bytes pass whole. Default: off."
+#define TSO_HELP_LINUX                                                         \
+	"TCP segmentation offload: frames of up to 65535\n"                    \
+	"bytes, a TAP's largest, pass whole. Default: off."
+_Static_assert(HOST_TSO_FRAME_MAX_DARWIN == 65550 &&
+		   HOST_TSO_FRAME_MAX_LINUX == 65535,
+	       "update TSO_HELP_DARWIN and TSO_HELP_LINUX");
 #define NUMBER_MAX_TEXT		"2147483647"
 #define STATS_INTERVAL_MAX_TEXT "4294967"
 #define STATS_INTERVAL_HINT                                                    \

@@ -266,6 +266,39 @@ static int parse_ifname(const char *opt, const char *s, const char **out,
 	return 0;
 }
 
+/*
+ * A name given to TUNSETIFF may hold one "%d", which the kernel replaces
+ * with the first free number (dev_alloc_name() in Linux); any other '%'
+ * makes it fail with EINVAL, which reads like "exists and is not a TAP".
+ */
+static int parse_tap(struct options *o, const char *s, char *err, size_t errlen)
+{
+	const char *pct = strchr(s, '%');
+
+	if (pct != NULL && (pct[1] != 'd' || strchr(pct + 2, '%') != NULL))
+		return errmsg_fail(
+		    err, errlen, -1,
+		    "invalid --tap '%s': a TAP name may hold one %%d, which "
+		    "the kernel replaces with the first free number (vm%%d "
+		    "gives vm0), and no other '%%'; pass e.g. --tap tap0",
+		    s);
+	return parse_ifname("tap", s, &o->host.tap, "tap0", err, errlen);
+}
+
+/* A device's name never holds '%': the kernel reads one as a pattern. */
+static int parse_bridge(struct options *o, const char *s, char *err,
+			size_t errlen)
+{
+	if (strchr(s, '%') != NULL)
+		return errmsg_fail(
+		    err, errlen, -1,
+		    "invalid --bridge '%s': no interface name holds '%%', "
+		    "which the kernel reads as a pattern; pass the "
+		    "bridge's name, e.g. --bridge br0",
+		    s);
+	return parse_ifname("bridge", s, &o->host.bridge, "br0", err, errlen);
+}
+
 static int parse_cpus(struct options *o, const char *s, char *err,
 		      size_t errlen)
 {
@@ -373,11 +406,9 @@ int options_apply(struct options *o, struct options_typed *t, int c,
 		o->action = OPTIONS_LIST_SHARED_INTERFACES;
 		return 0;
 	case OPT_TAP:
-		return parse_ifname("tap", arg, &o->host.tap, "tap0", err,
-				    errlen);
+		return parse_tap(o, arg, err, errlen);
 	case OPT_BRIDGE:
-		return parse_ifname("bridge", arg, &o->host.bridge, "br0", err,
-				    errlen);
+		return parse_bridge(o, arg, err, errlen);
 	case OPT_CPUS:
 		return parse_cpus(o, arg, err, errlen);
 	case OPT_BATCH_SIZE:

@@ -329,6 +329,17 @@ static int privdrop_verify(const struct privdrop_target *t, char *err,
 	return 0;
 }
 
+const char *privdrop_keep_reason(const struct privdrop_target *t)
+{
+	if (strcmp(t->source, "--user") == 0)
+		return "--user names uid 0, so there is no one to drop "
+		       "privileges to";
+	if (strcmp(t->source, "SUDO_UID") == 0)
+		return "SUDO_UID is 0 (sudo run by root), so there is no one "
+		       "to drop privileges to; pass --user to pick one";
+	return "no SUDO_UID and no --user to drop privileges to";
+}
+
 int privdrop_apply(const struct privdrop_target *t, char *err, size_t errlen)
 {
 	int rc;

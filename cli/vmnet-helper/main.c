@@ -337,14 +337,14 @@ static int drop_privileges(const struct privdrop_target *target)
 	if (geteuid() != 0) {
 		log_debug("[main] not running as root: nothing to drop");
 	} else if (!target->drop) {
-		log_warn("[main] running as root: no SUDO_UID and no --user "
-			 "to drop privileges to");
+		log_warn("[main] running as root: %s",
+			 privdrop_keep_reason(target));
 	} else if (privdrop_apply(target, err, sizeof(err))) {
 		log_error("%s", err);
 		return -1;
 	} else {
-		log_info("[main] dropped privileges to uid: %d gid: %d",
-			 (int)target->uid, (int)target->gid);
+		log_info("[main] dropped privileges to uid: %u gid: %u",
+			 (unsigned)target->uid, (unsigned)target->gid);
 	}
 	return 0;
 }
@@ -404,7 +404,7 @@ int main(int argc, char **argv)
 	}
 	switch (h.o.action) {
 	case OPTIONS_HELP:
-		options_usage(stderr, "vmnet-helper", options_build_platform());
+		options_usage(stdout, "vmnet-helper", options_build_platform());
 		return 0;
 	case OPTIONS_VERSION:
 		version_print();
@@ -434,8 +434,8 @@ int main(int argc, char **argv)
 	uname(&un);
 	log_info("[main] running vmnet-helper %s on %s %s",
 		 VMNET_HELPER_VERSION, un.sysname, un.release);
-	log_info("[main] running as uid: %d gid: %d", (int)getuid(),
-		 (int)getgid());
+	log_info("[main] running as uid: %u gid: %u", (unsigned)getuid(),
+		 (unsigned)getgid());
 
 	/* Everything that can be checked is checked before the host
 	 * interface starts, so a bad input never leaves one half-started. */

@@ -281,7 +281,7 @@ int main(int argc, char **argv)
 	}
 	switch (a.action) {
 	case RUN_HELP:
-		run_usage(stderr, "vmnet-run");
+		run_usage(stdout, "vmnet-run");
 		run_args_free(&a);
 		return 0;
 	case RUN_VERSION:

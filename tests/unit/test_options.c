@@ -115,6 +115,7 @@ static const struct ok_row ok_rows[] = {
     {{"--fd", "3", "--tap=abcdefghijklmno", "--bridge=vmbr.1"},
      LINUX,
      "tap=abcdefghijklmno bridge=vmbr.1"},
+    {{"--fd", "3", "--tap", "vm%d"}, LINUX, "tap=vm%d"},
     /* Datapath. */
     {{"--fd", "3", "--cpus", "2,3"}, LINUX, "cpus=2,3"},
     {{"--fd", "3", "--cpus=0,0"}, MAC, "cpus=0,0"},
@@ -470,6 +471,17 @@ static const struct err_row err_rows[] = {
      MAC,
      "--network 'x\\x09y' cannot be used"},
     {{"--fd", "3", "--tap", "a\nb"}, LINUX, "invalid --tap 'a\\x0ab'"},
+    /* A '%' other than one %d makes TUNSETIFF fail with EINVAL, which
+     * read like "exists and is not a TAP". */
+    {{"--fd", "3", "--tap", "x%d%d"},
+     LINUX,
+     "invalid --tap 'x%d%d': a TAP name may hold one %d, which the kernel "
+     "replaces with the first free number"},
+    {{"--fd", "3", "--tap", "vm%s"}, LINUX, "invalid --tap 'vm%s'"},
+    {{"--fd", "3", "--tap", "%"}, LINUX, "invalid --tap '%'"},
+    {{"--fd", "3", "--bridge", "br%d"},
+     LINUX,
+     "invalid --bridge 'br%d': no interface name holds '%'"},
 };
 
 #define ROWS(t) (sizeof(t) / sizeof((t)[0]))
@@ -762,6 +774,21 @@ Test(options, usage_lists_every_long_option_within_80_columns)
 		}
 		free(text);
 	}
+}
+
+/* Each platform's help gives its own largest TSO frame: 65535 through a
+ * TAP, 65550 through vmnet. */
+Test(options, usage_gives_each_platforms_tso_frame)
+{
+	char *text = usage_text(LINUX);
+
+	cr_expect(strstr(text, "frames of up to 65535\n"), "%s", text);
+	cr_expect_null(strstr(text, "65550"), "%s", text);
+	free(text);
+	text = usage_text(MAC);
+	cr_expect(strstr(text, "frames of up to 65550\n"), "%s", text);
+	cr_expect_null(strstr(text, "65535"), "%s", text);
+	free(text);
 }
 
 Test(options, long_names_are_vmnet_helpers_plus_ours)
