@@ -72,11 +72,10 @@ CRITERION_LIBS := $(shell pkg-config --libs criterion json-c 2>/dev/null || \
 TEST_CPPFLAGS = -Itests/harness -Itests/scenarios \
 	-DTEST_SOURCE_DIR='"$(CURDIR)"' $(CRITERION_CFLAGS)
 
-# --version prints these; minikube needs a semantic version >= 0.9.0.
-VERSION := v1.0.0-dev
+# --version prints the version, defined once in cli/common/version.h, and
+# the commit, which only the build knows.
 COMMIT := $(shell git rev-parse HEAD 2>/dev/null || echo unknown)
-VERSION_CPPFLAGS = -DVMNET_HELPER_VERSION='"$(VERSION)"' \
-	-DVMNET_HELPER_COMMIT='"$(COMMIT)"'
+VERSION_CPPFLAGS = -DVMNET_HELPER_COMMIT='"$(COMMIT)"'
 
 # Files that hold a main() are programs, everything else goes in the library.
 PROGRAM_SRCS := $(wildcard cli/*/main.c)
@@ -126,14 +125,14 @@ $(O)/tests/%.o: tests/%.c
 	@mkdir -p $(@D)
 	$(COMPILE) $(TEST_CPPFLAGS) -c $< -o $@
 
-# The programs' main objects carry the version. The stamp is rewritten only
-# when the version or commit changes, so they are rebuilt then (and only
-# then) and --version never reports an old commit.
+# The programs' main objects carry the commit. The stamp is rewritten only
+# when the commit changes, so they are rebuilt then (and only then) and
+# --version never reports an old commit; version.h is a dependency anyway.
 $(PROGRAM_OBJS): VMH_CPPFLAGS += $(VERSION_CPPFLAGS)
 $(PROGRAM_OBJS): $(O)/version.stamp
 $(O)/version.stamp: FORCE
 	@mkdir -p $(@D)
-	@echo '$(VERSION) $(COMMIT)' | cmp -s - $@ || echo '$(VERSION) $(COMMIT)' >$@
+	@echo '$(COMMIT)' | cmp -s - $@ || echo '$(COMMIT)' >$@
 
 $(LIB): $(LIB_OBJS)
 	@mkdir -p $(@D)

@@ -25,7 +25,9 @@ struct counters_out {
 	_Atomic uint64_t bytes;
 	_Atomic uint64_t batches; /* write calls that wrote frames */
 	_Atomic uint64_t retries; /* write calls refused (EAGAIN, ENOBUFS) */
-	_Atomic uint64_t drop_too_big; /* refused for good (EMSGSIZE) */
+	_Atomic uint64_t drop_too_big;	 /* refused for good (-EMSGSIZE) */
+	_Atomic uint64_t drop_link_down; /* the host link is down (-ENETDOWN) */
+	_Atomic uint64_t drop_unsent;  /* taken in a batch, not sent (UNSENT) */
 	_Atomic uint64_t drop_stalled; /* waited past the write deadline */
 	/* Still on the ring or in the pending batch when the engine
 	 * stopped; added by the supervisor after the join. */

@@ -17,13 +17,18 @@ struct endpoint;
  *		on ep->fd will say when to try again.
  *   -ENOBUFS	cannot write now and no event will say when (macOS unix
  *		datagram peer full): the worker retries on a short timer.
- *   -EMSGSIZE	this one frame can never be written: dropped and counted.
- *		A write that hands a whole batch to the kernel at once may
- *		instead flag each such frame PKT_F_UNSENT and count it as
- *		written: the worker counts it as dropped.
+ *   -EMSGSIZE	this one frame can never be written: dropped and counted
+ *		(drop_too_big); the next one is tried.
+ *   -ENETDOWN	this one frame is lost because the host link is down (a
+ *		TAP set down), as on an unplugged cable: dropped and counted
+ *		(drop_link_down); the next one is tried.
+ *		A write that hands a whole batch to the kernel at once cannot
+ *		refuse one frame: it flags each frame it could not send
+ *		PKT_F_UNSENT and counts it as written, and the worker counts
+ *		it as dropped (drop_unsent), whatever the reason.
  *   -EPIPE, -ECONNREFUSED, -ECONNRESET, -ENOTCONN
  *		the other side is gone (end of file included): the engine
- *		stops with ENGINE_EXIT_PEER_GONE.
+ *		stops with ENGINE_EXIT_VM_GONE or ENGINE_EXIT_HOST_GONE.
  *   anything else: the endpoint failed: the engine stops with an error.
  */
 struct endpoint_ops {

@@ -7,7 +7,6 @@
 #include <errno.h>
 #include <pthread.h>
 #include <signal.h>
-#include <stdarg.h>
 #include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -59,8 +58,27 @@ static void on_worker_exit(void *arg)
 	poller_wake(e->poller);
 }
 
-static int check_config(const struct engine_config *c, char *err, size_t errlen)
+/* Buffers can be on the ring, in the writer's pending batch, in the
+ * reader's stash, or free: ring + 2 batches lets the reader always fill
+ * the ring, so the ring, not the pool, is the limit. */
+static uint32_t pool_count(unsigned batch, unsigned ring_size)
 {
+	return ring_size + 2 * batch;
+}
+
+size_t engine_memory_needed(unsigned batch, unsigned ring_size,
+			    uint32_t max_frame)
+{
+	/* Per direction: a pool and the ring towards the other worker. */
+	return 2 * (pool_mem_bytes(pool_count(batch, ring_size), max_frame) +
+		    (size_t)ring_size * sizeof(void *));
+}
+
+static int check_config(const struct engine_config *c, uint32_t frame,
+			char *err, size_t errlen)
+{
+	size_t need;
+
 	if (c->batch < 1 || c->batch > ENGINE_BATCH_MAX) {
 		errmsg_format(err, errlen, "batch size %u: must be 1 to %d",
 			      c->batch, ENGINE_BATCH_MAX);
@@ -83,6 +101,24 @@ static int check_config(const struct engine_config *c, char *err, size_t errlen)
 		    c->write_wait_us, c->retry_us);
 		return -EINVAL;
 	}
+	if (c->stats_interval_s > ENGINE_STATS_INTERVAL_MAX_S) {
+		errmsg_format(err, errlen,
+			      "stats interval %u s: at most %u s, the longest "
+			      "the timer counts in milliseconds",
+			      c->stats_interval_s, ENGINE_STATS_INTERVAL_MAX_S);
+		return -EINVAL;
+	}
+	need = engine_memory_needed(c->batch, c->ring_size, frame);
+	if (need > ENGINE_MEMORY_MAX) {
+		errmsg_format(
+		    err, errlen,
+		    "batch size %u and ring size %u with %u-byte frames "
+		    "need %zu MiB of packet buffers, more than the %zu MiB "
+		    "limit; use a smaller ring size",
+		    c->batch, c->ring_size, (unsigned)frame,
+		    (need + (1u << 20) - 1) >> 20, ENGINE_MEMORY_MAX >> 20);
+		return -EINVAL;
+	}
 	return 0;
 }
 
@@ -94,8 +130,13 @@ int engine_create(const struct engine_config *cfg, struct endpoint *host,
 	struct engine *e;
 	int r;
 
+	/* A frame read on one side is written on the other, so both pools
+	 * hold the larger of the two sides' frames. */
+	uint32_t frame =
+	    host->max_frame > vm->max_frame ? host->max_frame : vm->max_frame;
+
 	*ep = NULL;
-	r = check_config(cfg, err, errlen);
+	r = check_config(cfg, frame, err, errlen);
 	if (r)
 		return r;
 	e = calloc(1, sizeof(*e));
@@ -106,15 +147,7 @@ int engine_create(const struct engine_config *cfg, struct endpoint *host,
 	e->cfg = *cfg;
 	e->ep[HOST] = host;
 	e->ep[SOCKET] = vm;
-
-	/* A frame read on one side is written on the other, so both pools
-	 * hold the larger of the two sides' frames. */
-	uint32_t frame =
-	    host->max_frame > vm->max_frame ? host->max_frame : vm->max_frame;
-	/* Buffers can be on the ring, in the writer's pending batch, in the
-	 * reader's stash, or free: ring + 2 batches lets the reader always
-	 * fill the ring, so the ring, not the pool, is the limit. */
-	uint32_t count = cfg->ring_size + 2 * cfg->batch;
+	uint32_t count = pool_count(cfg->batch, cfg->ring_size);
 
 	r = poller_create(&e->poller, SUP_TAG_WAKE);
 	for (int i = 0; i < 2 && !r; i++) {
@@ -148,9 +181,7 @@ int engine_create(const struct engine_config *cfg, struct endpoint *host,
 		    i == HOST ? cfg->inspect_to_vm : cfg->inspect_from_vm;
 		w->on_exit = on_worker_exit;
 		w->on_exit_arg = e;
-		r = poller_create(&w->poller, 1);
-		if (!r)
-			r = worker_init(w);
+		r = worker_init(w);
 	}
 	if (r) {
 		if (err && !*err)
@@ -170,7 +201,6 @@ void engine_destroy(struct engine *e)
 		return;
 	for (int i = 0; i < 2; i++) {
 		worker_free(&e->worker[i]);
-		poller_destroy(e->worker[i].poller);
 		ring_destroy(e->ring[i]);
 		pool_destroy(e->pool[i]);
 	}
@@ -205,6 +235,8 @@ static void read_direction(struct direction_stats *d, struct counters *in,
 	d->batches = counter_get(&out->out.batches);
 	d->retries = counter_get(&out->out.retries);
 	d->drop_too_big = counter_get(&out->out.drop_too_big);
+	d->drop_link_down = counter_get(&out->out.drop_link_down);
+	d->drop_unsent = counter_get(&out->out.drop_unsent);
 	d->drop_stalled = counter_get(&out->out.drop_stalled);
 	d->drop_shutdown = counter_get(&out->out.drop_shutdown);
 	d->read_packets = counter_get(&in->in.packets);

@@ -5,6 +5,7 @@
 #ifndef VMNET_HELPER_ENGINE_H
 #define VMNET_HELPER_ENGINE_H
 
+#include <limits.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -19,6 +20,25 @@
 #define ENGINE_RETRY_US_DEFAULT	     50
 #define ENGINE_SPIN_US_DEFAULT	     0
 #define ENGINE_BATCH_MAX	     256
+/* With 64 KiB (TSO) frames each buffer is 43 times larger: smaller
+ * batches and rings keep the pools near 13 MiB (docs/engine.md). */
+#define ENGINE_TSO_BATCH_DEFAULT 16
+#define ENGINE_TSO_RING_DEFAULT	 64
+
+/*
+ * The most one engine's packet buffers and rings may take
+ * (engine_memory_needed()). All of it is allocated at start, and a flood
+ * towards a VM that does not read makes all of it resident. One helper runs
+ * per VM, so a host pays this once per VM; and the rings are there to absorb
+ * bursts: 128 MiB a direction holds about 100 ms of 10 Gbit/s, beyond which
+ * a deeper queue adds latency rather than saving frames. No batch and ring
+ * size of 1514-byte frames reaches it (the largest, 256 and 65536, take
+ * 205 MiB); with TSO it allows rings of up to 1024 frames.
+ */
+#define ENGINE_MEMORY_MAX ((size_t)256 << 20)
+
+/* The stats timer counts milliseconds in an unsigned: 49 days. */
+#define ENGINE_STATS_INTERVAL_MAX_S (UINT_MAX / 1000u)
 
 enum engine_exit {
 	ENGINE_EXIT_SIGNAL,    /* a stop signal: SIGTERM, SIGINT, ... */
@@ -36,7 +56,10 @@ struct direction_stats {
 	uint64_t read_packets, read_bytes, read_batches;
 	uint64_t retries;
 	uint64_t drop_runt, drop_truncated, drop_vfkt, drop_foreign;
-	uint64_t drop_too_big, drop_stalled;
+	uint64_t drop_too_big;	 /* the endpoint refused it for good */
+	uint64_t drop_link_down; /* the host link was down (a TAP set down) */
+	uint64_t drop_unsent;	 /* a batch write took it but did not send it */
+	uint64_t drop_stalled;
 	uint64_t drop_shutdown; /* in the engine when it stopped */
 	/* Counted by the caller, not the workers: datagrams a --socket
 	 * sender sent that no client session ever read, because the helper
@@ -57,8 +80,9 @@ struct direction_stats {
 static inline uint64_t direction_drops(const struct direction_stats *d)
 {
 	return d->drop_runt + d->drop_truncated + d->drop_vfkt +
-	       d->drop_foreign + d->drop_too_big + d->drop_stalled +
-	       d->drop_shutdown + d->drop_unanswerable;
+	       d->drop_foreign + d->drop_too_big + d->drop_link_down +
+	       d->drop_unsent + d->drop_stalled + d->drop_shutdown +
+	       d->drop_unanswerable;
 }
 
 struct engine_stats {
@@ -71,14 +95,16 @@ struct engine_stats {
 
 struct engine_config {
 	unsigned batch;		/* frames per call, 1 to ENGINE_BATCH_MAX */
-	unsigned ring_size;	/* slots per direction: power of 2, >= batch */
+	unsigned ring_size;	/* slots per direction: power of 2, >= batch;
+				 * with batch, within ENGINE_MEMORY_MAX */
 	unsigned write_wait_us; /* longest a refused batch waits, then drop */
 	unsigned retry_us;	/* retry period when no event will come */
 	unsigned spin_us;	/* look for work this long before sleeping */
 	int host_cpu;		/* CPU for the host worker, or -1: unpinned */
 	int socket_cpu;		/* CPU for the socket worker, or -1 */
 	bool handle_signals;	/* answer signals as signals.h says */
-	unsigned stats_interval_s; /* 0: no periodic stats */
+	unsigned stats_interval_s; /* 0: no periodic stats; at most
+				    * ENGINE_STATS_INTERVAL_MAX_S */
 	void (*on_stats)(const struct engine_stats *s, void *arg);
 	void *stats_arg;
 	/*
@@ -128,7 +154,9 @@ void engine_config_defaults(struct engine_config *cfg);
  * @errlen:	room in @err
  *
  * Pools, rings, pollers and worker arrays are sized from the batch, the
- * ring size and the endpoints' max frame, and nothing grows later.
+ * ring size and the endpoints' max frame, and nothing grows later. A
+ * config whose pools and rings would take more than ENGINE_MEMORY_MAX is
+ * refused.
  *
  * Return: 0, -EINVAL (bad config), -ENOMEM, or another negative errno.
  */
@@ -187,6 +215,21 @@ void engine_destroy(struct engine *e);
  * Return: the total, the bulk of the helper's footprint.
  */
 size_t engine_memory_bytes(const struct engine *e);
+
+/**
+ * engine_memory_needed() - what engine_memory_bytes() will be for an engine
+ * of this batch and ring size whose larger endpoint frame is @max_frame
+ * @batch:	frames per call
+ * @ring_size:	slots per direction
+ * @max_frame:	bytes
+ *
+ * Computed as engine_create() allocates, so a caller can refuse a size
+ * before anything starts; compare it with ENGINE_MEMORY_MAX.
+ *
+ * Return: the bytes.
+ */
+size_t engine_memory_needed(unsigned batch, unsigned ring_size,
+			    uint32_t max_frame);
 
 /**
  * engine_stats_add() - add every counter of @s to @sum

@@ -72,6 +72,7 @@ static uint64_t now_us(void)
 int worker_init(struct worker *w)
 {
 	unsigned b = w->cfg.batch;
+	int r;
 
 	w->stash = calloc(b, sizeof(*w->stash));
 	w->good = calloc(b, sizeof(*w->good));
@@ -80,7 +81,10 @@ int worker_init(struct worker *w)
 		worker_free(w);
 		return -ENOMEM;
 	}
-	return 0;
+	r = poller_create(&w->poller, TAG_WAKE);
+	if (r)
+		worker_free(w);
+	return r;
 }
 
 void worker_free(struct worker *w)
@@ -89,6 +93,8 @@ void worker_free(struct worker *w)
 	free(w->good);
 	free(w->pending);
 	w->stash = w->good = w->pending = NULL;
+	poller_destroy(w->poller);
+	w->poller = NULL;
 }
 
 /* Wake the peer if it sleeps, after this worker published work for it:
@@ -183,7 +189,7 @@ static int worker_write(struct worker *w, bool *progress, bool *kick)
 				}
 			}
 			if (unsent)
-				counter_add(&c->drop_too_big, unsent);
+				counter_add(&c->drop_unsent, unsent);
 			counter_add(&c->packets, (uint64_t)r - unsent);
 			counter_add(&c->bytes, bytes);
 			counter_add(&c->batches, 1);
@@ -191,8 +197,10 @@ static int worker_write(struct worker *w, bool *progress, bool *kick)
 			*progress = true;
 			continue;
 		}
-		if (r == -EMSGSIZE) {
-			counter_add(&c->drop_too_big, 1);
+		if (r == -EMSGSIZE || r == -ENETDOWN) {
+			counter_add(r == -EMSGSIZE ? &c->drop_too_big
+						   : &c->drop_link_down,
+				    1);
 			w->pending_off++;
 			*progress = true;
 			continue;

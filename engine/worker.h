@@ -39,11 +39,11 @@ struct worker {
 	/* Set before worker_start(), read-only afterwards. */
 	struct worker_config cfg;
 	struct endpoint *ep;
-	struct poller *poller;
-	struct pool *rx_pool; /* this worker takes free buffers from it */
-	struct ring *rx_ring; /* frames read here, for the peer to write */
-	struct ring *tx_ring; /* frames from the peer, to write here */
-	struct pool *tx_pool; /* ... whose buffers go back to this pool */
+	struct poller *poller; /* made by worker_init(), its wake-up tag ours */
+	struct pool *rx_pool;  /* this worker takes free buffers from it */
+	struct ring *rx_ring;  /* frames read here, for the peer to write */
+	struct ring *tx_ring;  /* frames from the peer, to write here */
+	struct pool *tx_pool;  /* ... whose buffers go back to this pool */
 	struct worker *peer;
 	/* Sees each batch of good frames read here, or NULL. */
 	struct frame_inspector *inspector;
@@ -75,10 +75,10 @@ struct worker {
 };
 
 /**
- * worker_init() - allocate a worker's private arrays
+ * worker_init() - allocate a worker's private arrays and its poller
  * @w:		zeroed worker whose cfg and pointers the caller has set
  *
- * Return: 0 or -ENOMEM.
+ * Return: 0, -ENOMEM, or the negative errno of poller_create().
  */
 int worker_init(struct worker *w);
 
@@ -113,7 +113,7 @@ void worker_join(struct worker *w);
 void worker_count_leftovers(struct worker *w);
 
 /**
- * worker_free() - free what worker_init() allocated
+ * worker_free() - free what worker_init() allocated, poller included
  * @w:	worker that is not running
  */
 void worker_free(struct worker *w);

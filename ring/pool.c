@@ -23,6 +23,23 @@ static uint32_t next_power_of_two(uint32_t n)
 	return p;
 }
 
+/* Bytes per buffer: its header and frame, and a buffer of a page or more
+ * starts on a page (see pool.h). */
+static size_t pool_stride(uint32_t frame_size)
+{
+	size_t stride =
+	    round_up(sizeof(struct pkt) + frame_size, alignof(struct pkt));
+
+	return stride >= POOL_LARGE_ALIGN ? round_up(stride, POOL_LARGE_ALIGN)
+					  : stride;
+}
+
+size_t pool_mem_bytes(uint32_t count, uint32_t frame_size)
+{
+	return (size_t)count * pool_stride(frame_size) +
+	       (size_t)next_power_of_two(count) * sizeof(void *);
+}
+
 int pool_create(uint32_t count, uint32_t frame_size, struct pool **poolp)
 {
 	struct pool *p;
@@ -39,10 +56,7 @@ int pool_create(uint32_t count, uint32_t frame_size, struct pool **poolp)
 		return -ENOMEM;
 	p->count = count;
 	p->frame_size = frame_size;
-	p->stride =
-	    round_up(sizeof(struct pkt) + frame_size, alignof(struct pkt));
-	if (p->stride >= POOL_LARGE_ALIGN)
-		p->stride = round_up(p->stride, POOL_LARGE_ALIGN);
+	p->stride = pool_stride(frame_size);
 	p->mem_size = (size_t)count * p->stride;
 
 	long page = sysconf(_SC_PAGESIZE);

@@ -71,6 +71,16 @@ struct pool {
 int pool_create(uint32_t count, uint32_t frame_size, struct pool **poolp);
 
 /**
+ * pool_mem_bytes() - what pool_create() allocates for a pool: its buffers
+ * and the slots of its free ring
+ * @count:	number of buffers
+ * @frame_size:	room for frame data in each
+ *
+ * Return: the bytes, computed as pool_create() sizes them.
+ */
+size_t pool_mem_bytes(uint32_t count, uint32_t frame_size);
+
+/**
  * pool_destroy() - free the pool and every buffer, in use or not
  * @p:	pool, or NULL
  */

@@ -13,6 +13,20 @@
 
 #include "endpoint.h"
 
+/*
+ * The largest frame a host interface gives, for what must be sized before
+ * it starts (it reports its own in struct host_info): a 1500-byte MTU
+ * without TSO (a persistent TAP given a larger MTU by hand gives larger
+ * frames); with TSO, vmnet's max packet size on macOS, and on Linux what
+ * tun allows, a TAP's MTU being capped at 65535 minus the Ethernet header.
+ */
+#define HOST_FRAME_DEFAULT	  1514u
+#define HOST_TSO_FRAME_MAX_DARWIN 65550u
+#define HOST_TSO_FRAME_MAX_LINUX  65535u
+_Static_assert(HOST_TSO_FRAME_MAX_DARWIN <= POOL_FRAME_SIZE_MAX &&
+		   HOST_TSO_FRAME_MAX_LINUX <= POOL_FRAME_SIZE_MAX,
+	       "the pools must hold the largest frame");
+
 enum host_mode { HOST_MODE_SHARED, HOST_MODE_HOST, HOST_MODE_BRIDGED };
 
 /* Most --dhcp-reservation options one helper takes. */

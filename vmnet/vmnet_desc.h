@@ -10,7 +10,8 @@
  * Those only exist on macOS, so this module describes the dictionary as a
  * small array of (key, type, value) entries in the order vmnet-helper sets
  * them, and vmnet/darwin/host_vmnet.c copies it into XPC. Every choice of
- * what to send and every refusal lives here, where a Linux test can see it.
+ * what to send lives here, where a Linux test can see it; what vmnet
+ * refuses is checked once, on the command line (options_rules.c).
  *
  * Options mode:  [interface id] operation mode, then
  *		  shared/host:	[start, end, mask] isolation
@@ -86,22 +87,17 @@ struct vmnet_desc {
 /**
  * vmnet_desc_build() - map what to open to vmnet's interface description
  * @cfg:	what to open; the macOS fields and interface_id are read
- * @d:		filled with the entries; count is 0 on failure
- * @err:	on failure, one line saying what is wrong and what to do
- * @errlen:	room in @err
+ * @d:		filled with the entries
  *
- * The CLI validates first, but this mapping refuses on its own anything
- * vmnet would reject, so no caller can start a bad interface: bridged mode
- * without a shared interface, or with isolation or addresses; a shared
- * interface outside bridged mode; an address range that is not a
- * contiguous mask, not start < end, not one subnet or not private
- * (RFC 1918, as vmnet requires); --network with a shared interface or
- * addresses. In network mode cfg->mode is ignored (the network sets it).
- *
- * Return: 0, or -EINVAL with @err filled.
+ * Maps, and checks nothing: @cfg is what options_parse() accepted, whose
+ * rules (options_rules.c) are those of vmnet: a shared interface exactly in
+ * bridged mode, no isolation or addresses there, a private range of one
+ * subnet, nothing but TSO, checksum offload and isolation with a network.
+ * A caller that skips them meets vmnet's own refusal
+ * (VMNET_INVALID_ARGUMENT) when the interface starts. In network mode
+ * cfg->mode is ignored (the network sets it).
  */
-int vmnet_desc_build(const struct host_config *cfg, struct vmnet_desc *d,
-		     char *err, size_t errlen);
+void vmnet_desc_build(const struct host_config *cfg, struct vmnet_desc *d);
 
 /**
  * vmnet_desc_key_name() - the vmnet symbol a key stands for

@@ -9,25 +9,10 @@
 #include <unistd.h>
 
 #include "errmsg.h"
+#include "options_platform.h"
 #include "options_rules.h"
 #include "options_table.h"
 #include "options_values.h"
-
-/*
- * getopt keeps its place in globals. glibc starts over from scratch, with
- * any half-read "-vf" cluster forgotten, only when optind is 0; the BSD
- * getopt of macOS wants optreset set and then starts at optind.
- */
-static void getopt_restart(void)
-{
-#ifdef __GLIBC__
-	optind = 0;
-#else
-	optreset = 1;
-	optind = 1;
-#endif
-	opterr = 0;
-}
 
 /* The option was given on the platform that does not have it. */
 static int refuse_platform(const struct opt_desc *d, char *err, size_t errlen)
@@ -95,7 +80,7 @@ static void options_defaults(struct options *o)
 	memset(o, 0, sizeof(*o));
 	o->action = OPTIONS_RUN;
 	o->fd = -1;
-	o->operation_mode = OPTIONS_MODE_SHARED;
+	o->host.mode = HOST_MODE_SHARED;
 	o->host_cpu = -1;
 	o->socket_cpu = -1;
 }
@@ -119,7 +104,7 @@ int options_parse(struct options *o, int argc, char *const argv[],
 	}
 	longopts[OPT_COUNT] = (struct option){NULL, 0, NULL, 0};
 
-	getopt_restart();
+	options_getopt_restart();
 	/* Leading ':' makes a missing argument ':' rather than '?'. */
 	while ((c = getopt_long(argc, argv, ":f:s:i:vh", longopts, NULL)) !=
 	       -1) {
@@ -142,16 +127,5 @@ int options_parse(struct options *o, int argc, char *const argv[],
 		    "unexpected argument '%s': vmnet-helper takes only "
 		    "options; see --help",
 		    argv[optind]);
-	return options_check_rules(o, &t, err, errlen);
-}
-
-enum options_platform options_build_platform(void)
-{
-	/* The one place the platform is chosen by the preprocessor: tests
-	 * pass either value to options_parse() on any build. */
-#ifdef __APPLE__
-	return OPTIONS_PLATFORM_DARWIN;
-#else
-	return OPTIONS_PLATFORM_LINUX;
-#endif
+	return options_check_rules(o, &t, platform, err, errlen);
 }

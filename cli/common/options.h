@@ -11,6 +11,8 @@
 #include <stdio.h>
 #include <sys/types.h>
 
+#include "host.h"
+
 /* Room for any message options_parse() writes; longer ones are cut. */
 #define OPTIONS_ERR_MAX 512
 
@@ -31,12 +33,6 @@ enum options_action {
 	OPTIONS_LIST_SHARED_INTERFACES,
 };
 
-enum options_mode {
-	OPTIONS_MODE_SHARED,
-	OPTIONS_MODE_HOST,
-	OPTIONS_MODE_BRIDGED,
-};
-
 /*
  * The parsed command line. Strings point into the argv given to
  * options_parse() and live as long as it does.
@@ -48,30 +44,22 @@ struct options {
 	int fd;			 /* -1: not given */
 	const char *socket_path; /* NULL: not given */
 
-	/* Host interface, both platforms. */
-	uint8_t interface_id[16];
+	/*
+	 * The host interface, as host_open() takes it: every --interface-id,
+	 * --enable-tso, macOS (vmnet) and Linux (TAP) option lands here, and
+	 * max_batch is the batch size below. NULL strings: not given; mode
+	 * HOST_MODE_SHARED by default; addresses_given once all three
+	 * addresses are.
+	 */
+	struct host_config host;
 	char interface_id_str[OPTIONS_UUID_STRLEN + 1]; /* lower case */
-	bool interface_id_given;
-	bool enable_tso;
-
-	/* Host interface, macOS (vmnet.framework). */
-	enum options_mode operation_mode; /* default OPTIONS_MODE_SHARED */
 	bool operation_mode_given;
-	const char *shared_interface; /* NULL: not given */
-	struct in_addr start_address, end_address, subnet_mask;
 	bool start_address_given, end_address_given, subnet_mask_given;
-	bool enable_checksum_offload;
-	bool enable_isolation;
-	const char *network; /* vmnet-broker network, NULL: not given */
-
-	/* Host interface, Linux. */
-	const char *tap;    /* TAP device name, NULL: not given */
-	const char *bridge; /* bridge to attach it to, NULL: not given */
 
 	/* The engine. */
 	int host_cpu, socket_cpu; /* -1: not pinned */
-	unsigned batch_size;	  /* 0: the engine's default */
-	unsigned ring_size;	  /* 0: the engine's default */
+	unsigned batch_size;	  /* the sizes to run with: as given, or */
+	unsigned ring_size;	  /* the defaults (options_sizing.h) */
 
 	/* Process. */
 	const char *user;	 /* name or uid to run as, NULL: default */
@@ -108,25 +96,22 @@ int options_parse(struct options *o, int argc, char *const argv[],
 /**
  * options_build_platform() - the platform this binary was built for
  *
- * Return: OPTIONS_PLATFORM_DARWIN on macOS, else OPTIONS_PLATFORM_LINUX.
+ * The one place the platform is chosen, by the Makefile: tests pass
+ * either value to options_parse() on any build.
+ *
+ * Return: OPTIONS_PLATFORM_DARWIN on macOS (darwin/options_platform.c),
+ * OPTIONS_PLATFORM_LINUX on Linux (linux/options_platform.c).
  */
 enum options_platform options_build_platform(void);
 
 /**
  * options_usage() - write the --help text
- * @out:	where to write it (vmnet-helper writes it to stderr)
+ * @out:	where to write it (vmnet-helper writes it to stdout: it is
+ *		what was asked for; errors go to stderr)
  * @prog:	program name for the usage line, usually argv[0]
  * @platform:	the platform the text is for; options of the other one are
  *		listed too, marked as theirs
  */
 void options_usage(FILE *out, const char *prog, enum options_platform platform);
-
-/**
- * options_long_name() - the long options, one by one, for tests
- * @i:	index from 0
- *
- * Return: the name without "--", or NULL when @i is past the last one.
- */
-const char *options_long_name(size_t i);
 
 #endif

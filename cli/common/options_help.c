@@ -11,10 +11,13 @@
 /* Help text starts in this column; longer option names get a line alone. */
 #define HELP_COLUMN 30
 
-static void usage_option(FILE *out, const struct opt_desc *d)
+static void usage_option(FILE *out, const struct opt_desc *d,
+			 enum options_platform platform)
 {
 	char head[64];
-	const char *line = d->help;
+	const char *line = platform == OPTIONS_PLATFORM_LINUX && d->help_linux
+			       ? d->help_linux
+			       : d->help;
 	int n;
 
 	if (d->val < 256)
@@ -57,7 +60,7 @@ void options_usage(FILE *out, const char *prog, enum options_platform platform)
 	for (size_t i = 0; i < OPT_COUNT; i++) {
 		if (opt_descs[i].section != NULL)
 			fprintf(out, "\n%s\n", opt_descs[i].section);
-		usage_option(out, &opt_descs[i]);
+		usage_option(out, &opt_descs[i], platform);
 	}
 	fputs("\n"
 	      "Signals:\n"

@@ -1,12 +1,15 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /* options_rules.c - the rules between vmnet-helper's options: the VM
- * socket, the network, the mode, the addresses and the ring. */
+ * socket, the network, the mode, the addresses and the sizes
+ * (options_sizing.c). The only home
+ * of the rules of what vmnet accepts: vmnet_desc.c maps what passes here
+ * and checks nothing again. */
 #include "options_rules.h"
 
 #include <arpa/inet.h>
 
-#include "engine.h"
 #include "errmsg.h"
+#include "options_sizing.h"
 #include "options_table.h"
 
 /* The first of the address options given, by name and typed value. */
@@ -29,9 +32,25 @@ static bool first_address(const struct options *o,
 	return true;
 }
 
-static int check_addresses(const struct options *o,
-			   const struct options_typed *t, char *err,
-			   size_t errlen)
+/* vmnet takes only RFC 1918 addresses for its DHCP range. */
+static bool is_private(struct in_addr addr)
+{
+	uint32_t a = ntohl(addr.s_addr);
+
+	return (a >> 24) == 10 || (a >> 20) == ((172u << 4) | 1) ||
+	       (a >> 16) == ((192u << 8) | 168);
+}
+
+static bool one_subnet(const struct host_config *c)
+{
+	uint32_t mask = ntohl(c->subnet_mask.s_addr);
+
+	return (ntohl(c->start_address.s_addr) & mask) ==
+	       (ntohl(c->end_address.s_addr) & mask);
+}
+
+static int check_addresses(struct options *o, const struct options_typed *t,
+			   char *err, size_t errlen)
 {
 	const struct {
 		const char *name, *value;
@@ -61,8 +80,8 @@ static int check_addresses(const struct options *o,
 		    "go together: got %s without %s; pass all three or "
 		    "none (vmnet then picks a free subnet)",
 		    given, missing);
-	if (n == 3 &&
-	    ntohl(o->start_address.s_addr) >= ntohl(o->end_address.s_addr))
+	if (n == 3 && ntohl(o->host.start_address.s_addr) >=
+			  ntohl(o->host.end_address.s_addr))
 		return errmsg_fail(
 		    err, errlen, -1,
 		    "--start-address '%s' is not below --end-address "
@@ -70,51 +89,69 @@ static int check_addresses(const struct options *o,
 		    "hands out the addresses after it, up to the end "
 		    "address",
 		    t->start, t->end);
+	if (n == 3 && !one_subnet(&o->host))
+		return errmsg_fail(
+		    err, errlen, -1,
+		    "--start-address '%s' and --end-address '%s' are not "
+		    "in one subnet of --subnet-mask '%s'; pass a range "
+		    "inside one subnet, e.g. 192.168.105.1 to "
+		    "192.168.105.254 with 255.255.255.0",
+		    t->start, t->end, t->mask);
+	if (n == 3 && (!is_private(o->host.start_address) ||
+		       !is_private(o->host.end_address)))
+		return errmsg_fail(
+		    err, errlen, -1,
+		    "--start-address '%s' to --end-address '%s' is not a "
+		    "private range; vmnet takes only RFC 1918 addresses "
+		    "(10.0.0.0/8, 172.16.0.0/12, 192.168.0.0/16)",
+		    t->start, t->end);
+	o->host.addresses_given = n == 3;
 	return 0;
 }
 
 /* As vmnet-helper does, once all options are read. */
 int options_check_rules(struct options *o, const struct options_typed *t,
-			char *err, size_t errlen)
+			enum options_platform platform, char *err,
+			size_t errlen)
 {
 	const char *addr_name, *addr_value;
 	bool addr = first_address(o, t, &addr_name, &addr_value);
-	unsigned batch = o->batch_size ? o->batch_size : ENGINE_BATCH_DEFAULT;
 
-	if (o->network != NULL) {
+	if (o->host.network != NULL) {
 		if (o->operation_mode_given)
 			return errmsg_fail(
 			    err, errlen, -1,
 			    "--network '%s' cannot be used with "
 			    "--operation-mode '%s': the network sets "
 			    "the mode; drop --operation-mode",
-			    o->network, t->mode);
-		if (o->shared_interface != NULL)
+			    o->host.network, t->mode);
+		if (o->host.shared_interface != NULL)
 			return errmsg_fail(
 			    err, errlen, -1,
 			    "--network '%s' cannot be used with "
 			    "--shared-interface '%s': the network "
 			    "sets the interface; drop "
 			    "--shared-interface",
-			    o->network, o->shared_interface);
+			    o->host.network, o->host.shared_interface);
 		if (addr)
 			return errmsg_fail(err, errlen, -1,
 					   "--network '%s' cannot be used with "
 					   "--%s '%s': the network sets the "
 					   "addresses; drop --start-address, "
 					   "--end-address and --subnet-mask",
-					   o->network, addr_name, addr_value);
-		o->warn_interface_id_ignored = o->interface_id_given;
+					   o->host.network, addr_name,
+					   addr_value);
+		o->warn_interface_id_ignored = o->host.interface_id_given;
 	}
-	if (o->operation_mode == OPTIONS_MODE_BRIDGED) {
-		if (o->shared_interface == NULL)
+	if (o->host.mode == HOST_MODE_BRIDGED) {
+		if (o->host.shared_interface == NULL)
 			return errmsg_fail(
 			    err, errlen, -1,
 			    "--operation-mode bridged needs "
 			    "--shared-interface NAME, the host "
 			    "interface to bridge, e.g. en0 "
 			    "(--list-shared-interfaces shows them)");
-		if (o->enable_isolation)
+		if (o->host.enable_isolation)
 			return errmsg_fail(
 			    err, errlen, -1,
 			    "--enable-isolation cannot be used with "
@@ -130,7 +167,7 @@ int options_check_rules(struct options *o, const struct options_typed *t,
 			    "joins; drop --start-address, "
 			    "--end-address and --subnet-mask",
 			    addr_name, addr_value);
-	} else if (o->shared_interface != NULL) {
+	} else if (o->host.shared_interface != NULL) {
 		return errmsg_fail(
 		    err, errlen, -1,
 		    "--shared-interface '%s' needs --operation-mode "
@@ -138,20 +175,13 @@ int options_check_rules(struct options *o, const struct options_typed *t,
 		    "in other modes but this helper refuses it, so add "
 		    "--operation-mode bridged or drop "
 		    "--shared-interface",
-		    o->shared_interface,
+		    o->host.shared_interface,
 		    t->mode != NULL ? t->mode : "shared by default");
 	}
 	if (check_addresses(o, t, err, errlen) < 0)
 		return -1;
-	if (o->ring_size != 0 && o->ring_size < batch)
-		return errmsg_fail(
-		    err, errlen, -1,
-		    "--ring-size '%s' is smaller than the batch size "
-		    "%u%s%s%s; pass a ring size of at least %u or a "
-		    "smaller --batch-size",
-		    t->ring, batch, t->batch ? " (--batch-size '" : "",
-		    t->batch ? t->batch : " (the default",
-		    t->batch ? "')" : ")", batch);
+	if (options_size_datapath(o, t, platform, err, errlen) < 0)
+		return -1;
 	if (o->fd < 0 && o->socket_path == NULL)
 		return errmsg_fail(
 		    err, errlen, -1,

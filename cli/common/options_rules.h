@@ -11,14 +11,17 @@
 
 /**
  * options_check_rules() - check the options against each other
- * @o:		the options read; may be adjusted (warn_interface_id_ignored)
+ * @o:		the options read; gets warn_interface_id_ignored,
+ *		host.addresses_given and the sizes (options_size_datapath())
  * @t:		the values as typed, for the messages
+ * @platform:	whose rules
  * @err:	the message naming the options that clash and what to do
  * @errlen:	room in @err
  *
  * Return: 0, or -1 with @err filled.
  */
 int options_check_rules(struct options *o, const struct options_typed *t,
-			char *err, size_t errlen);
+			enum options_platform platform, char *err,
+			size_t errlen);
 
 #endif

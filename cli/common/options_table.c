@@ -16,42 +16,40 @@ const struct opt_desc opt_descs[] = {
      "Inherited unix datagram socket, e.g. one end of\n"
      "socketpair(AF_UNIX, SOCK_DGRAM) from vmnet-run or\n"
      "QEMU; 3 or above, as 0-2 are stdin/out/err.",
-     NULL},
+     NULL, NULL},
     {NULL, "socket", required_argument, OPT_SOCKET, SCOPE_ANY, "PATH",
      "Bind a unix datagram socket at PATH and serve the\n"
      "first VM that sends to it (vfkit, krunkit); when\n"
      "it leaves, wait for the next. At most 103 bytes\n"
      "on macOS, 107 on Linux.",
-     NULL},
+     NULL, NULL},
     {"Host network, both platforms:", "interface-id", required_argument,
      OPT_INTERFACE_ID, SCOPE_ANY, "UUID",
      "Interface UUID: the same UUID gives the same MAC\n"
      "address every run. Default: a new one each run.\n"
      "Ignored with --network.",
-     NULL},
+     NULL, NULL},
     {NULL, "enable-tso", no_argument, OPT_ENABLE_TSO, SCOPE_ANY, NULL,
-     "TCP segmentation offload: frames of up to 65550\n"
-     "bytes pass whole. Default: off.",
-     NULL},
+     TSO_HELP_DARWIN, NULL, TSO_HELP_LINUX},
     {"Host network, macOS only (vmnet.framework):", "operation-mode",
      required_argument, OPT_OPERATION_MODE, SCOPE_DARWIN, "MODE",
      "shared (NAT), host (host-only) or bridged.\n"
      "Default: shared.",
-     "on Linux the host side is a TAP device: use --tap and --bridge"},
+     "on Linux the host side is a TAP device: use --tap and --bridge", NULL},
     {NULL, "shared-interface", required_argument, OPT_SHARED_INTERFACE,
      SCOPE_DARWIN, "NAME",
      "Host interface to bridge, e.g. en0: required with\n"
      "bridged, refused in other modes (vmnet-helper\n"
      "ignores it there). Default: none.",
-     "on Linux use --bridge NAME to attach the TAP device to a bridge"},
+     "on Linux use --bridge NAME to attach the TAP device to a bridge", NULL},
     {NULL, "start-address", required_argument, OPT_START_ADDRESS, SCOPE_DARWIN,
      "ADDR",
      "The gateway's address; DHCP hands out addresses\n"
      "from here to --end-address.",
-     "on Linux set addresses on the bridge or TAP device (ip address)"},
+     "on Linux set addresses on the bridge or TAP device (ip address)", NULL},
     {NULL, "end-address", required_argument, OPT_END_ADDRESS, SCOPE_DARWIN,
      "ADDR", "Last address of the DHCP range.",
-     "on Linux set addresses on the bridge or TAP device (ip address)"},
+     "on Linux set addresses on the bridge or TAP device (ip address)", NULL},
     {NULL, "subnet-mask", required_argument, OPT_SUBNET_MASK, SCOPE_DARWIN,
      "MASK",
      "Subnet mask, contiguous: e.g. 255.255.255.0.\n"
@@ -59,73 +57,76 @@ const struct opt_desc opt_descs[] = {
      "picks a free /24); not with bridged. Dotted quads\n"
      "a.b.c.d only: stricter than vmnet-helper, which\n"
      "also takes short forms such as 10.1.",
-     "on Linux set addresses on the bridge or TAP device (ip address)"},
+     "on Linux set addresses on the bridge or TAP device (ip address)", NULL},
     {NULL, "enable-checksum-offload", no_argument, OPT_ENABLE_CHECKSUM_OFFLOAD,
      SCOPE_DARWIN, NULL,
      "Checksum offload: frames may carry checksums yet\n"
      "to be filled in; pair it with the VM's offloading.\n"
      "Default: off.",
-     "on Linux leave it out"},
+     "on Linux leave it out", NULL},
     {NULL, "enable-isolation", no_argument, OPT_ENABLE_ISOLATION, SCOPE_DARWIN,
      NULL,
      "Isolate the VM from other VMs on its network; not\n"
      "with bridged. Default: off.",
      "on Linux isolate the TAP device's bridge port instead (bridge "
-     "link set dev TAP isolated on)"},
+     "link set dev TAP isolated on)",
+     NULL},
     {NULL, "network", required_argument, OPT_NETWORK, SCOPE_DARWIN, "NAME",
      "Join vmnet-broker network NAME (macOS 26 or\n"
      "later); excludes --operation-mode,\n"
      "--shared-interface and the addresses.\n"
      "Default: none.",
-     "on Linux use --tap and --bridge"},
+     "on Linux use --tap and --bridge", NULL},
     {NULL, "list-shared-interfaces", no_argument, OPT_LIST_SHARED_INTERFACES,
      SCOPE_DARWIN, NULL,
      "Print the interfaces bridged mode can use, one per\n"
      "line, and exit.",
-     "on Linux list interfaces with 'ip link'"},
+     "on Linux list interfaces with 'ip link'", NULL},
     {"Host network, Linux only (TAP device):", "tap", required_argument,
      OPT_TAP, SCOPE_LINUX, "NAME",
-     "TAP device to use, at most 15 characters.\n"
-     "Default: the kernel names one (tapN).",
+     "TAP device to use, at most 15 characters; a\n"
+     "name with %d, e.g. vm%d, is numbered by the\n"
+     "kernel. Default: the kernel names one (tapN).",
      "on macOS the host side is vmnet.framework: use --operation-mode "
-     "shared, host or bridged, or --network"},
+     "shared, host or bridged, or --network",
+     NULL},
     {NULL, "bridge", required_argument, OPT_BRIDGE, SCOPE_LINUX, "NAME",
      "Bridge to attach the TAP device to, at most 15\n"
      "characters. Default: none.",
-     "on macOS use --operation-mode bridged --shared-interface NAME"},
+     "on macOS use --operation-mode bridged --shared-interface NAME", NULL},
     {"Datapath:", "cpus", required_argument, OPT_CPUS, SCOPE_ANY, "HOST,SOCKET",
      "Pin the thread on the host interface to CPU HOST\n"
      "and the one on the VM's socket to CPU SOCKET, or\n"
      "'none'. Default: none (not pinned).",
-     NULL},
+     NULL, NULL},
     {NULL, "batch-size", required_argument, OPT_BATCH_SIZE, SCOPE_ANY, "N",
-     BATCH_SIZE_HELP, NULL},
+     BATCH_SIZE_HELP, NULL, NULL},
     {NULL, "ring-size", required_argument, OPT_RING_SIZE, SCOPE_ANY, "N",
-     RING_SIZE_HELP, NULL},
+     RING_SIZE_HELP, NULL, NULL},
     {NULL, "stats-interval", required_argument, OPT_STATS_INTERVAL, SCOPE_ANY,
      "SECONDS",
      "Log counters every SECONDS seconds.\n"
      "Default: 0 (off).",
-     NULL},
+     NULL, NULL},
     {"Process:", "user", required_argument, OPT_USER, SCOPE_ANY, "NAME|UID",
      "User to run as once the host interface is open.\n"
      "Default: $SUDO_UID if set, else the real uid.",
-     NULL},
+     NULL, NULL},
     {NULL, "group", required_argument, OPT_GROUP, SCOPE_ANY, "NAME|GID",
      "Group to run as. Default: $SUDO_GID if set, else\n"
      "the real gid.",
-     NULL},
+     NULL, NULL},
     {NULL, "pid", required_argument, OPT_PID, SCOPE_ANY, "PID",
      "Exit when process PID exits, e.g. the VM's, also\n"
      "while waiting for a --socket client. Default:\n"
      "none.",
-     NULL},
+     NULL, NULL},
     {NULL, "verbose", no_argument, OPT_VERBOSE, SCOPE_ANY, NULL,
-     "Log DEBUG lines too (slower). Default: off.", NULL},
+     "Log DEBUG lines too (slower). Default: off.", NULL, NULL},
     {NULL, "version", no_argument, OPT_VERSION, SCOPE_ANY, NULL,
-     "Print the version and commit, and exit.", NULL},
+     "Print the version and commit, and exit.", NULL, NULL},
     {NULL, "help", no_argument, OPT_HELP, SCOPE_ANY, NULL,
-     "Print this help, and exit.", NULL},
+     "Print this help, and exit.", NULL, NULL},
 };
 
 _Static_assert(sizeof(opt_descs) / sizeof(opt_descs[0]) == OPT_COUNT,
@@ -153,9 +154,4 @@ void opt_list_append(char *buf, size_t size, const char *name,
 	else
 		snprintf(buf + used, size - used, "%s--%s", used ? " " : "",
 			 name);
-}
-
-const char *options_long_name(size_t i)
-{
-	return i < OPT_COUNT ? opt_descs[i].name : NULL;
 }

@@ -8,6 +8,7 @@
 #include <stddef.h>
 
 #include "engine.h"
+#include "host.h"
 
 #define RING_SIZE_MIN 16
 #define RING_SIZE_MAX 65536
@@ -49,29 +50,50 @@ struct opt_desc {
 	int has_arg;
 	int val;
 	enum opt_scope scope;
-	const char *arg;     /* placeholder for the argument in --help */
-	const char *help;    /* lines for --help, split by '\n' */
-	const char *instead; /* on the other platform: what to use instead */
+	const char *arg;	/* placeholder for the argument in --help */
+	const char *help;	/* lines for --help, split by '\n' */
+	const char *instead;	/* on the other platform: what to use instead */
+	const char *help_linux; /* --help on Linux where it differs, or NULL */
 };
 
 /* Limits spelled out for the texts below, checked against their source. */
-#define BATCH_SIZE_HELP "Frames per read or write call, 1 to 256.\nDefault: 64."
+#define BATCH_SIZE_HELP                                                        \
+	"Frames per read or write call, 1 to 256.\n"                           \
+	"Default: 64, 16 with TSO."
 #define RING_SIZE_HELP                                                         \
 	"Slots in each direction's ring: a power of two\n"                     \
-	"from 16 to 65536, at least the batch size.\nDefault: 512."
+	"from 16 to 65536, at least the batch size, and\n"                     \
+	"with it within 256 MiB of buffers (with TSO:\n"                       \
+	"up to 1024). Default: 512, 64 with TSO, raised\n"                     \
+	"to hold one batch."
 #define BATCH_SIZE_HINT "pass a number from 1 to 256, e.g. --batch-size 64"
 #define RING_SIZE_HINT                                                         \
 	"pass a power of two from 16 to 65536, e.g. --ring-size 1024"
-#define NUMBER_MAX_TEXT "2147483647"
+#define TSO_HELP_DARWIN                                                        \
+	"TCP segmentation offload: frames of up to 65550\n"                    \
+	"bytes pass whole. Default: off."
+#define TSO_HELP_LINUX                                                         \
+	"TCP segmentation offload: frames of up to 65535\n"                    \
+	"bytes, a TAP's largest, pass whole. Default: off."
+_Static_assert(HOST_TSO_FRAME_MAX_DARWIN == 65550 &&
+		   HOST_TSO_FRAME_MAX_LINUX == 65535,
+	       "update TSO_HELP_DARWIN and TSO_HELP_LINUX");
+#define NUMBER_MAX_TEXT		"2147483647"
+#define STATS_INTERVAL_MAX_TEXT "4294967"
 #define STATS_INTERVAL_HINT                                                    \
-	"pass a number of seconds from 1 to " NUMBER_MAX_TEXT                  \
-	", or leave the option out for no stats"
-_Static_assert(ENGINE_BATCH_MAX == 256 && ENGINE_BATCH_DEFAULT == 64,
+	"pass a number of seconds from 1 to " STATS_INTERVAL_MAX_TEXT          \
+	" (49 days), or leave the option out for no stats"
+_Static_assert(ENGINE_BATCH_MAX == 256 && ENGINE_BATCH_DEFAULT == 64 &&
+		   ENGINE_TSO_BATCH_DEFAULT == 16,
 	       "update BATCH_SIZE_HELP and BATCH_SIZE_HINT");
 _Static_assert(RING_SIZE_MIN == 16 && RING_SIZE_MAX == 65536 &&
-		   ENGINE_RING_DEFAULT == 512,
+		   ENGINE_RING_DEFAULT == 512 &&
+		   ENGINE_TSO_RING_DEFAULT == 64 &&
+		   ENGINE_MEMORY_MAX == (size_t)256 << 20,
 	       "update RING_SIZE_HELP and RING_SIZE_HINT");
 _Static_assert(INT_MAX == 2147483647, "update NUMBER_MAX_TEXT");
+_Static_assert(ENGINE_STATS_INTERVAL_MAX_S == 4294967,
+	       "update STATS_INTERVAL_MAX_TEXT");
 
 /* Entries in opt_descs[]; options_table.c checks the count. */
 #define OPT_COUNT 25

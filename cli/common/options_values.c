@@ -147,7 +147,7 @@ static int parse_interface_id(struct options *o, const char *s, char *err,
 		lo = hex_digit(s[i + 1]);
 		if (hi < 0 || lo < 0)
 			goto bad;
-		o->interface_id[n++] = (uint8_t)(hi << 4 | lo);
+		o->host.interface_id[n++] = (uint8_t)(hi << 4 | lo);
 		i++;
 	}
 	for (size_t i = 0; s[i] != '\0'; i++) {
@@ -157,7 +157,7 @@ static int parse_interface_id(struct options *o, const char *s, char *err,
 		    c >= 'A' && c <= 'F' ? (char)(c - 'A' + 'a') : c;
 	}
 	o->interface_id_str[OPTIONS_UUID_STRLEN] = '\0';
-	o->interface_id_given = true;
+	o->host.interface_id_given = true;
 	return 0;
 bad:
 	return errmsg_fail(
@@ -172,11 +172,11 @@ static int parse_mode(struct options *o, const char *s, char *err,
 		      size_t errlen)
 {
 	if (strcmp(s, "shared") == 0)
-		o->operation_mode = OPTIONS_MODE_SHARED;
+		o->host.mode = HOST_MODE_SHARED;
 	else if (strcmp(s, "host") == 0)
-		o->operation_mode = OPTIONS_MODE_HOST;
+		o->host.mode = HOST_MODE_HOST;
 	else if (strcmp(s, "bridged") == 0)
-		o->operation_mode = OPTIONS_MODE_BRIDGED;
+		o->host.mode = HOST_MODE_BRIDGED;
 	else
 		return errmsg_fail(
 		    err, errlen, -1,
@@ -207,11 +207,11 @@ static int parse_mask(struct options *o, const char *s, char *err,
 {
 	uint32_t host_bits;
 
-	if (parse_address("subnet-mask", s, &o->subnet_mask,
+	if (parse_address("subnet-mask", s, &o->host.subnet_mask,
 			  &o->subnet_mask_given, err, errlen) < 0)
 		return -1;
 	/* A valid mask's zeros are all at the bottom: ~mask is 2^k - 1. */
-	host_bits = ~ntohl(o->subnet_mask.s_addr);
+	host_bits = ~ntohl(o->host.subnet_mask.s_addr);
 	if (host_bits == UINT32_MAX)
 		return errmsg_fail(
 		    err, errlen, -1,
@@ -264,6 +264,39 @@ static int parse_ifname(const char *opt, const char *s, const char **out,
 		    opt, s, opt, example);
 	*out = s;
 	return 0;
+}
+
+/*
+ * A name given to TUNSETIFF may hold one "%d", which the kernel replaces
+ * with the first free number (dev_alloc_name() in Linux); any other '%'
+ * makes it fail with EINVAL, which reads like "exists and is not a TAP".
+ */
+static int parse_tap(struct options *o, const char *s, char *err, size_t errlen)
+{
+	const char *pct = strchr(s, '%');
+
+	if (pct != NULL && (pct[1] != 'd' || strchr(pct + 2, '%') != NULL))
+		return errmsg_fail(
+		    err, errlen, -1,
+		    "invalid --tap '%s': a TAP name may hold one %%d, which "
+		    "the kernel replaces with the first free number (vm%%d "
+		    "gives vm0), and no other '%%'; pass e.g. --tap tap0",
+		    s);
+	return parse_ifname("tap", s, &o->host.tap, "tap0", err, errlen);
+}
+
+/* A device's name never holds '%': the kernel reads one as a pattern. */
+static int parse_bridge(struct options *o, const char *s, char *err,
+			size_t errlen)
+{
+	if (strchr(s, '%') != NULL)
+		return errmsg_fail(
+		    err, errlen, -1,
+		    "invalid --bridge '%s': no interface name holds '%%', "
+		    "which the kernel reads as a pattern; pass the "
+		    "bridge's name, e.g. --bridge br0",
+		    s);
+	return parse_ifname("bridge", s, &o->host.bridge, "br0", err, errlen);
 }
 
 static int parse_cpus(struct options *o, const char *s, char *err,
@@ -332,42 +365,50 @@ int options_apply(struct options *o, struct options_typed *t, int c,
 	case OPT_INTERFACE_ID:
 		return parse_interface_id(o, arg, err, errlen);
 	case OPT_ENABLE_TSO:
-		o->enable_tso = true;
+		o->host.enable_tso = true;
 		return 0;
 	case OPT_OPERATION_MODE:
 		t->mode = arg;
 		return parse_mode(o, arg, err, errlen);
 	case OPT_SHARED_INTERFACE:
-		return parse_name("shared-interface", arg, &o->shared_interface,
-				  "en0", err, errlen);
+		if (strlen(arg) > IFNAMSIZ - 1)
+			return errmsg_fail(
+			    err, errlen, -1,
+			    "invalid --shared-interface '%s': an interface "
+			    "name has at most %d characters, this has %zu; "
+			    "--list-shared-interfaces shows them",
+			    arg, IFNAMSIZ - 1, strlen(arg));
+		return parse_name("shared-interface", arg,
+				  &o->host.shared_interface, "en0", err,
+				  errlen);
 	case OPT_START_ADDRESS:
 		t->start = arg;
-		return parse_address("start-address", arg, &o->start_address,
+		return parse_address("start-address", arg,
+				     &o->host.start_address,
 				     &o->start_address_given, err, errlen);
 	case OPT_END_ADDRESS:
 		t->end = arg;
-		return parse_address("end-address", arg, &o->end_address,
+		return parse_address("end-address", arg, &o->host.end_address,
 				     &o->end_address_given, err, errlen);
 	case OPT_SUBNET_MASK:
 		t->mask = arg;
 		return parse_mask(o, arg, err, errlen);
 	case OPT_ENABLE_CHECKSUM_OFFLOAD:
-		o->enable_checksum_offload = true;
+		o->host.enable_checksum_offload = true;
 		return 0;
 	case OPT_ENABLE_ISOLATION:
-		o->enable_isolation = true;
+		o->host.enable_isolation = true;
 		return 0;
 	case OPT_NETWORK:
-		return parse_name("network", arg, &o->network, "vmnet-shared",
-				  err, errlen);
+		return parse_name("network", arg, &o->host.network,
+				  "vmnet-shared", err, errlen);
 	case OPT_LIST_SHARED_INTERFACES:
 		o->action = OPTIONS_LIST_SHARED_INTERFACES;
 		return 0;
 	case OPT_TAP:
-		return parse_ifname("tap", arg, &o->tap, "tap0", err, errlen);
+		return parse_tap(o, arg, err, errlen);
 	case OPT_BRIDGE:
-		return parse_ifname("bridge", arg, &o->bridge, "br0", err,
-				    errlen);
+		return parse_bridge(o, arg, err, errlen);
 	case OPT_CPUS:
 		return parse_cpus(o, arg, err, errlen);
 	case OPT_BATCH_SIZE:
@@ -381,9 +422,9 @@ int options_apply(struct options *o, struct options_typed *t, int c,
 		t->ring = arg;
 		return parse_ring_size(o, arg, err, errlen);
 	case OPT_STATS_INTERVAL:
-		if (parse_option_number("stats-interval", arg, 1, INT_MAX,
-					STATS_INTERVAL_HINT, &v, err,
-					errlen) < 0)
+		if (parse_option_number(
+			"stats-interval", arg, 1, ENGINE_STATS_INTERVAL_MAX_S,
+			STATS_INTERVAL_HINT, &v, err, errlen) < 0)
 			return -1;
 		o->stats_interval = (unsigned)v;
 		return 0;

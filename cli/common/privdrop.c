@@ -4,7 +4,6 @@
 #include <errno.h>
 #include <grp.h>
 #include <pwd.h>
-#include <stdarg.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <string.h>
@@ -13,6 +12,7 @@
 #include "privdrop.h"
 
 #include "errmsg.h"
+#include "privdrop_os.h"
 
 /* Parsing ids relies on both types being unsigned, as they are on Linux
  * and macOS: then (uid_t)-1 is the largest value. */
@@ -235,99 +235,6 @@ int privdrop_resolve(const char *user, const char *group, const char *sudo_uid,
 	return 0;
 }
 
-/*
- * Set the real, effective and saved gid, then uid. This is the first of three
- * places that differ by platform: Linux has setresgid()/setresuid(), which
- * set all three ids at once and fail rather than do part of it; macOS has
- * neither, but there setgid() and setuid() called as root set all three
- * (setuid(2)), and setegid()/seteuid() after them only confirm the
- * effective id. privdrop_verify() checks the outcome either way.
- */
-static int privdrop_set_ids(uid_t uid, gid_t gid, char *err, size_t errlen)
-{
-	const char *step;
-	unsigned id;
-	int e;
-
-#if defined(__linux__)
-	step = "setresgid";
-	id = gid;
-	if (setresgid(gid, gid, gid) != 0)
-		goto fail;
-	step = "setresuid";
-	id = uid;
-	if (setresuid(uid, uid, uid) != 0)
-		goto fail;
-#elif defined(__APPLE__)
-	step = "setgid";
-	id = gid;
-	if (setgid(gid) != 0)
-		goto fail;
-	step = "setegid";
-	if (setegid(gid) != 0)
-		goto fail;
-	step = "setuid";
-	id = uid;
-	if (setuid(uid) != 0)
-		goto fail;
-	step = "seteuid";
-	if (seteuid(uid) != 0)
-		goto fail;
-#else
-#error "privdrop: only Linux and macOS are supported"
-#endif
-	return 0;
-
-fail:
-	e = errno;
-	return errmsg_fail(err, errlen, -e, "%s(%u): %s", step, id,
-			   strerror(e));
-}
-
-/*
- * Read the saved uid and gid, the second place that differs by platform:
- * Linux has getresuid()/getresgid(); macOS has no call that reads them,
- * so it returns -ENOSYS and the seteuid(0)/setegid(0) checks in
- * privdrop_verify() stand in: they succeed whenever the saved id is 0.
- */
-static int privdrop_saved_ids(uid_t *suid, gid_t *sgid)
-{
-#if defined(__linux__)
-	uid_t ruid, euid;
-	gid_t rgid, egid;
-
-	if (getresuid(&ruid, &euid, suid) != 0 ||
-	    getresgid(&rgid, &egid, sgid) != 0)
-		return -errno;
-	return 0;
-#elif defined(__APPLE__)
-	(void)suid;
-	(void)sgid;
-	return -ENOSYS;
-#else
-#error "privdrop: only Linux and macOS are supported"
-#endif
-}
-
-/*
- * getgroups() as the kernel holds the list, the third place that differs:
- * with _DARWIN_C_SOURCE, macOS's <unistd.h> binds getgroups() to a libc
- * variant that reports the user's groups from the directory service, not
- * the list setgroups() set (getgroups(2) says so), which would make the
- * check below both fail and prove nothing. The plain libSystem symbol is
- * the system call, so we bind to it by name.
- */
-static int privdrop_getgroups(int size, gid_t *list)
-{
-#if defined(__APPLE__)
-	extern int privdrop_sys_getgroups(int, gid_t *) __asm__("_getgroups");
-
-	return privdrop_sys_getgroups(size, list);
-#else
-	return getgroups(size, list);
-#endif
-}
-
 /* Fail with -EPERM unless @got is @want: "getuid() is 0, not 1000". */
 static int privdrop_expect(const char *what, unsigned got, unsigned want,
 			   char *err, size_t errlen)
@@ -360,7 +267,7 @@ static int privdrop_verify(const struct privdrop_target *t, char *err,
 				  errlen)) != 0)
 		return rc;
 
-	rc = privdrop_saved_ids(&suid, &sgid);
+	rc = privdrop_os_saved_ids(&suid, &sgid);
 	if (rc == 0) {
 		if ((rc = privdrop_expect("the saved uid", suid, t->uid, err,
 					  errlen)) != 0 ||
@@ -376,8 +283,8 @@ static int privdrop_verify(const struct privdrop_target *t, char *err,
 
 	/* Count first: only 0 or 1 groups are expected, so one slot will do
 	 * and there is no need for an NGROUPS_MAX-sized array. */
-	n = privdrop_getgroups(0, NULL);
-	if (n < 0 || (n == 1 && privdrop_getgroups(1, &g) != 1)) {
+	n = privdrop_os_getgroups(0, NULL);
+	if (n < 0 || (n == 1 && privdrop_os_getgroups(1, &g) != 1)) {
 		int e = errno;
 
 		return errmsg_fail(err, errlen, -e, "getgroups: %s",
@@ -422,6 +329,17 @@ static int privdrop_verify(const struct privdrop_target *t, char *err,
 	return 0;
 }
 
+const char *privdrop_keep_reason(const struct privdrop_target *t)
+{
+	if (strcmp(t->source, "--user") == 0)
+		return "--user names uid 0, so there is no one to drop "
+		       "privileges to";
+	if (strcmp(t->source, "SUDO_UID") == 0)
+		return "SUDO_UID is 0 (sudo run by root), so there is no one "
+		       "to drop privileges to; pass --user to pick one";
+	return "no SUDO_UID and no --user to drop privileges to";
+}
+
 int privdrop_apply(const struct privdrop_target *t, char *err, size_t errlen)
 {
 	int rc;
@@ -446,7 +364,7 @@ int privdrop_apply(const struct privdrop_target *t, char *err, size_t errlen)
 				   (unsigned)t->gid, strerror(e));
 	}
 	/* Then gid, then uid: once the uid is not 0, the gid can't change. */
-	rc = privdrop_set_ids(t->uid, t->gid, err, errlen);
+	rc = privdrop_os_set_ids(t->uid, t->gid, err, errlen);
 	if (rc != 0)
 		return rc;
 	return privdrop_verify(t, err, errlen);

@@ -55,6 +55,16 @@ int privdrop_resolve(const char *user, const char *group, const char *sudo_uid,
 		     struct privdrop_target *t, char *err, size_t errlen);
 
 /**
+ * privdrop_keep_reason() - why a process running as root keeps root with
+ * @t, for the warning it logs
+ * @t:	from privdrop_resolve(), with @t->drop false
+ *
+ * Return: a sentence naming where the uid 0 came from: --user, SUDO_UID
+ * (sudo run by root), or neither being set.
+ */
+const char *privdrop_keep_reason(const struct privdrop_target *t);
+
+/**
  * privdrop_apply() - become @t for good, if running as root
  * @t:		from privdrop_resolve()
  * @err:	one-line message on failure, naming the step

@@ -1,15 +1,15 @@
 /* SPDX-License-Identifier: Apache-2.0 */
-/* version.h - what --version prints, for every program. The Makefile
- * passes the real values to the programs' main objects (-D); these
- * defaults serve a build without them. */
+/* version.h - what --version prints, for every program: the version,
+ * defined here and only here, and the commit, which the Makefile passes
+ * to the programs' main objects. */
 #ifndef VMNET_HELPER_VERSION_H
 #define VMNET_HELPER_VERSION_H
 
 #include <stdio.h>
 
-#ifndef VMNET_HELPER_VERSION
+/* minikube needs a semantic version >= 0.9.0. */
 #define VMNET_HELPER_VERSION "v1.0.0-dev"
-#endif
+/* A build without the Makefile's -D. */
 #ifndef VMNET_HELPER_COMMIT
 #define VMNET_HELPER_COMMIT "unknown"
 #endif

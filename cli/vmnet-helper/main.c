@@ -30,35 +30,6 @@
  * One sock_diag query costs a few microseconds. */
 #define VM_CHECK_MS 250
 
-/* TSO frames are 43 times larger: smaller batches and rings keep the
- * helper under 32 MiB (docs/engine.md). */
-#define TSO_BATCH 16
-#define TSO_RING  64
-
-static void host_config_from(const struct options *o, struct host_config *c,
-			     unsigned batch)
-{
-	memset(c, 0, sizeof(*c));
-	c->interface_id_given = o->interface_id_given;
-	memcpy(c->interface_id, o->interface_id, sizeof(c->interface_id));
-	c->enable_tso = o->enable_tso;
-	c->max_batch = batch;
-	c->mode = o->operation_mode == OPTIONS_MODE_HOST ? HOST_MODE_HOST
-		  : o->operation_mode == OPTIONS_MODE_BRIDGED
-		      ? HOST_MODE_BRIDGED
-		      : HOST_MODE_SHARED;
-	c->shared_interface = o->shared_interface;
-	c->addresses_given = o->start_address_given;
-	c->start_address = o->start_address;
-	c->end_address = o->end_address;
-	c->subnet_mask = o->subnet_mask;
-	c->enable_checksum_offload = o->enable_checksum_offload;
-	c->enable_isolation = o->enable_isolation;
-	c->network = o->network;
-	c->tap = o->tap;
-	c->bridge = o->bridge;
-}
-
 static void on_stats(const struct engine_stats *s, void *arg)
 {
 	char line[2048];
@@ -304,7 +275,7 @@ static int prepare(struct helper *h, const struct privdrop_target *target)
 		 * sizes may pass the sysctl caps. vmnet-helper leaves an
 		 * inherited fd as it is, which on Linux caps the frames in
 		 * flight towards the VM at ~40 (dgram_io_size_buffers()). */
-		r = vm_socket_set_buffers(o->fd, o->enable_tso);
+		r = vm_socket_set_buffers(o->fd, o->host.enable_tso);
 		if (r)
 			log_warn("[main] cannot size the buffers of --fd %d: "
 				 "%s",
@@ -347,14 +318,9 @@ static void configure_engine(struct helper *h)
 	const struct options *o = &h->o;
 
 	engine_config_defaults(cfg);
-	if (o->enable_tso) {
-		cfg->batch = TSO_BATCH;
-		cfg->ring_size = TSO_RING;
-	}
-	if (o->batch_size)
-		cfg->batch = o->batch_size;
-	if (o->ring_size)
-		cfg->ring_size = o->ring_size;
+	/* As the parser settled and checked them (options_sizing.h). */
+	cfg->batch = o->batch_size;
+	cfg->ring_size = o->ring_size;
 	cfg->host_cpu = o->host_cpu;
 	cfg->socket_cpu = o->socket_cpu;
 	cfg->handle_signals = true;
@@ -371,14 +337,14 @@ static int drop_privileges(const struct privdrop_target *target)
 	if (geteuid() != 0) {
 		log_debug("[main] not running as root: nothing to drop");
 	} else if (!target->drop) {
-		log_warn("[main] running as root: no SUDO_UID and no --user "
-			 "to drop privileges to");
+		log_warn("[main] running as root: %s",
+			 privdrop_keep_reason(target));
 	} else if (privdrop_apply(target, err, sizeof(err))) {
 		log_error("%s", err);
 		return -1;
 	} else {
-		log_info("[main] dropped privileges to uid: %d gid: %d",
-			 (int)target->uid, (int)target->gid);
+		log_info("[main] dropped privileges to uid: %u gid: %u",
+			 (unsigned)target->uid, (unsigned)target->gid);
 	}
 	return 0;
 }
@@ -388,11 +354,9 @@ static int drop_privileges(const struct privdrop_target *target)
 static int run(struct helper *h, const struct privdrop_target *target)
 {
 	char err[OPTIONS_ERR_MAX];
-	struct host_config hc;
 	char line[1024];
 
-	host_config_from(&h->o, &hc, h->cfg.batch);
-	if (host_open(&hc, &h->host, &h->info, err, sizeof(err))) {
+	if (host_open(&h->o.host, &h->host, &h->info, err, sizeof(err))) {
 		snprintf(h->why, sizeof(h->why), "%s", err);
 		return 1;
 	}
@@ -403,7 +367,7 @@ static int run(struct helper *h, const struct privdrop_target *target)
 		return 1;
 	}
 	if (h->o.socket_path) {
-		if (vm_socket_bind(&h->sock, h->o.enable_tso, err,
+		if (vm_socket_bind(&h->sock, h->o.host.enable_tso, err,
 				   sizeof(err))) {
 			snprintf(h->why, sizeof(h->why), "%s", err);
 			return 1;
@@ -440,7 +404,7 @@ int main(int argc, char **argv)
 	}
 	switch (h.o.action) {
 	case OPTIONS_HELP:
-		options_usage(stderr, "vmnet-helper", options_build_platform());
+		options_usage(stdout, "vmnet-helper", options_build_platform());
 		return 0;
 	case OPTIONS_VERSION:
 		version_print();
@@ -470,8 +434,8 @@ int main(int argc, char **argv)
 	uname(&un);
 	log_info("[main] running vmnet-helper %s on %s %s",
 		 VMNET_HELPER_VERSION, un.sysname, un.release);
-	log_info("[main] running as uid: %d gid: %d", (int)getuid(),
-		 (int)getgid());
+	log_info("[main] running as uid: %u gid: %u", (unsigned)getuid(),
+		 (unsigned)getgid());
 
 	/* Everything that can be checked is checked before the host
 	 * interface starts, so a bad input never leaves one half-started. */

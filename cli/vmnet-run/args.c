@@ -3,7 +3,6 @@
 #include "cli/vmnet-run/args.h"
 
 #include <errno.h>
-#include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
 

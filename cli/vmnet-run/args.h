@@ -115,8 +115,8 @@ bool run_needs_sudo(unsigned euid, const char *macos_version);
 
 /**
  * run_usage() - write vmnet-run's --help text
- * @out:	where to write it (vmnet-run writes it to stderr, as the
- *		helper does)
+ * @out:	where to write it (vmnet-run writes it to stdout, as the
+ *		helper does: it is what was asked for, not an error)
  * @prog:	program name for the usage line
  */
 void run_usage(FILE *out, const char *prog);

@@ -7,7 +7,6 @@
 #include <fcntl.h>
 #include <limits.h>
 #include <signal.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -169,7 +168,7 @@ static int start_helper(const struct run_args *a, const char *helper,
 			  strerror(ENOMEM));
 		return -1;
 	}
-	r = make_socketpair(sv, a->opts.enable_tso);
+	r = make_socketpair(sv, a->opts.host.enable_tso);
 	if (r) {
 		log_error("[runner] cannot make the socketpair: %s",
 			  strerror(-r));
@@ -282,7 +281,7 @@ int main(int argc, char **argv)
 	}
 	switch (a.action) {
 	case RUN_HELP:
-		run_usage(stderr, "vmnet-run");
+		run_usage(stdout, "vmnet-run");
 		run_args_free(&a);
 		return 0;
 	case RUN_VERSION:

@@ -63,20 +63,6 @@ void poller_destroy(struct poller *p);
 int poller_add_fd(struct poller *p, int fd, uint32_t events, uint64_t tag);
 
 /**
- * poller_mod_fd() - change the events watched on @fd
- * @p:		poller
- * @fd:		fd given to poller_add_fd()
- * @events:	POLLER_IN and/or POLLER_OUT, replacing the old set
- * @tag:	tag to report from now on
- *
- * Re-arms the edge: if the fd is already ready for a watched event, an
- * event is reported by the next poller_wait().
- *
- * Return: 0 or a negative errno.
- */
-int poller_mod_fd(struct poller *p, int fd, uint32_t events, uint64_t tag);
-
-/**
  * poller_del_fd() - stop watching @fd
  * @p:	poller
  * @fd:	fd given to poller_add_fd()

@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: Apache-2.0 */
-/* json_writer.c - one flat JSON object written into a caller's buffer, with
+/* json_writer.c - one JSON object written into a caller's buffer, with
  * every string escaped so the result is valid JSON and valid UTF-8. */
 #include <inttypes.h>
 #include <limits.h>
@@ -148,6 +148,7 @@ void json_begin(struct json_writer *w, char *buf, size_t len)
 	w->used = 0;
 	w->overflow = false;
 	w->first = true;
+	w->depth = 1;
 	if (len > 0)
 		buf[0] = '\0';
 	json_put(w, "{", 1);
@@ -189,10 +190,30 @@ void json_add_bool(struct json_writer *w, const char *key, bool value)
 		json_put(w, "false", 5);
 }
 
+void json_begin_object(struct json_writer *w, const char *key)
+{
+	json_put_key(w, key);
+	json_put(w, "{", 1);
+	w->first = true;
+	w->depth++;
+}
+
+void json_end_object(struct json_writer *w)
+{
+	/* Never the outer object: json_end() closes that one. */
+	if (w->depth < 2) {
+		w->overflow = true;
+		return;
+	}
+	json_put(w, "}", 1);
+	w->first = false;
+	w->depth--;
+}
+
 int json_end(struct json_writer *w)
 {
 	json_put(w, "}", 1);
-	if (!w->overflow && w->used <= INT_MAX)
+	if (!w->overflow && w->depth == 1 && w->used <= INT_MAX)
 		return (int)w->used;
 	/* Leave nothing a caller could print by mistake. */
 	if (w->len > 0)

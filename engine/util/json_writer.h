@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: Apache-2.0 */
-/* json_writer.h - one flat JSON object written into a caller's buffer, with
+/* json_writer.h - one JSON object written into a caller's buffer, with
  * every string escaped so the result is valid JSON and valid UTF-8. */
 #ifndef VMNET_HELPER_JSON_WRITER_H
 #define VMNET_HELPER_JSON_WRITER_H
@@ -9,8 +9,10 @@
 #include <stdint.h>
 
 /*
- * Usage: json_begin(), one json_add_*() per member, json_end(). Members
- * appear in the order of the calls; nothing sorts or removes duplicates.
+ * Usage: json_begin(), one json_add_*() per member, json_end(). A member
+ * that is itself an object is json_begin_object(), its members, then
+ * json_end_object(). Members appear in the order of the calls; nothing
+ * sorts or removes duplicates.
  * No newline is added: the caller writes the line ending and flushes, so
  * the object reaches its reader as one line.
  *
@@ -21,11 +23,12 @@
 
 /* Treat as opaque; the fields are here so it can live on the stack. */
 struct json_writer {
-	char *buf;     /* the caller's buffer */
-	size_t len;    /* its size in bytes, including room for the NUL */
-	size_t used;   /* bytes written so far, excluding the NUL */
-	bool overflow; /* something did not fit; the object is lost */
-	bool first;    /* no member written yet: the next needs no comma */
+	char *buf;	/* the caller's buffer */
+	size_t len;	/* its size in bytes, including room for the NUL */
+	size_t used;	/* bytes written so far, excluding the NUL */
+	bool overflow;	/* something did not fit; the object is lost */
+	bool first;	/* no member written yet: the next needs no comma */
+	unsigned depth; /* objects begun and not yet ended, the outer one too */
 };
 
 /**
@@ -79,13 +82,30 @@ void json_add_i64(struct json_writer *w, const char *key, int64_t value);
 void json_add_bool(struct json_writer *w, const char *key, bool value);
 
 /**
+ * json_begin_object() - add a member that is an object, and make it the one
+ * the next members go into, until json_end_object()
+ * @w:		writer
+ * @key:	member name, escaped as in json_add_string()
+ */
+void json_begin_object(struct json_writer *w, const char *key);
+
+/**
+ * json_end_object() - close the object json_begin_object() began
+ * @w:		writer
+ *
+ * Members added after it go into the enclosing object again.
+ */
+void json_end_object(struct json_writer *w);
+
+/**
  * json_end() - close the object
  * @w:		writer
  *
  * Return: the length of the object in bytes, excluding the NUL that always
  * follows it; or -1 if the buffer was too small (or the object longer than
- * INT_MAX), in which case the buffer holds an empty string (when @len was
- * at least 1), never a partial object that could pass for a complete one.
+ * INT_MAX), or an object begun with json_begin_object() was never ended,
+ * in which case the buffer holds an empty string (when @len was at least
+ * 1), never a partial object that could pass for a complete one.
  */
 int json_end(struct json_writer *w);
 

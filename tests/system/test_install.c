@@ -252,8 +252,9 @@ Test(service_files, launchd_job_is_a_valid_plist_keeping_a_socket_helper)
 				   sizeof(err)),
 		     0, "the job's helper line fails on macOS: %s", err);
 	cr_expect_not_null(o.socket_path, "the job's helper has no --socket");
-	cr_expect(o.interface_id_given, "no --interface-id: a new MAC each "
-					"start");
+	cr_expect(o.host.interface_id_given,
+		  "no --interface-id: a new MAC each "
+		  "start");
 	cr_expect_not_null(o.user, "no --user: a root job would stay root");
 	for (int i = 0; i < n; i++)
 		free(pargv[i]);

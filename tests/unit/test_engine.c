@@ -11,6 +11,7 @@
 #include "endpoint_dgram.h"
 #include "engine.h"
 #include "engine_scenarios.h"
+#include "host.h"
 #include "testutil.h"
 
 /* Two throwaway endpoints, enough for engine_create(). */
@@ -84,22 +85,35 @@ Test(engine, rejects_wait_shorter_than_retry, .init = endpoints_open,
 	expect_rejected(&cfg, "write wait 10 us");
 }
 
+Test(engine, rejects_stats_interval_past_the_timer, .init = endpoints_open,
+     .fini = endpoints_close)
+{
+	struct engine_config cfg;
+
+	engine_config_defaults(&cfg);
+	/* Its milliseconds would wrap the timer's unsigned to 0. */
+	cfg.stats_interval_s = ENGINE_STATS_INTERVAL_MAX_S + 1;
+	expect_rejected(&cfg, "stats interval 4294968 s: at most 4294967 s");
+}
+
 Test(engine, memory_stays_small_for_1514_and_tso_frames)
 {
 	struct engine_config cfg;
 	struct endpoint *e[2];
 	struct engine *eng;
 	int sv[2][2];
-	const uint32_t frames[2] = {1514, 65550};
+	const uint32_t frames[2] = {HOST_FRAME_DEFAULT,
+				    HOST_TSO_FRAME_MAX_DARWIN};
 	const size_t limits[2] = {8u << 20, 32u << 20};
 
 	engine_config_defaults(&cfg);
 	for (int k = 0; k < 2; k++) {
-		/* TSO frames use smaller batches and rings, as the CLI
-		 * picks them, to stay within the same budget. */
-		if (frames[k] > 1514) {
-			cfg.batch = 16;
-			cfg.ring_size = 64;
+		/* TSO frames use the smaller batches and rings the CLI
+		 * takes for them (options_sizing.c), to stay within the
+		 * same budget. */
+		if (frames[k] > HOST_FRAME_DEFAULT) {
+			cfg.batch = ENGINE_TSO_BATCH_DEFAULT;
+			cfg.ring_size = ENGINE_TSO_RING_DEFAULT;
 		}
 		for (int i = 0; i < 2; i++) {
 			cr_assert_eq(socketpair(AF_UNIX, SOCK_DGRAM, 0, sv[i]),
@@ -146,6 +160,22 @@ Test(engine, stats_line_has_vmnet_helper_keys_and_ours)
 	cr_assert(strstr(buf, "\"drop_stalled\":2"), "%s", buf);
 	cr_assert(strstr(buf, "\"wakeups\":{\"host\":0,\"socket\":0}"));
 	cr_assert_eq(engine_format_stats(&s, buf, 40), -1, "too small");
+}
+
+Test(engine, stats_line_names_each_cause_of_a_refused_write)
+{
+	struct engine_stats s;
+	char buf[2048];
+
+	memset(&s, 0, sizeof(s));
+	s.vm_to_host.drop_too_big = 3;
+	s.vm_to_host.drop_link_down = 4;
+	s.vm_to_host.drop_unsent = 5;
+	cr_assert_gt(engine_format_stats(&s, buf, sizeof(buf)), 0);
+	cr_expect(strstr(buf, "\"drops\":12,"), "%s", buf);
+	cr_expect(strstr(buf, "\"drop_too_big\":3,\"drop_link_down\":4,"
+			      "\"drop_unsent\":5,"),
+		  "%s", buf);
 }
 
 Test(engine_flow, both_directions_arrive_intact_in_order, .timeout = 120)

@@ -448,3 +448,51 @@ Test(json_writer, writes_the_vmnet_helper_line)
 	}
 	json_object_put(o);
 }
+
+Test(json_writer, nested_objects_keep_order_and_commas)
+{
+	static const char want[] =
+	    "{\"a\":1,\"o\":{\"x\":\"\\n\",\"e\":{},\"y\":2},\"b\":true}";
+	char buf[128];
+	struct json_writer w;
+	json_object *o, *in;
+
+	json_begin(&w, buf, sizeof(buf));
+	json_add_u64(&w, "a", 1);
+	json_begin_object(&w, "o");
+	json_add_string(&w, "x", "\n");
+	json_begin_object(&w, "e");
+	json_end_object(&w);
+	json_add_i64(&w, "y", 2);
+	json_end_object(&w);
+	json_add_bool(&w, "b", true);
+	cr_assert_eq(json_end(&w), (int)strlen(want));
+	cr_assert_str_eq(buf, want);
+
+	o = parse(buf);
+	in = member(o, "o", json_type_object);
+	assert_string_member(in, "x", "\n");
+	cr_assert_eq(
+	    json_object_object_length(member(in, "e", json_type_object)), 0);
+	cr_assert_eq(json_object_get_int64(member(in, "y", json_type_int)), 2);
+	json_object_put(o);
+}
+
+Test(json_writer, unbalanced_objects_give_no_line)
+{
+	char buf[64];
+	struct json_writer w;
+
+	/* Begun, never ended: the line would lack a brace. */
+	json_begin(&w, buf, sizeof(buf));
+	json_begin_object(&w, "o");
+	json_add_u64(&w, "x", 1);
+	cr_assert_eq(json_end(&w), -1);
+	cr_assert_str_eq(buf, "");
+	/* Ended once too often: it would close the outer object early. */
+	json_begin(&w, buf, sizeof(buf));
+	json_end_object(&w);
+	json_add_u64(&w, "x", 1);
+	cr_assert_eq(json_end(&w), -1);
+	cr_assert_str_eq(buf, "");
+}

@@ -8,8 +8,10 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/un.h>
+#include <sys/utsname.h>
 
 #include "options.h"
+#include "options_table.h"
 
 #define LINUX	 OPTIONS_PLATFORM_LINUX
 #define MAC	 OPTIONS_PLATFORM_DARWIN
@@ -40,7 +42,7 @@ static const struct ok_row ok_rows[] = {
      LINUX,
      "action=run fd=3 socket=- id=- mode=shared mode_given=0 shared_if=- "
      "addrs=- tso=0 csum=0 iso=0 network=- tap=- bridge=- cpus=-1,-1 "
-     "batch=0 ring=0 user=- group=- pid=0 stats=0 verbose=0 warn_id=0"},
+     "batch=64 ring=512 user=- group=- pid=0 stats=0 verbose=0 warn_id=0"},
     {{"--socket", "/tmp/vm.sock"}, MAC, "fd=-1 socket=/tmp/vm.sock"},
     /* --fd and --socket in every form. */
     {{"--fd=7"}, LINUX, "fd=7"},
@@ -76,10 +78,10 @@ static const struct ok_row ok_rows[] = {
       "--end-address=10.0.0.2", "--subnet-mask=255.255.255.252"},
      MAC,
      "mode=host addrs=10.0.0.1,10.0.0.2,255.255.255.252"},
-    {{"--fd", "3", "--subnet-mask", "255.255.255.255", "--start-address",
-      "10.0.0.1", "--end-address", "10.0.0.2"},
+    {{"--fd", "3", "--subnet-mask", "255.255.0.0", "--start-address",
+      "172.31.0.1", "--end-address", "172.31.255.254"},
      MAC,
-     "addrs=10.0.0.1,10.0.0.2,255.255.255.255"},
+     "addrs=172.31.0.1,172.31.255.254,255.255.0.0"},
     /* Flags. */
     {{"--fd", "3", "--enable-tso", "--enable-checksum-offload",
       "--enable-isolation"},
@@ -105,7 +107,7 @@ static const struct ok_row ok_rows[] = {
      "network=n1 id=" UUID_LOWER " warn_id=1"},
     /* Stats. */
     {{"--fd", "3", "--stats-interval", "5"}, LINUX, "stats=5"},
-    {{"--fd", "3", "--stats-interval=2147483647"}, MAC, "stats=2147483647"},
+    {{"--fd", "3", "--stats-interval=4294967"}, MAC, "stats=4294967"},
     /* Linux host side. */
     {{"--fd", "3", "--tap", "tap0", "--bridge", "br0"},
      LINUX,
@@ -113,6 +115,7 @@ static const struct ok_row ok_rows[] = {
     {{"--fd", "3", "--tap=abcdefghijklmno", "--bridge=vmbr.1"},
      LINUX,
      "tap=abcdefghijklmno bridge=vmbr.1"},
+    {{"--fd", "3", "--tap", "vm%d"}, LINUX, "tap=vm%d"},
     /* Datapath. */
     {{"--fd", "3", "--cpus", "2,3"}, LINUX, "cpus=2,3"},
     {{"--fd", "3", "--cpus=0,0"}, MAC, "cpus=0,0"},
@@ -121,7 +124,7 @@ static const struct ok_row ok_rows[] = {
     {{"--fd", "3", "--batch-size=256", "--ring-size=256"},
      LINUX,
      "batch=256 ring=256"},
-    {{"--fd", "3", "--ring-size", "64"}, LINUX, "ring=64 batch=0"},
+    {{"--fd", "3", "--ring-size", "64"}, LINUX, "ring=64 batch=64"},
     {{"--fd", "3", "--ring-size", "16", "--batch-size", "16"},
      MAC,
      "ring=16 batch=16"},
@@ -209,6 +212,11 @@ static const struct err_row err_rows[] = {
     {{"--fd", "3", "--shared-interface", ""},
      MAC,
      "invalid --shared-interface '': empty"},
+    {{"--fd", "3", "--operation-mode", "bridged", "--shared-interface",
+      "a-name-far-too-long"},
+     MAC,
+     "invalid --shared-interface 'a-name-far-too-long': an interface name "
+     "has at most 15 characters, this has 19"},
     {{"--fd", "3", "--operation-mode", "bridged", "--shared-interface", "en0",
       "--enable-isolation"},
      MAC,
@@ -243,6 +251,25 @@ static const struct err_row err_rows[] = {
       "--subnet-mask", "255.255.255.0"},
      MAC,
      "is not below"},
+    /* What vmnet takes: one subnet, private (RFC 1918). */
+    {{"--fd", "3", "--subnet-mask", "255.255.255.255", "--start-address",
+      "10.0.0.1", "--end-address", "10.0.0.2"},
+     MAC,
+     "--start-address '10.0.0.1' and --end-address '10.0.0.2' are not in one "
+     "subnet of --subnet-mask '255.255.255.255'"},
+    {{"--fd", "3", "--start-address", "192.168.105.1", "--end-address",
+      "192.168.106.9", "--subnet-mask", "255.255.255.0"},
+     MAC,
+     "are not in one subnet"},
+    {{"--fd", "3", "--start-address", "100.64.0.1", "--end-address",
+      "100.64.0.254", "--subnet-mask", "255.255.255.0"},
+     MAC,
+     "--start-address '100.64.0.1' to --end-address '100.64.0.254' is not a "
+     "private range; vmnet takes only RFC 1918 addresses"},
+    {{"--fd", "3", "--start-address", "172.32.0.1", "--end-address",
+      "172.32.0.254", "--subnet-mask", "255.255.255.0"},
+     MAC,
+     "is not a private range"},
     {{"--fd", "3", "--start-address", "10.1"},
      MAC,
      "invalid --start-address '10.1': not an IPv4 address in the form "
@@ -298,6 +325,14 @@ static const struct err_row err_rows[] = {
     {{"--fd", "3", "--stats-interval", "2147483648"},
      LINUX,
      "invalid --stats-interval '2147483648': out of range"},
+    /* The milliseconds of these wrapped: 0 (no engine), or 0.7 s. */
+    {{"--fd", "3", "--stats-interval", "536870912"},
+     LINUX,
+     "invalid --stats-interval '536870912': out of range; pass a number of "
+     "seconds from 1 to 4294967 (49 days)"},
+    {{"--fd", "3", "--stats-interval", "4294968"},
+     MAC,
+     "invalid --stats-interval '4294968': out of range"},
     {{"--fd", "3", "--stats-interval", ""},
      LINUX,
      "invalid --stats-interval '': empty"},
@@ -436,6 +471,17 @@ static const struct err_row err_rows[] = {
      MAC,
      "--network 'x\\x09y' cannot be used"},
     {{"--fd", "3", "--tap", "a\nb"}, LINUX, "invalid --tap 'a\\x0ab'"},
+    /* A '%' other than one %d makes TUNSETIFF fail with EINVAL, which
+     * read like "exists and is not a TAP". */
+    {{"--fd", "3", "--tap", "x%d%d"},
+     LINUX,
+     "invalid --tap 'x%d%d': a TAP name may hold one %d, which the kernel "
+     "replaces with the first free number"},
+    {{"--fd", "3", "--tap", "vm%s"}, LINUX, "invalid --tap 'vm%s'"},
+    {{"--fd", "3", "--tap", "%"}, LINUX, "invalid --tap '%'"},
+    {{"--fd", "3", "--bridge", "br%d"},
+     LINUX,
+     "invalid --bridge 'br%d': no interface name holds '%'"},
 };
 
 #define ROWS(t) (sizeof(t) / sizeof((t)[0]))
@@ -479,8 +525,9 @@ static void describe(const struct options *o, char *buf, size_t size)
 	if (o->start_address_given || o->end_address_given ||
 	    o->subnet_mask_given)
 		snprintf(addrs, sizeof(addrs), "%s,%s,%s",
-			 ip(o->start_address, a[0]), ip(o->end_address, a[1]),
-			 ip(o->subnet_mask, a[2]));
+			 ip(o->host.start_address, a[0]),
+			 ip(o->host.end_address, a[1]),
+			 ip(o->host.subnet_mask, a[2]));
 #define S(x) ((x) ? (x) : "-")
 	snprintf(buf, size,
 		 " action=%s fd=%d socket=%s id=%s mode=%s mode_given=%d "
@@ -488,14 +535,14 @@ static void describe(const struct options *o, char *buf, size_t size)
 		 "tap=%s bridge=%s cpus=%d,%d batch=%u ring=%u user=%s "
 		 "group=%s pid=%d stats=%u verbose=%d warn_id=%d ",
 		 actions[o->action], o->fd, S(o->socket_path),
-		 o->interface_id_given ? o->interface_id_str : "-",
-		 modes[o->operation_mode], o->operation_mode_given,
-		 S(o->shared_interface), addrs, o->enable_tso,
-		 o->enable_checksum_offload, o->enable_isolation, S(o->network),
-		 S(o->tap), S(o->bridge), o->host_cpu, o->socket_cpu,
-		 o->batch_size, o->ring_size, S(o->user), S(o->group),
-		 (int)o->pid, o->stats_interval, o->verbose,
-		 o->warn_interface_id_ignored);
+		 o->host.interface_id_given ? o->interface_id_str : "-",
+		 modes[o->host.mode], o->operation_mode_given,
+		 S(o->host.shared_interface), addrs, o->host.enable_tso,
+		 o->host.enable_checksum_offload, o->host.enable_isolation,
+		 S(o->host.network), S(o->host.tap), S(o->host.bridge),
+		 o->host_cpu, o->socket_cpu, o->batch_size, o->ring_size,
+		 S(o->user), S(o->group), (int)o->pid, o->stats_interval,
+		 o->verbose, o->warn_interface_id_ignored);
 #undef S
 }
 
@@ -608,13 +655,13 @@ Test(options, interface_id_bytes_and_addresses_in_network_order)
 	struct options o;
 
 	cr_assert_eq(parse(args, MAC, &o, err, sizeof(err)), 0, "%s", err);
-	cr_assert_arr_eq(o.interface_id, want, sizeof(want));
+	cr_assert_arr_eq(o.host.interface_id, want, sizeof(want));
 	cr_assert_str_eq(o.interface_id_str, UUID_LOWER);
-	cr_assert_eq(o.start_address.s_addr, htonl(0xc0a86901));
-	cr_assert_eq(o.end_address.s_addr, htonl(0xc0a869fe));
-	cr_assert_eq(o.subnet_mask.s_addr, htonl(0xffffff00));
+	cr_assert_eq(o.host.start_address.s_addr, htonl(0xc0a86901));
+	cr_assert_eq(o.host.end_address.s_addr, htonl(0xc0a869fe));
+	cr_assert_eq(o.host.subnet_mask.s_addr, htonl(0xffffff00));
 	cr_assert(o.start_address_given && o.end_address_given &&
-		  o.subnet_mask_given);
+		  o.subnet_mask_given && o.host.addresses_given);
 }
 
 Test(options, truncates_err_safely)
@@ -710,17 +757,14 @@ Test(options, usage_lists_every_long_option_within_80_columns)
 
 	for (size_t p = 0; p < 2; p++) {
 		char *text = usage_text(platforms[p]);
-		const char *name;
-		size_t n = 0;
-
 		cr_assert(strstr(text, "Usage: vmnet-helper ") == text);
 		cr_assert(strstr(text, "Differences from vmnet-helper:"));
 		cr_assert(strstr(text, "macOS only"));
 		cr_assert(strstr(text, "Linux only"));
-		for (; (name = options_long_name(n)) != NULL; n++)
-			cr_assert(has_entry(text, name),
-				  "platform %zu: no entry for --%s", p, name);
-		cr_assert_eq(n, 25, "options_long_name() gave %zu", n);
+		for (size_t n = 0; n < OPT_COUNT; n++)
+			cr_assert(has_entry(text, opt_descs[n].name),
+				  "platform %zu: no entry for --%s", p,
+				  opt_descs[n].name);
 		for (const char *line = text; *line != '\0';) {
 			size_t len = strcspn(line, "\n");
 
@@ -730,6 +774,21 @@ Test(options, usage_lists_every_long_option_within_80_columns)
 		}
 		free(text);
 	}
+}
+
+/* Each platform's help gives its own largest TSO frame: 65535 through a
+ * TAP, 65550 through vmnet. */
+Test(options, usage_gives_each_platforms_tso_frame)
+{
+	char *text = usage_text(LINUX);
+
+	cr_expect(strstr(text, "frames of up to 65535\n"), "%s", text);
+	cr_expect_null(strstr(text, "65550"), "%s", text);
+	free(text);
+	text = usage_text(MAC);
+	cr_expect(strstr(text, "frames of up to 65550\n"), "%s", text);
+	cr_expect_null(strstr(text, "65535"), "%s", text);
+	free(text);
 }
 
 Test(options, long_names_are_vmnet_helpers_plus_ours)
@@ -761,20 +820,28 @@ Test(options, long_names_are_vmnet_helpers_plus_ours)
 					   "pid"};
 
 	for (size_t i = 0; i < ROWS(want); i++) {
-		const char *name;
 		bool found = false;
 
-		for (size_t n = 0; (name = options_long_name(n)) != NULL; n++)
-			found = found || strcmp(name, want[i]) == 0;
+		for (size_t n = 0; n < OPT_COUNT; n++)
+			found =
+			    found || strcmp(opt_descs[n].name, want[i]) == 0;
 		cr_assert(found, "no --%s", want[i]);
 	}
+	cr_assert_eq(OPT_COUNT, ROWS(want), "options nobody listed here");
 }
 
-Test(options, build_platform_matches_the_compiler)
+/* The build's choice against the running kernel's own name: a binary that
+ * applied the other platform's rules would refuse this one's options. */
+Test(options, build_platform_is_the_running_system)
 {
-#ifdef __APPLE__
-	cr_assert_eq(options_build_platform(), MAC);
-#else
-	cr_assert_eq(options_build_platform(), LINUX);
-#endif
+	struct utsname un;
+
+	cr_assert_eq(uname(&un), 0);
+	if (strcmp(un.sysname, "Darwin") == 0)
+		cr_assert_eq(options_build_platform(), MAC);
+	else
+		cr_assert_eq(strcmp(un.sysname, "Linux"), 0,
+			     "built for neither: %s", un.sysname);
+	if (strcmp(un.sysname, "Linux") == 0)
+		cr_assert_eq(options_build_platform(), LINUX);
 }

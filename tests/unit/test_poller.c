@@ -124,46 +124,6 @@ Test(poller, edge_triggered_fd_reports_once_until_new_data, .timeout = 10)
 	close(sv[1]);
 }
 
-Test(poller, mod_fd_rearms_an_already_ready_fd, .timeout = 10)
-{
-	struct poller *p = make_poller();
-	struct poller_event ev;
-	int sv[2];
-
-	make_pair(SOCK_DGRAM, sv);
-	cr_assert_eq(poller_add_fd(p, sv[0], POLLER_IN, FD_TAG), 0);
-	send_byte(sv[1]);
-	ev = wait_one(p, 0);
-	expect_nothing(p); /* readable, but the edge was consumed */
-
-	cr_assert_eq(poller_mod_fd(p, sv[0], POLLER_IN, 77), 0);
-	ev = wait_one(p, 0);
-	cr_assert_eq(ev.tag, 77, "mod_fd changes the tag");
-	cr_assert_eq(ev.events, POLLER_IN);
-	poller_destroy(p);
-	close(sv[0]);
-	close(sv[1]);
-}
-
-Test(poller, mod_fd_replaces_the_event_set, .timeout = 10)
-{
-	struct poller *p = make_poller();
-	struct poller_event ev;
-	int sv[2];
-
-	make_pair(SOCK_DGRAM, sv);
-	cr_assert_eq(poller_add_fd(p, sv[0], POLLER_IN, FD_TAG), 0);
-	expect_nothing(p); /* writable, but OUT is not watched */
-	cr_assert_eq(poller_mod_fd(p, sv[0], POLLER_OUT, FD_TAG), 0);
-	ev = wait_one(p, 0);
-	cr_assert_eq(ev.events, POLLER_OUT);
-	cr_assert_eq(poller_mod_fd(p, sv[0], POLLER_IN, FD_TAG), 0);
-	expect_nothing(p);
-	poller_destroy(p);
-	close(sv[0]);
-	close(sv[1]);
-}
-
 Test(poller, del_fd_stops_its_events, .timeout = 10)
 {
 	struct poller *p = make_poller();
@@ -175,7 +135,6 @@ Test(poller, del_fd_stops_its_events, .timeout = 10)
 	send_byte(sv[1]);
 	expect_nothing(p);
 	cr_assert_eq(poller_del_fd(p, sv[0]), -ENOENT, "already removed");
-	cr_assert_eq(poller_mod_fd(p, sv[0], POLLER_IN, FD_TAG), -ENOENT);
 	/* And it can be added again, edge and all. */
 	cr_assert_eq(poller_add_fd(p, sv[0], POLLER_IN, FD_TAG), 0);
 	cr_assert_eq(wait_one(p, 0).tag, FD_TAG);

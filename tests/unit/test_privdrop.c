@@ -195,6 +195,31 @@ static const struct resolve_error resolve_bad[] = {
     {NULL, "", NULL, NULL, -EINVAL, "--group '' is empty..."},
 };
 
+/* Root is kept for uid 0: the warning must name where the 0 came from. */
+Test(privdrop_resolve, keep_reason_names_the_source_of_uid_0)
+{
+	static const struct {
+		const char *user, *sudo_uid, *want;
+	} cases[] = {
+	    {"root", NULL, "--user names uid 0"},
+	    {"0", "1000", "--user names uid 0"},
+	    {NULL, "0", "SUDO_UID is 0 (sudo run by root)"},
+	    {NULL, NULL, "no SUDO_UID and no --user"},
+	};
+	struct privdrop_target t;
+	char err[PRIVDROP_ERR_MAX];
+
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		cr_assert_eq(privdrop_resolve(cases[i].user, NULL,
+					      cases[i].sudo_uid, NULL, 0, 0, &t,
+					      err, sizeof(err)),
+			     0, "%s", err);
+		cr_assert_not(t.drop);
+		cr_expect(strstr(privdrop_keep_reason(&t), cases[i].want),
+			  "case %zu: '%s'", i, privdrop_keep_reason(&t));
+	}
+}
+
 Test(privdrop_resolve, rejects_bad_ids_and_unknown_names)
 {
 	for (size_t i = 0; i < sizeof(resolve_bad) / sizeof(resolve_bad[0]);

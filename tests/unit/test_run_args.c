@@ -128,9 +128,9 @@ Test(vmnet_run_args, helper_options_are_parsed_with_fd_3)
 	cr_assert_eq(parse(&a, argv, OPTIONS_PLATFORM_LINUX, err, sizeof(err)),
 		     0, "%s", err);
 	cr_assert_eq(a.opts.fd, RUN_HELPER_FD);
-	cr_assert(a.opts.enable_tso);
+	cr_assert(a.opts.host.enable_tso);
 	cr_assert(a.opts.verbose);
-	cr_assert_str_eq(a.opts.tap, "t0");
+	cr_assert_str_eq(a.opts.host.tap, "t0");
 	run_args_free(&a);
 }
 

@@ -244,9 +244,7 @@ int host_open(const struct host_config *cfg, struct endpoint **epp,
 	if (cfg->max_batch == 0)
 		return errmsg_fail(err, errlen, -EINVAL,
 				   "batch size 0: pass at least 1");
-	r = vmnet_desc_build(cfg, &d, err, errlen);
-	if (r)
-		return r;
+	vmnet_desc_build(cfg, &d);
 	h = calloc(1, sizeof(*h));
 	if (!h)
 		return errmsg_fail(err, errlen, -ENOMEM, "out of memory");

@@ -124,13 +124,15 @@ static int tap_write(struct endpoint *ep, struct pkt *const *pkts, unsigned n)
 			if (e == EAGAIN)
 				return -EAGAIN;
 			/* Shorter than an Ethernet header, or too big to
-			 * build an skb from: only this frame is bad. EIO
-			 * means the TAP is down (set down by hand; a
-			 * deleted TAP gives EBADFD): like an unplugged
-			 * cable it loses frames, so drop them one by one
-			 * and keep going until it is up again. */
-			if (e == EINVAL || e == EMSGSIZE || e == EIO)
+			 * build an skb from: only this frame is bad. */
+			if (e == EINVAL || e == EMSGSIZE)
 				return -EMSGSIZE;
+			/* EIO: the TAP is down (set down by hand; a
+			 * deleted TAP gives EBADFD). Like an unplugged
+			 * cable it loses frames: each is dropped and
+			 * counted apart, until it is up again. */
+			if (e == EIO)
+				return -ENETDOWN;
 			if (e == ENOBUFS || e == ENOMEM)
 				return -ENOBUFS;
 			return tap_gone(e) ? -EPIPE : -e;

@@ -12,7 +12,7 @@
 #define TAP_ETH_HLEN 14
 /* tun.c caps a TAP's MTU at 65535 minus its Ethernet header, so 64 KiB
  * frames need this MTU and the largest frame is exactly 65535 bytes. */
-#define TAP_TSO_MTU (65535 - TAP_ETH_HLEN)
+#define TAP_TSO_MTU ((int)HOST_TSO_FRAME_MAX_LINUX - TAP_ETH_HLEN)
 
 /**
  * tap_attach() - open /dev/net/tun and bind it to a TAP device

@@ -53,10 +53,6 @@
  * when the poller runs on the main thread, as every poller that watches
  * signals here does. From another thread a pending signal is missed there
  * and left pending, as before.
- *
- * Edges: adding a filter that already exists (EV_ADD on a live knote) makes
- * the kernel evaluate it again, so poller_mod_fd() re-arms a ready fd as on
- * Linux.
  */
 
 /* kevents fetched per poller_wait(), on the stack. */
@@ -120,12 +116,9 @@ static int poller_apply(struct poller *p, struct kevent *ch, int n,
 	return err;
 }
 
-/*
- * Watch exactly @events on @fd: EV_ADD the wanted filters (re-arming them)
- * and, if @delete_unwanted, EV_DELETE the others.
- */
+/* Watch @events on @fd: EV_ADD the wanted filters. */
 static int poller_set_fd(struct poller *p, int fd, uint32_t events,
-			 uint64_t tag, bool delete_unwanted)
+			 uint64_t tag)
 {
 	struct kevent ch[2];
 	int n = 0;
@@ -137,15 +130,10 @@ static int poller_set_fd(struct poller *p, int fd, uint32_t events,
 	if (events & POLLER_IN)
 		EV_SET(&ch[n++], fd, EVFILT_READ, EV_ADD | EV_CLEAR, 0, 0,
 		       poller_udata(tag));
-	else if (delete_unwanted)
-		EV_SET(&ch[n++], fd, EVFILT_READ, EV_DELETE, 0, 0, NULL);
 	if (events & POLLER_OUT)
 		EV_SET(&ch[n++], fd, EVFILT_WRITE, EV_ADD | EV_CLEAR, 0, 0,
 		       poller_udata(tag));
-	else if (delete_unwanted)
-		EV_SET(&ch[n++], fd, EVFILT_WRITE, EV_DELETE, 0, 0, NULL);
-	/* A filter that was not watched has nothing to delete: fine. */
-	return poller_apply(p, ch, n, true);
+	return poller_apply(p, ch, n, false);
 }
 
 int poller_create(struct poller **pp, uint64_t wake_tag)
@@ -213,17 +201,12 @@ void poller_destroy(struct poller *p)
 
 int poller_add_fd(struct poller *p, int fd, uint32_t events, uint64_t tag)
 {
-	int err = poller_set_fd(p, fd, events, tag, false);
+	int err = poller_set_fd(p, fd, events, tag);
 
 	/* Do not leave half a registration behind (IN added, OUT failed). */
 	if (err && err != -EINVAL)
 		poller_del_fd(p, fd);
 	return err;
-}
-
-int poller_mod_fd(struct poller *p, int fd, uint32_t events, uint64_t tag)
-{
-	return poller_set_fd(p, fd, events, tag, true);
 }
 
 int poller_del_fd(struct poller *p, int fd)

@@ -202,24 +202,6 @@ int poller_add_fd(struct poller *p, int fd, uint32_t events, uint64_t tag)
 	return poller_register(p, fd, ep_events, POLLER_KIND_FD, tag);
 }
 
-int poller_mod_fd(struct poller *p, int fd, uint32_t events, uint64_t tag)
-{
-	struct epoll_event ev = {.events = poller_fd_events(events),
-				 .data.u64 = (uint32_t)fd};
-
-	if (!ev.events)
-		return -EINVAL;
-	/* Our own fds are not the caller's to change. */
-	if (fd < 0 || (size_t)fd >= p->nslots ||
-	    p->slots[fd].kind != POLLER_KIND_FD)
-		return -ENOENT;
-	/* EPOLL_CTL_MOD polls the fd again, so a ready fd is queued anew. */
-	if (epoll_ctl(p->epfd, EPOLL_CTL_MOD, fd, &ev) < 0)
-		return -errno;
-	p->slots[fd].tag = tag;
-	return 0;
-}
-
 int poller_del_fd(struct poller *p, int fd)
 {
 	int err = 0;
