@@ -67,8 +67,13 @@ struct options {
 	pid_t pid;		 /* exit when this process exits, 0: none */
 	unsigned stats_interval; /* seconds between stats, 0: off */
 	bool verbose;
+	const char *pidfile;	  /* --pidfile PATH, NULL: none */
+	const char *address_file; /* --address-file PATH, NULL: none */
+	bool learn_addresses;	  /* learn the guest's addresses (also on
+				     with --address-file) */
 
-	/* --interface-id was given with --network, which ignores it. */
+	/* --interface-id was given with --network or a network of the
+	 * helper's own, where vmnet ignores it. */
 	bool warn_interface_id_ignored;
 };
 

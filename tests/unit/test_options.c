@@ -817,7 +817,18 @@ Test(options, long_names_are_vmnet_helpers_plus_ours)
 					   "ring-size",
 					   "user",
 					   "group",
-					   "pid"};
+					   "pid",
+					   "network-identifier",
+					   "network-id",
+					   "host-ip-address",
+					   "host-subnet-mask",
+					   "nat66-prefix",
+					   "network-subnet",
+					   "disable-dhcp",
+					   "dhcp-reservation",
+					   "pidfile",
+					   "address-file",
+					   "learn-addresses"};
 
 	for (size_t i = 0; i < ROWS(want); i++) {
 		bool found = false;

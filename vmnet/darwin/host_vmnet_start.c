@@ -44,6 +44,15 @@ static const char *vmnet_key(enum vmnet_desc_key key)
 		return vmnet_enable_tso_key;
 	case VMNET_DESC_KEY_ENABLE_CHECKSUM_OFFLOAD:
 		return vmnet_enable_checksum_offload_key;
+	/* macOS 11 and later (vmnet.h), below our deployment target. */
+	case VMNET_DESC_KEY_NETWORK_IDENTIFIER:
+		return vmnet_network_identifier_key;
+	case VMNET_DESC_KEY_HOST_IP_ADDRESS:
+		return vmnet_host_ip_address_key;
+	case VMNET_DESC_KEY_HOST_SUBNET_MASK:
+		return vmnet_host_subnet_mask_key;
+	case VMNET_DESC_KEY_NAT66_PREFIX:
+		return vmnet_nat66_prefix_key;
 	case VMNET_DESC_KEY_COUNT:
 		break;
 	}
