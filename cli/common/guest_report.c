@@ -58,6 +58,22 @@ int guest_report_json(const struct guest_report *r, char *buf, size_t len)
 	return guest_addrs_json(&r->last, buf, len);
 }
 
+void guest_report_add_to_object(const struct guest_report *r, char *buf,
+				size_t len, size_t used)
+{
+	static const char key[] = ",\"guest\":";
+	char obj[512];
+	int n = guest_addrs_json(&r->last, obj, sizeof(obj));
+
+	/* Replace the closing brace: ,"guest":{...}} and the NUL. */
+	if (n < 0 || used == 0 || buf[used - 1] != '}' ||
+	    used - 1 + sizeof(key) - 1 + (size_t)n + 2 > len)
+		return;
+	memcpy(buf + used - 1, key, sizeof(key) - 1);
+	memcpy(buf + used - 1 + sizeof(key) - 1, obj, (size_t)n);
+	memcpy(buf + used - 1 + sizeof(key) - 1 + (size_t)n, "}", 2);
+}
+
 void guest_report_close(struct guest_report *r)
 {
 	owned_file_remove(&r->file);

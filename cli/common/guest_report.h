@@ -66,6 +66,19 @@ void guest_report_forget(struct guest_report *r);
 int guest_report_json(const struct guest_report *r, char *buf, size_t len);
 
 /**
+ * guest_report_add_to_object() - add "guest": what is known, as the last
+ * member of the JSON object in @buf
+ * @r:		report
+ * @buf:	a JSON object, e.g. the stats line
+ * @len:	room in @buf
+ * @used:	its length, without the NUL
+ *
+ * Left as it was when the member does not fit.
+ */
+void guest_report_add_to_object(const struct guest_report *r, char *buf,
+				size_t len, size_t used);
+
+/**
  * guest_report_close() - remove the address file (if still ours) and free
  * the learner
  * @r:	report, or one zeroed (nothing happens)

@@ -14,10 +14,12 @@
 #include "endpoint_dgram.h"
 #include "engine.h"
 #include "host.h"
+#include "guest_report.h"
 #include "host_json.h"
 #include "log.h"
 #include "options.h"
 #include "peer_watch.h"
+#include "pidfile.h"
 #include "poller.h"
 #include "privdrop.h"
 #include "proc_watch.h"
@@ -30,13 +32,27 @@
  * One sock_diag query costs a few microseconds. */
 #define VM_CHECK_MS 250
 
+/* How often the supervisor looks at what the guest-address learner knows:
+ * a change reaches the log and --address-file within this. */
+#define GUEST_REPORT_MS 250
+
+/* The stats line; with the learner on, its "guest" object too. @arg: the
+ * guest report, or NULL. */
 static void on_stats(const struct engine_stats *s, void *arg)
 {
-	char line[2048];
+	char line[2600];
+	int n = engine_format_stats(s, line, sizeof(line));
 
-	(void)arg;
-	if (engine_format_stats(s, line, sizeof(line)) > 0)
-		log_info("[stats] %s", line);
+	if (n <= 0)
+		return;
+	if (arg)
+		guest_report_add_to_object(arg, line, sizeof(line), (size_t)n);
+	log_info("[stats] %s", line);
+}
+
+static void on_tick(void *arg)
+{
+	guest_report_tick(arg);
 }
 
 /* Everything main() sets up once and every client session uses. */
@@ -49,6 +65,8 @@ struct helper {
 	struct peer_watch *fd_watch; /* --fd: the VM's end, or NULL */
 	int pid_fd;		     /* --pid: readable once it exits, or -1 */
 	char pid_why[64];
+	struct pidfile pidfile;		/* --pidfile, or file.fd -1 */
+	struct guest_report guest;	/* with the learner on */
 	struct engine_stats total;	/* over every client served */
 	char why[OPTIONS_ERR_MAX + 64]; /* why it stopped, for the last line */
 };
@@ -117,7 +135,7 @@ static int wait_for_client(struct helper *h, char *err, size_t errlen)
 				struct engine_stats total;
 
 				helper_totals(h, &total);
-				on_stats(&total, NULL);
+				on_stats(&total, h->cfg.stats_arg);
 				continue;
 			}
 			if (act == SIGNAL_STOP)
@@ -195,6 +213,9 @@ static enum engine_exit serve(struct helper *h, int vm_fd,
 	}
 	enum engine_exit verdict = engine_run(engine);
 	snprintf(h->why, sizeof(h->why), "%s", engine_exit_message(engine));
+	/* What the last moments taught, before it is forgotten. */
+	if (cfg.on_tick)
+		cfg.on_tick(cfg.tick_arg);
 	engine_get_stats(engine, &s);
 	engine_stats_add(&h->total, &s);
 	/* The VM endpoint first: the host's stays open for the next
@@ -240,6 +261,9 @@ static int serve_clients(struct helper *h)
 
 		log_info("[main] client left: %s; waiting for the next one",
 			 h->why);
+		/* The next client may be another VM. */
+		if (h->o.learn_addresses)
+			guest_report_forget(&h->guest);
 		if (vm_socket_rebind(&h->sock, err, sizeof(err))) {
 			snprintf(h->why, sizeof(h->why), "%s", err);
 			return 1;
@@ -255,12 +279,40 @@ static int prepare(struct helper *h, const struct privdrop_target *target)
 	struct options *o = &h->o;
 	int r;
 
-	if (o->socket_path) {
-		bool chown = geteuid() == 0 && target->drop;
+	bool chown = geteuid() == 0 && target->drop;
+	uid_t uid = chown ? target->uid : (uid_t)-1;
+	gid_t gid = chown ? target->gid : (gid_t)-1;
 
-		if (vm_socket_lock(&h->sock, chown ? target->uid : (uid_t)-1,
-				   chown ? target->gid : (gid_t)-1, err,
-				   sizeof(err))) {
+	if (o->pidfile &&
+	    pidfile_lock(&h->pidfile, o->pidfile, uid, gid, err, sizeof(err))) {
+		log_error("%s", err);
+		return -1;
+	}
+	/* Written after the drop, by the user the helper runs as then. */
+	if (o->address_file && chown &&
+	    !owned_file_dir_writable_by(o->address_file, uid, gid)) {
+		log_error("--address-file '%s': uid %u, whom the helper runs "
+			  "as once root is dropped, cannot create files in "
+			  "its directory; choose one they can write",
+			  o->address_file, (unsigned)uid);
+		return -1;
+	}
+	if (o->learn_addresses) {
+		if (guest_report_open(&h->guest, o->address_file, err,
+				      sizeof(err))) {
+			log_error("%s", err);
+			return -1;
+		}
+		h->cfg.inspect_from_vm = guest_learn_from_vm(h->guest.learn);
+		h->cfg.inspect_to_vm = guest_learn_to_vm(h->guest.learn);
+		h->cfg.on_tick = on_tick;
+		h->cfg.tick_arg = &h->guest;
+		h->cfg.tick_ms = GUEST_REPORT_MS;
+		h->cfg.stats_arg = &h->guest;
+	}
+
+	if (o->socket_path) {
+		if (vm_socket_lock(&h->sock, uid, gid, err, sizeof(err))) {
 			log_error("%s", err);
 			return -1;
 		}
@@ -384,6 +436,12 @@ static int run(struct helper *h, const struct privdrop_target *target)
 	}
 	printf("%s\n", line);
 	fflush(stdout);
+	/* Ready: the pid goes in now, so a tool that waits for it knows. */
+	if (h->o.pidfile &&
+	    pidfile_write(&h->pidfile, getpid(), err, sizeof(err))) {
+		snprintf(h->why, sizeof(h->why), "%s", err);
+		return 1;
+	}
 
 	if (h->o.socket_path)
 		return serve_clients(h);
@@ -393,7 +451,9 @@ static int run(struct helper *h, const struct privdrop_target *target)
 
 int main(int argc, char **argv)
 {
-	static struct helper h = {.pid_fd = -1};
+	static struct helper h = {.pid_fd = -1,
+				  .pidfile = {.file = {.fd = -1}},
+				  .guest = {.file = {.fd = -1}}};
 	char err[OPTIONS_ERR_MAX];
 	struct utsname un;
 
@@ -420,8 +480,9 @@ int main(int argc, char **argv)
 	}
 	log_set_debug(h.o.verbose);
 	if (h.o.warn_interface_id_ignored)
-		log_warn("[main] --interface-id is ignored with --network: "
-			 "vmnet assigns the MAC");
+		log_warn("[main] --interface-id is ignored on a network "
+			 "(--network, or one of the helper's own): vmnet "
+			 "assigns the MAC");
 
 	/* Before any thread exists (vmnet's dispatch queues, the engine's
 	 * workers), so only our pollers ever see them (signals.h). */
@@ -451,6 +512,8 @@ int main(int argc, char **argv)
 	}
 	if (prepare(&h, &target)) {
 		vm_socket_close(&h.sock);
+		guest_report_close(&h.guest);
+		pidfile_remove(&h.pidfile);
 		return 1;
 	}
 
@@ -464,6 +527,8 @@ int main(int argc, char **argv)
 	 * woken by them is gone already. */
 	endpoint_close(h.host);
 	vm_socket_close(&h.sock);
+	guest_report_close(&h.guest);
+	pidfile_remove(&h.pidfile);
 	peer_watch_close(h.fd_watch);
 	if (h.pid_fd >= 0)
 		close(h.pid_fd);
