@@ -32,17 +32,19 @@ void guest_report_tick(struct guest_report *r)
 	    guest_addrs_equal(&now, &r->last))
 		return;
 	r->last = now;
+	/* The file first, so whoever sees the log line finds it there. */
+	if (r->path) {
+		n = guest_addrs_json(&now, line, sizeof(line) - 1);
+		if (n > 0) { /* always: 512 bytes hold any snapshot */
+			line[n++] = '\n';
+			if (owned_file_replace(&r->file, r->path,
+					       "--address-file", line,
+					       (size_t)n, err, sizeof(err)))
+				log_warn("[main] %s", err);
+		}
+	}
 	guest_addrs_describe(&now, line, sizeof(line));
 	log_info("[main] guest addresses: %s", line);
-	if (!r->path)
-		return;
-	n = guest_addrs_json(&now, line, sizeof(line) - 1);
-	if (n < 0)
-		return; /* cannot happen: 512 bytes always fit */
-	line[n++] = '\n';
-	if (owned_file_replace(&r->file, r->path, "--address-file", line,
-			       (size_t)n, err, sizeof(err)))
-		log_warn("[main] %s", err);
 }
 
 void guest_report_forget(struct guest_report *r)
