@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: Apache-2.0 */
-/* test_engine.c - the engine: configuration limits, the stats line, and the
- * datapath scenarios of engine_scenarios.c. */
+/* test_engine.c - the engine: configuration limits, the stats line, the
+ * watches that stop it (vm_alive, exit_fd), and the datapath scenarios of
+ * engine_scenarios.c. */
 #include <criterion/criterion.h>
 #include <errno.h>
 #include <signal.h>
@@ -176,6 +177,86 @@ Test(engine, stats_line_names_each_cause_of_a_refused_write)
 	cr_expect(strstr(buf, "\"drop_too_big\":3,\"drop_link_down\":4,"
 			      "\"drop_unsent\":5,"),
 		  "%s", buf);
+}
+
+/* What stops the engine besides its workers: the caller's watches. */
+
+/* The engine between two socketpairs; each test decides what stops it. */
+struct watched_engine {
+	struct endpoint *ep[2];
+	int app[2];
+	struct engine *engine;
+};
+
+static void engine_up(struct watched_engine *w, struct engine_config *cfg)
+{
+	char err[160] = "";
+
+	for (int i = 0; i < 2; i++) {
+		int sv[2];
+
+		cr_assert_eq(socketpair(AF_UNIX, SOCK_DGRAM, 0, sv), 0);
+		w->app[i] = sv[0];
+		cr_assert_eq(endpoint_dgram_open(sv[1], "t", 1514, cfg->batch,
+						 &w->ep[i]),
+			     0);
+	}
+	cr_assert_eq(engine_create(cfg, w->ep[0], w->ep[1], &w->engine, err,
+				   sizeof(err)),
+		     0, "%s", err);
+}
+
+static void engine_down(struct watched_engine *w)
+{
+	engine_destroy(w->engine);
+	for (int i = 0; i < 2; i++) {
+		endpoint_close(w->ep[i]);
+		close(w->app[i]);
+	}
+}
+
+static int asked;
+
+static int vm_gone_on_third_ask(void *arg)
+{
+	(void)arg;
+	return ++asked < 3;
+}
+
+Test(engine_watch, stops_when_vm_alive_says_gone, .timeout = 60)
+{
+	struct watched_engine w;
+	struct engine_config cfg;
+
+	engine_config_defaults(&cfg);
+	cfg.vm_alive = vm_gone_on_third_ask;
+	cfg.vm_check_ms = 5;
+	engine_up(&w, &cfg);
+	cr_assert_eq(engine_run(w.engine), ENGINE_EXIT_VM_GONE);
+	cr_assert_eq(asked, 3);
+	cr_assert(strstr(engine_exit_message(w.engine), "VM closed"), "%s",
+		  engine_exit_message(w.engine));
+	engine_down(&w);
+}
+
+Test(engine_watch, stops_when_exit_fd_fires, .timeout = 60)
+{
+	struct watched_engine w;
+	struct engine_config cfg;
+	int pipefd[2];
+
+	cr_assert_eq(pipe(pipefd), 0);
+	engine_config_defaults(&cfg);
+	cfg.exit_fd = pipefd[0];
+	cfg.exit_why = "process 42 exited";
+	engine_up(&w, &cfg);
+	/* Ready before the run starts: registration must still see it. */
+	cr_assert_eq(write(pipefd[1], "x", 1), 1);
+	cr_assert_eq(engine_run(w.engine), ENGINE_EXIT_WATCHED);
+	cr_assert_str_eq(engine_exit_message(w.engine), "process 42 exited");
+	engine_down(&w);
+	close(pipefd[0]);
+	close(pipefd[1]);
 }
 
 Test(engine_flow, both_directions_arrive_intact_in_order, .timeout = 120)

@@ -1,34 +1,15 @@
 /* SPDX-License-Identifier: Apache-2.0 */
-/* test_run_args.c - vmnet-run's pure parts: its command line, its exit
- * status rules and its process plumbing (run_args, run_exit, run_spawn);
- * test_vmnet_run.c runs the program itself. */
+/* test_run_args.c - vmnet-run's command line (args.c): what is its own,
+ * what goes to the helper, and --help; test_vmnet_run.c runs the program
+ * itself. */
 #include <criterion/criterion.h>
-#include <arpa/inet.h>
-#include <dirent.h>
 #include <errno.h>
-#include <fcntl.h>
 #include <limits.h>
-#include <net/if.h>
-#include <netpacket/packet.h>
-#include <poll.h>
-#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/ioctl.h>
-#include <sys/prctl.h>
-#include <sys/socket.h>
-#include <sys/stat.h>
-#include <sys/wait.h>
-#include <time.h>
-#include <unistd.h>
 
-#include "child.h"
 #include "cli/vmnet-run/args.h"
-#include "cli/vmnet-run/exit.h"
-#include "cli/vmnet-run/spawn.h"
-#include "self_exe.h"
-#include "testutil.h"
 
 #define MAXV 16
 
@@ -384,26 +365,6 @@ Test(vmnet_run_args, sudo_only_for_a_user_before_macos_26)
 			     cases[i].version ? cases[i].version : "(null)");
 }
 
-Test(vmnet_run_args, helper_failing_through_sudo_names_the_sudoers_rule)
-{
-	/* waitpid() statuses, encoded alike on Linux and macOS. */
-	const int exit1 = 1 << 8, exit2 = 2 << 8, killed = SIGKILL;
-	const char *hint = run_helper_failed_hint(true, exit1);
-
-	/* sudo refuses with status 1: say which rule lets it through. */
-	cr_assert(strstr(hint, RUN_SUDOERS_RULE), "%s", hint);
-	cr_assert(strstr(hint, "/etc/sudoers.d/vmnet-helper"), "%s", hint);
-	cr_assert(strstr(hint, "-C option"), "%s", hint);
-	cr_assert_eq(strncmp(hint, "; ", 2), 0, "%s", hint);
-	cr_assert_eq(access(child_source_file(RUN_SUDOERS_RULE), R_OK), 0,
-		     "the hint names %s, which must ship", RUN_SUDOERS_RULE);
-	/* Not through sudo, or not sudo's status: nothing to add. */
-	cr_assert_str_eq(run_helper_failed_hint(false, exit1), "");
-	cr_assert_str_eq(run_helper_failed_hint(true, exit2), "");
-	cr_assert_str_eq(run_helper_failed_hint(true, 0), "");
-	cr_assert_str_eq(run_helper_failed_hint(true, killed), "");
-}
-
 Test(vmnet_run_args, usage_names_the_own_option_environment_and_helper_help)
 {
 	char *text = NULL;
@@ -433,125 +394,4 @@ Test(vmnet_run_args, usage_names_the_own_option_environment_and_helper_help)
 		line += n + (line[n] == '\n');
 	}
 	free(text);
-}
-
-/* ---- exit status ---- */
-
-struct exit_case {
-	struct run_outcome o;
-	int want;
-};
-
-Test(vmnet_run_exit, status_follows_command_or_says_why_not)
-{
-	static const struct exit_case cases[] = {
-	    /* The helper failed before it was ready. */
-	    {{.command_started = false}, 1},
-	    /* A signal came before the helper was ready. */
-	    {{.command_started = false, .signo = SIGTERM}, 128 + SIGTERM},
-	    {{.command_started = false, .signo = SIGINT}, 128 + SIGINT},
-	    /* COMMAND exited first, or after a forwarded signal. */
-	    {{.command_started = true, .command_wstatus = W_EXITCODE(7, 0)}, 7},
-	    {{.command_started = true, .command_wstatus = W_EXITCODE(0, 0)}, 0},
-	    {{.command_started = true, .command_wstatus = W_EXITCODE(0, 9)},
-	     137},
-	    {{.command_started = true, .command_wstatus = W_EXITCODE(0, 15)},
-	     143},
-	    /* The helper exited first: whatever COMMAND did after. */
-	    {{.command_started = true,
-	      .command_wstatus = W_EXITCODE(0, 0),
-	      .helper_exited_first = true},
-	     1},
-	    {{.command_started = true,
-	      .command_wstatus = W_EXITCODE(0, 15),
-	      .helper_exited_first = true},
-	     1},
-	};
-
-	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++)
-		cr_assert_eq(run_exit_status(&cases[i].o), cases[i].want,
-			     "case %zu: %d", i, run_exit_status(&cases[i].o));
-}
-
-Test(vmnet_run_exit, wait_status_in_words)
-{
-	static const struct {
-		int wstatus;
-		const char *want;
-		int code;
-	} cases[] = {
-	    {W_EXITCODE(7, 0), "status 7", 7},
-	    {W_EXITCODE(0, 0), "status 0", 0},
-	    {W_EXITCODE(0, SIGKILL), "killed by SIGKILL", 137},
-	    {W_EXITCODE(0, SIGTERM), "killed by SIGTERM", 143},
-	    {W_EXITCODE(0, 40), "killed by signal 40", 168},
-	};
-
-	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
-		char buf[64];
-
-		cr_assert_str_eq(
-		    run_describe_wait(cases[i].wstatus, buf, sizeof(buf)),
-		    cases[i].want, "case %zu", i);
-		cr_assert_eq(run_wait_code(cases[i].wstatus), cases[i].code,
-			     "case %zu", i);
-	}
-}
-
-/* ---- process plumbing ---- */
-
-Test(vmnet_run_spawn, finds_command_as_execvp_would)
-{
-	static const struct {
-		const char *name, *path;
-		int r;
-		const char *want;
-	} cases[] = {
-	    {"sh", "/nonexistent:/bin", 0, "/bin/sh"},
-	    {"sh", "/nonexistent::/bin", 0, "/bin/sh"},
-	    {"/bin/sh", "/nonexistent", 0, "/bin/sh"},
-	    {"vmh-no-such-command", "/bin:/usr/bin", -ENOENT, NULL},
-	    {"/nonexistent/sh", NULL, -ENOENT, NULL},
-	    {"", NULL, -ENOENT, NULL},
-	    /* Found, but not executable (a file, a directory). */
-	    {"/etc/passwd", NULL, -EACCES, NULL},
-	    {"passwd", "/etc", -EACCES, NULL},
-	    {"/etc", NULL, -EACCES, NULL},
-	    /* One that cannot run does not hide one that can. */
-	    {"sh", "/etc:/bin", 0, "/bin/sh"},
-	};
-
-	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
-		char out[PATH_MAX];
-		int r = run_find_program(cases[i].name, cases[i].path, out,
-					 sizeof(out));
-
-		cr_assert_eq(r, cases[i].r, "case %zu (%s): %d", i,
-			     cases[i].name, r);
-		if (cases[i].want)
-			cr_assert_str_eq(out, cases[i].want, "case %zu", i);
-	}
-}
-
-Test(vmnet_run_spawn, own_executable_is_the_absolute_real_path)
-{
-	char path[PATH_MAX], small[4];
-
-	cr_assert_eq(self_exe_path(path, sizeof(path)), 0);
-	cr_assert_eq(path[0], '/', "%s", path);
-	cr_assert(strstr(path, "/tests/unit-tests"), "%s", path);
-	cr_assert_eq(self_exe_path(small, sizeof(small)), -ENAMETOOLONG);
-}
-
-Test(vmnet_run_spawn, moved_fds_are_high_and_close_on_exec)
-{
-	int p[2], fd;
-
-	cr_assert_eq(pipe(p), 0);
-	fd = run_fd_move_high(p[0]);
-	cr_assert_geq(fd, RUN_FD_LOW);
-	cr_assert(fcntl(fd, F_GETFD) & FD_CLOEXEC);
-	cr_assert_lt(fcntl(p[0], F_GETFD), 0, "the old fd is still open");
-	close(fd);
-	close(p[1]);
 }

@@ -3,13 +3,8 @@
  * Linux TAP with write(), writev() and io_uring, and at what CPU cost per
  * frame, so the TAP backend (vmnet/linux/host_tap.c) can use the fastest.
  *
- * Linux only, and built by hand: the Makefile builds perf/NAME.c, not
- * perf/linux/, and this program needs liburing (apt-get install
- * liburing-dev), which nothing else in the tree does.
- *
- *   gcc -std=c11 -D_GNU_SOURCE -Wall -Wextra -Werror -O2 -pthread \
- *       -o build/perf/tap_write_bench perf/micro/linux/tap_write_bench.c
- * -luring
+ * Linux only: `make` builds it as build/perf/micro/linux/tap_write_bench,
+ * with the library, whose TAP setup (vmnet/linux/tap_device.h) it uses.
  *
  * Usage: tap_write_bench [-k drop|udp|both] [-s SIZE[,SIZE...]]
  *                        [-d SECONDS] [-r RUNS] [-b BATCH]
@@ -20,8 +15,9 @@
  * How it works
  *
  * Setup. The process moves into a network namespace of its own
- * (unshare(CLONE_NEWNET)), brings lo up and creates the TAP "vmhbench0" the
- * way host_tap.c does (IFF_TAP | IFF_NO_PI, O_NONBLOCK), with 10.99.0.1/24.
+ * (unshare(CLONE_NEWNET)), brings lo up and creates the TAP "vmhbench0" with
+ * the helper's own tap_attach() and tap_configure(), then gives it
+ * 10.99.0.1/24.
  * Nothing on the host network sees the traffic, and the TAP goes away with
  * the namespace when the process exits.
  *
@@ -41,12 +37,15 @@
  * Methods. A TAP fd is a character device, not a socket: it has no
  * sendmmsg(), and the tun socket's batch interface (TUN_MSG_PTR) is only
  * reachable by vhost-net inside the kernel. So:
- *   write         one write() per frame: what host_tap.c does today.
+ *   write         one write() per frame: what host_tap.c does where
+ *                 io_uring is unavailable (or VMNET_TAP_WRITE=write).
  *   writev        one writev() per frame, header and rest in two iovecs.
  *   uring         one IORING_OP_WRITE per frame, BATCH per io_uring_submit().
  *   uring_fixed   the same with the TAP as a registered file and the frames
  *                 in one registered buffer (IORING_OP_WRITE_FIXED), which
  *                 saves the fd lookup and the user-memory import per write.
+ *                 host_tap.c registers the file only (tap_uring.c): its
+ *                 buffers are the engine's pools, made after the TAP.
  *   uring_sqpoll  uring_fixed with IORING_SETUP_SQPOLL: a kernel thread
  *                 (iou-sqp-PID) polls the submission queue and issues the
  *                 writes, burning a CPU of its own while the ring lives.
@@ -68,10 +67,8 @@
 #include <arpa/inet.h>
 #include <dirent.h>
 #include <errno.h>
-#include <fcntl.h>
 #include <inttypes.h>
 #include <liburing.h>
-#include <linux/if_tun.h>
 #include <linux/sockios.h>
 #include <math.h>
 #include <net/if.h>
@@ -93,6 +90,8 @@
 #include <sys/utsname.h>
 #include <time.h>
 #include <unistd.h>
+
+#include "vmnet/linux/tap_device.h"
 
 #define PROG	   "tap_write_bench"
 #define TAP_NAME   "vmhbench0"
@@ -684,6 +683,9 @@ static void if_set_ipv4(int ctl, const char *name, unsigned long req,
 
 static void net_setup(struct bench *b)
 {
+	struct host_config cfg = {0}; /* no TSO, no bridge: just up */
+	struct host_info info;
+	char real[IFNAMSIZ], err[256];
 	struct ifreq ifr;
 	int ctl;
 
@@ -697,18 +699,15 @@ static void net_setup(struct bench *b)
 		      strerror(errno));
 	if_up(ctl, "lo");
 
-	b->tap_fd = open("/dev/net/tun", O_RDWR | O_NONBLOCK | O_CLOEXEC);
+	/* As the helper opens it: nonblocking, IFF_TAP | IFF_NO_PI. */
+	b->tap_fd = tap_attach(TAP_NAME, real, err, sizeof(err));
 	if (b->tap_fd < 0)
-		fatal("opening /dev/net/tun: %s", strerror(errno));
-	ifreq_for(&ifr, TAP_NAME);
-	ifr.ifr_flags = IFF_TAP | IFF_NO_PI;
-	if (ioctl(b->tap_fd, TUNSETIFF, &ifr) < 0)
-		fatal("TUNSETIFF creating TAP %s: %s", TAP_NAME,
-		      strerror(errno));
+		fatal("%s", err);
+	if (tap_configure(&cfg, TAP_NAME, 0, &info, err, sizeof(err)))
+		fatal("%s", err);
 	if_set_ipv4(ctl, TAP_NAME, SIOCSIFADDR, "SIOCSIFADDR", "10.99.0.1");
 	if_set_ipv4(ctl, TAP_NAME, SIOCSIFNETMASK, "SIOCSIFNETMASK",
 		    "255.255.255.0");
-	if_up(ctl, TAP_NAME);
 	ifreq_for(&ifr, TAP_NAME);
 	if (ioctl(ctl, SIOCGIFHWADDR, &ifr) < 0)
 		fatal("SIOCGIFHWADDR %s: %s", TAP_NAME, strerror(errno));
