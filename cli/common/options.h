@@ -66,6 +66,7 @@ struct options {
 	const char *group;	 /* name or gid to run as, NULL: default */
 	pid_t pid;		 /* exit when this process exits, 0: none */
 	unsigned stats_interval; /* seconds between stats, 0: off */
+	bool no_sandbox;	 /* no system call filter after start */
 	bool verbose;
 	const char *pidfile;	  /* --pidfile PATH, NULL: none */
 	const char *address_file; /* --address-file PATH, NULL: none */

@@ -89,6 +89,10 @@ void options_usage(FILE *out, const char *prog, enum options_platform platform)
 	      "never fatal.\n"
 	      "  --shared-interface is refused outside bridged mode, and "
 	      "addresses must be\n"
-	      "  full dotted quads.\n",
+	      "  full dotted quads. Once serving, it is sandboxed: on Linux "
+	      "no capability can\n"
+	      "  come back and a seccomp filter kills it on any system call "
+	      "it has no use\n"
+	      "  for; on macOS it cannot start processes (docs/security.md).\n",
 	      out);
 }

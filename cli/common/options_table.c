@@ -187,6 +187,13 @@ const struct opt_desc opt_descs[] = {
      "Learn the guest's addresses for the log and the\n"
      "stats line only. Default: off.",
      NULL, NULL},
+    {NULL, "no-sandbox", no_argument, OPT_NO_SANDBOX, SCOPE_ANY, NULL,
+     "Let the helper make any system call once it runs\n"
+     "(Linux: no seccomp filter; macOS: it may start\n"
+     "processes), for a debugger or tracer that needs\n"
+     "more, or a new libc the filter kills (SIGSYS).\n"
+     "Default: off (sandboxed; docs/security.md).",
+     NULL, NULL},
     {NULL, "verbose", no_argument, OPT_VERBOSE, SCOPE_ANY, NULL,
      "Log DEBUG lines too (slower). Default: off.", NULL, NULL},
     {NULL, "version", no_argument, OPT_VERSION, SCOPE_ANY, NULL,

@@ -50,6 +50,7 @@ enum opt_val {
 	OPT_USER,
 	OPT_GROUP,
 	OPT_PID,
+	OPT_NO_SANDBOX,
 	OPT_VERSION,
 };
 
@@ -107,7 +108,7 @@ _Static_assert(ENGINE_STATS_INTERVAL_MAX_S == 4294967,
 	       "update STATS_INTERVAL_MAX_TEXT");
 
 /* Entries in opt_descs[]; options_table.c checks the count. */
-#define OPT_COUNT 36
+#define OPT_COUNT 37
 
 /* Every option, in the order --help shows them. */
 extern const struct opt_desc opt_descs[];

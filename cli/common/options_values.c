@@ -448,6 +448,9 @@ int options_apply(struct options *o, struct options_typed *t, int c,
 			return -1;
 		o->pid = (pid_t)v;
 		return 0;
+	case OPT_NO_SANDBOX:
+		o->no_sandbox = true;
+		return 0;
 	case OPT_VERBOSE:
 		o->verbose = true;
 		return 0;

@@ -27,6 +27,8 @@
 #include "version.h"
 #include "vm_socket.h"
 
+#include "cli/vmnet-helper/sandbox.h"
+
 /* How often the supervisor asks whether the VM's end of the socket still
  * exists: a closed datagram peer raises no event on Linux (peer_watch.h).
  * One sock_diag query costs a few microseconds. */
@@ -406,18 +408,41 @@ static int drop_privileges(const struct privdrop_target *target)
 static int run(struct helper *h, const struct privdrop_target *target)
 {
 	char err[OPTIONS_ERR_MAX];
+	char what[SANDBOX_MSG_MAX];
 	char line[1024];
+	int r;
 
-	if (host_open(&h->o.host, &h->host, &h->info, err, sizeof(err))) {
+	struct endpoint *host = NULL;
+
+	if (host_open(&h->o.host, &host, &h->info, err, sizeof(err))) {
 		snprintf(h->why, sizeof(h->why), "%s", err);
 		return 1;
 	}
+	h->host = host;
 	log_info("[main] host interface %s started: mtu %u, max frame %u",
-		 h->host->name, h->info.mtu, h->info.max_packet_size);
+		 host->name, h->info.mtu, h->info.max_packet_size);
+	/* Here, between the start and the drop: emptying the bounding set
+	 * takes CAP_SETPCAP, which the drop's setresuid() away from uid 0
+	 * clears, and it leaves the effective set alone, so the drop keeps
+	 * CAP_SETUID and CAP_SETGID (sandbox.h). */
+	r = sandbox_before_privdrop(err, sizeof(err));
+	if (r < 0) {
+		snprintf(h->why, sizeof(h->why), "%s", err);
+		return 1;
+	}
 	if (drop_privileges(target)) {
 		snprintf(h->why, sizeof(h->why), "cannot drop privileges");
 		return 1;
 	}
+	/* From here on the helper only serves: confine it before the first
+	 * frame from the VM is read. */
+	if (sandbox_enter(!h->o.no_sandbox, what, sizeof(what), err,
+			  sizeof(err))) {
+		snprintf(h->why, sizeof(h->why), "%s", err);
+		return 1;
+	}
+	log_info("[main] sandbox: %s%s", what,
+		 r == 0 ? "; capability bounding set empty" : "");
 	if (h->o.socket_path) {
 		if (vm_socket_bind(&h->sock, h->o.host.enable_tso, err,
 				   sizeof(err))) {

@@ -9,6 +9,7 @@
 #include <net/if.h>
 #include <netpacket/packet.h>
 #include <sched.h>
+#include <stdio.h>
 #include <string.h>
 #include <sys/ioctl.h>
 #include <sys/resource.h>
@@ -117,4 +118,24 @@ int test_packet_socket(const char *ifname, uint16_t ethertype)
 	cr_assert_eq(bind(fd, (struct sockaddr *)&ll, sizeof(ll)), 0,
 		     "bind AF_PACKET to %s: %s", ifname, strerror(errno));
 	return fd;
+}
+
+void test_proc_status(pid_t pid, const char *key, char *out, size_t len)
+{
+	char path[64], line[256];
+	size_t n;
+
+	snprintf(path, sizeof(path), "/proc/%d/status", (int)pid);
+	FILE *f = fopen(path, "r");
+	cr_assert_not_null(f, "%s: %s", path, strerror(errno));
+	out[0] = '\0';
+	while (fgets(line, sizeof(line), f))
+		if (strncmp(line, key, strlen(key)) == 0) {
+			const char *v = line + strlen(key);
+
+			snprintf(out, len, "%s", v + strspn(v, " \t"));
+		}
+	fclose(f);
+	for (n = strlen(out); n && strchr(" \t\n", out[n - 1]);)
+		out[--n] = '\0';
 }

@@ -3,7 +3,9 @@
 #ifndef VMNET_HELPER_TESTUTIL_H
 #define VMNET_HELPER_TESTUTIL_H
 
+#include <stddef.h>
 #include <stdint.h>
+#include <sys/types.h>
 
 /* Fail the current test with the scenario's own explanation. */
 #define STRESS_ASSERT(expr)                                                    \
@@ -48,5 +50,19 @@ void test_quiet_netns(void);
  * Return: the fd; the test fails if it cannot be made.
  */
 int test_packet_socket(const char *ifname, uint16_t ethertype);
+
+/**
+ * test_proc_status() - one value of a process's /proc/PID/status, as the
+ * kernel reports it, for what a program's log cannot prove (its ids, its
+ * capabilities, its seccomp mode)
+ * @pid:	process
+ * @key:	the line's name with its colon, e.g. "CapBnd:"
+ * @out:	the value, blanks around it removed ("0000000000000000"), or ""
+ *		when there is no such line
+ * @len:	room in @out
+ *
+ * The test fails if the file cannot be read.
+ */
+void test_proc_status(pid_t pid, const char *key, char *out, size_t len);
 
 #endif

@@ -105,6 +105,8 @@ cpu_seconds() {
 for side in a b; do
 	pid=pid_$side
 	echo "helper $side: peak memory $(grep -E '^VmHWM' "/proc/${!pid}/status" | tr -s ' \t' ' '), CPU $(cpu_seconds "${!pid}") s"
+	# Read back, not taken from the log: the traffic above ran sandboxed.
+	echo "helper $side: sandbox$(awk '/^(NoNewPrivs|Seccomp|CapBnd):/ { printf " %s %s", $1, $2 }' "/proc/${!pid}/status")"
 done
 
 echo "== stopping (SIGTERM to vmnet-run, which stops both helpers)"

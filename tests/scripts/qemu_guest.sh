@@ -182,6 +182,7 @@ wait "$runner_pid" || status=$?
 runner_pid=
 echo "vmnet-run exited with status $status (QEMU's)"
 grep -o 'final counters .*' "$work/log" | sed 's/^/helper: /' || true
+grep -o 'sandbox: .*' "$work/log" | sed 's/^/helper: /' || true
 if [ "$result" = 0 ] && [ -n "${fetched:-}" ] && [ "$status" = 0 ]; then
 	echo "qemu_guest: ok"
 else

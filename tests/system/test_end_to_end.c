@@ -62,6 +62,10 @@ static const char *const common[] = {
     "b -> a: ok 8 MiB",
     "helper a: final counters {",
     "helper b: final counters {",
+    /* Both helpers carried it all under the seccomp filter
+     * (docs/security.md), read back from /proc. */
+    "helper a: sandbox CapBnd: 0000000000000000 NoNewPrivs: 1 Seccomp: 2",
+    "helper b: sandbox CapBnd: 0000000000000000 NoNewPrivs: 1 Seccomp: 2",
     "demo: ok",
     NULL,
 };
@@ -124,6 +128,7 @@ Test(end_to_end, qemu_guest_pings_and_fetches_through_vmnet_run, .timeout = 600)
 	    "fetched 4194304 bytes sha256 ",
 	    "vmnet-run exited with status 0",
 	    "helper: final counters {",
+	    "helper: sandbox: no new privileges; system call filter on",
 	    "qemu_guest: ok",
 	    NULL,
 	};

@@ -487,22 +487,6 @@ Test(helper_lifecycle, vfkt_hello_from_a_fresh_client_is_dropped)
 
 /* Privileges: read back from /proc, not from the helper's own log. */
 
-static void status_line(pid_t pid, const char *key, char *out, size_t len)
-{
-	char path[64], line[256];
-
-	snprintf(path, sizeof(path), "/proc/%d/status", (int)pid);
-	FILE *f = fopen(path, "r");
-	cr_assert_not_null(f, "%s: %s", path, strerror(errno));
-	out[0] = '\0';
-	while (fgets(line, sizeof(line), f))
-		if (strncmp(line, key, strlen(key)) == 0) {
-			snprintf(out, len, "%s", line + strlen(key));
-			out[strcspn(out, "\n")] = '\0';
-		}
-	fclose(f);
-}
-
 Test(helper_lifecycle, drops_root_for_sudo_caller_for_good)
 {
 	char *env[] = {"SUDO_UID=65534", "SUDO_GID=65534", NULL};
@@ -516,23 +500,20 @@ Test(helper_lifecycle, drops_root_for_sudo_caller_for_good)
 	start(&helper, env, &pass, 1,
 	      (const char *const[]){"--fd", "3", "--tap", TAP, NULL});
 	expect_ready(&helper);
-	status_line(helper.pid, "Uid:", v, sizeof(v));
-	cr_assert_str_eq(v, "\t65534\t65534\t65534\t65534");
-	status_line(helper.pid, "Gid:", v, sizeof(v));
-	cr_assert_str_eq(v, "\t65534\t65534\t65534\t65534");
+	test_proc_status(helper.pid, "Uid:", v, sizeof(v));
+	cr_assert_str_eq(v, "65534\t65534\t65534\t65534");
+	test_proc_status(helper.pid, "Gid:", v, sizeof(v));
+	cr_assert_str_eq(v, "65534\t65534\t65534\t65534");
 	/* No group beyond the one it runs as (privdrop.c says why the list
 	 * holds that gid rather than nothing). */
-	status_line(helper.pid, "Groups:", v, sizeof(v));
-	char *g = v + strspn(v, " \t");
-	for (size_t n = strlen(g); n && (g[n - 1] == ' ' || g[n - 1] == '\t');)
-		g[--n] = '\0';
-	cr_assert(!*g || strcmp(g, "65534") == 0, "supplementary groups: '%s'",
+	test_proc_status(helper.pid, "Groups:", v, sizeof(v));
+	cr_assert(!*v || strcmp(v, "65534") == 0, "supplementary groups: '%s'",
 		  v);
 	/* No capability left in any set that could make it root again. */
-	status_line(helper.pid, "CapPrm:", v, sizeof(v));
-	cr_assert_str_eq(v, "\t0000000000000000");
-	status_line(helper.pid, "CapEff:", v, sizeof(v));
-	cr_assert_str_eq(v, "\t0000000000000000");
+	test_proc_status(helper.pid, "CapPrm:", v, sizeof(v));
+	cr_assert_str_eq(v, "0000000000000000");
+	test_proc_status(helper.pid, "CapEff:", v, sizeof(v));
+	cr_assert_str_eq(v, "0000000000000000");
 	cr_assert(strstr(helper.err, "dropped privileges to uid: 65534 gid: "
 				     "65534"),
 		  "%s", helper.err);

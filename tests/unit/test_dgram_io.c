@@ -14,35 +14,8 @@
 #include <unistd.h>
 
 #include "dgram_io.h"
-#include "endpoint_dgram.h"
+#include "dgram_util.h"
 #include "pool.h"
-
-#define ETH_FRAME 1514u
-
-static void set_nonblocking(int fd)
-{
-	int fl = fcntl(fd, F_GETFL);
-
-	cr_assert_neq(fl, -1, "F_GETFL: %s", strerror(errno));
-	cr_assert_eq(fcntl(fd, F_SETFL, fl | O_NONBLOCK), 0, "F_SETFL: %s",
-		     strerror(errno));
-}
-
-static void make_pair(int sv[2])
-{
-	cr_assert_eq(socketpair(AF_UNIX, SOCK_DGRAM, 0, sv), 0,
-		     "socketpair: %s", strerror(errno));
-	set_nonblocking(sv[0]);
-	set_nonblocking(sv[1]);
-}
-
-static struct pool *make_pool(uint32_t count, uint32_t frame_size)
-{
-	struct pool *p;
-
-	cr_assert_eq(pool_create(count, frame_size, &p), 0);
-	return p;
-}
 
 static struct dgram_io *make_io(int fd, unsigned max_batch, int want_source)
 {
@@ -52,51 +25,12 @@ static struct dgram_io *make_io(int fd, unsigned max_batch, int want_source)
 	return io;
 }
 
-static void take(struct pool *p, struct pkt **pkts, unsigned n)
-{
-	cr_assert_eq(pool_get_burst(p, pkts, n), n);
-}
-
-/* Byte i of frame seq: the sequence number in the first four bytes, then a
- * pattern that differs from frame to frame and from byte to byte. */
-static unsigned char frame_byte(uint32_t seq, uint32_t i)
-{
-	if (i < 4)
-		return (unsigned char)(seq >> (8 * i));
-	return (unsigned char)(seq * 31u + i * 7u + (i >> 8));
-}
-
-static void fill_frame(struct pkt *pkt, uint32_t len, uint32_t seq)
-{
-	pkt->len = len;
-	pkt->flags = 0;
-	for (uint32_t i = 0; i < len; i++)
-		pkt->data[i] = frame_byte(seq, i);
-}
-
-static uint32_t frame_seq(const struct pkt *pkt)
-{
-	uint32_t seq = 0;
-
-	for (uint32_t i = 0; i < 4; i++)
-		seq |= (uint32_t)pkt->data[i] << (8 * i);
-	return seq;
-}
-
-/* Checks data[0 .. upto) against the pattern of frame seq. */
-static void check_frame(const struct pkt *pkt, uint32_t upto, uint32_t seq)
-{
-	for (uint32_t i = 0; i < upto; i++)
-		cr_assert_eq(pkt->data[i], frame_byte(seq, i),
-			     "frame %u byte %u", seq, i);
-}
-
 Test(dgram_io, create_rejects_batch_sizes_out_of_range, .timeout = 10)
 {
 	struct dgram_io *io = (struct dgram_io *)1;
 	int sv[2];
 
-	make_pair(sv);
+	dgram_util_pair(sv);
 	cr_assert_eq(dgram_io_create(sv[0], 0, 0, &io), -EINVAL);
 	cr_assert_null(io);
 	cr_assert_eq(dgram_io_create(sv[0], DGRAM_IO_BATCH_MAX + 1, 1, &io),
@@ -112,16 +46,16 @@ Test(dgram_io, create_rejects_batch_sizes_out_of_range, .timeout = 10)
 
 Test(dgram_io, calls_reject_batches_outside_one_to_max_batch, .timeout = 10)
 {
-	struct pool *p = make_pool(8, ETH_FRAME);
+	struct pool *p = dgram_util_pool(8, ETH_FRAME);
 	struct pkt *pkts[8];
 	struct dgram_io *io;
 	int sv[2];
 
-	make_pair(sv);
+	dgram_util_pair(sv);
 	io = make_io(sv[0], 4, 0);
-	take(p, pkts, 8);
+	dgram_util_take(p, pkts, 8);
 	for (unsigned i = 0; i < 8; i++)
-		fill_frame(pkts[i], 60, i);
+		dgram_util_fill(pkts[i], 60, i);
 	cr_assert_eq(dgram_io_send(io, pkts, 0), -EINVAL);
 	cr_assert_eq(dgram_io_send(io, pkts, 5), -EINVAL);
 	cr_assert_eq(dgram_io_recv(io, pkts, 0, ETH_FRAME), -EINVAL);
@@ -139,18 +73,18 @@ Test(dgram_io, batch_of_mixed_sizes_arrives_intact_and_in_order, .timeout = 10)
 {
 	static const uint32_t sizes[] = {14, 60, ETH_FRAME, 60, 14, ETH_FRAME};
 	const unsigned n = sizeof(sizes) / sizeof(sizes[0]);
-	struct pool *p = make_pool(16, ETH_FRAME);
+	struct pool *p = dgram_util_pool(16, ETH_FRAME);
 	struct pkt *tx[6], *rx[8];
 	struct dgram_io *a, *b;
 	int sv[2];
 
-	make_pair(sv);
+	dgram_util_pair(sv);
 	a = make_io(sv[0], 8, 0);
 	b = make_io(sv[1], 8, 0);
-	take(p, tx, n);
-	take(p, rx, 8);
+	dgram_util_take(p, tx, n);
+	dgram_util_take(p, rx, 8);
 	for (unsigned i = 0; i < n; i++) {
-		fill_frame(tx[i], sizes[i], 100 + i);
+		dgram_util_fill(tx[i], sizes[i], 100 + i);
 		/* Stale values the receive must overwrite. */
 		rx[i]->len = 0xdead;
 		rx[i]->flags = 0xbeef;
@@ -160,7 +94,7 @@ Test(dgram_io, batch_of_mixed_sizes_arrives_intact_and_in_order, .timeout = 10)
 	for (unsigned i = 0; i < n; i++) {
 		cr_assert_eq(rx[i]->len, sizes[i], "frame %u length", i);
 		cr_assert_eq(rx[i]->flags, 0, "frame %u flags", i);
-		check_frame(rx[i], sizes[i], 100 + i);
+		dgram_util_check(rx[i], sizes[i], 100 + i);
 	}
 	cr_assert_eq(dgram_io_recv(b, rx, 8, ETH_FRAME), -EAGAIN);
 	pool_put_burst(p, tx, n);
@@ -174,14 +108,14 @@ Test(dgram_io, batch_of_mixed_sizes_arrives_intact_and_in_order, .timeout = 10)
 
 Test(dgram_io, recv_on_empty_socket_returns_eagain, .timeout = 10)
 {
-	struct pool *p = make_pool(4, ETH_FRAME);
+	struct pool *p = dgram_util_pool(4, ETH_FRAME);
 	struct pkt *rx[4];
 	struct dgram_io *io;
 	int sv[2];
 
-	make_pair(sv);
+	dgram_util_pair(sv);
 	io = make_io(sv[1], 4, 1);
-	take(p, rx, 4);
+	dgram_util_take(p, rx, 4);
 	cr_assert_eq(dgram_io_recv(io, rx, 4, ETH_FRAME), -EAGAIN);
 	dgram_io_destroy(io);
 	pool_destroy(p);
@@ -193,19 +127,19 @@ Test(dgram_io, truncated_datagram_is_flagged_and_next_arrives_intact,
      .timeout = 10)
 {
 	const uint32_t cap = 100;
-	struct pool *p = make_pool(8, ETH_FRAME);
+	struct pool *p = dgram_util_pool(8, ETH_FRAME);
 	struct pkt *tx[2], *rx[4];
 	struct dgram_io *a, *b;
 	unsigned got = 0;
 	int sv[2], r;
 
-	make_pair(sv);
+	dgram_util_pair(sv);
 	a = make_io(sv[0], 4, 0);
 	b = make_io(sv[1], 4, 0);
-	take(p, tx, 2);
-	take(p, rx, 4);
-	fill_frame(tx[0], ETH_FRAME, 1);
-	fill_frame(tx[1], 60, 2);
+	dgram_util_take(p, tx, 2);
+	dgram_util_take(p, rx, 4);
+	dgram_util_fill(tx[0], ETH_FRAME, 1);
+	dgram_util_fill(tx[1], 60, 2);
 	for (unsigned i = 0; i < 4; i++)
 		rx[i]->data[cap] = 0xa5; /* must survive: beyond cap */
 	cr_assert_eq(dgram_io_send(a, tx, 2), 2);
@@ -219,11 +153,11 @@ Test(dgram_io, truncated_datagram_is_flagged_and_next_arrives_intact,
 	cr_assert_eq(got, 2);
 	cr_assert_eq(rx[0]->len, cap);
 	cr_assert_eq(rx[0]->flags, PKT_F_TRUNCATED);
-	check_frame(rx[0], cap, 1);
+	dgram_util_check(rx[0], cap, 1);
 	cr_assert_eq(rx[0]->data[cap], 0xa5, "wrote past cap");
 	cr_assert_eq(rx[1]->len, 60);
 	cr_assert_eq(rx[1]->flags, 0);
-	check_frame(rx[1], 60, 2);
+	dgram_util_check(rx[1], 60, 2);
 	cr_assert_eq(dgram_io_recv(b, rx, 4, cap), -EAGAIN);
 	dgram_io_destroy(a);
 	dgram_io_destroy(b);
@@ -243,9 +177,9 @@ static void drain_in_order(struct dgram_io *io, struct pkt **rx, unsigned n,
 		for (int i = 0; i < r; i++) {
 			cr_assert_eq(rx[i]->len, ETH_FRAME);
 			cr_assert_eq(rx[i]->flags, 0);
-			cr_assert_eq(frame_seq(rx[i]), *next,
+			cr_assert_eq(dgram_util_seq(rx[i]), *next,
 				     "duplicate or lost");
-			check_frame(rx[i], ETH_FRAME, *next);
+			dgram_util_check(rx[i], ETH_FRAME, *next);
 			(*next)++;
 		}
 	}
@@ -256,20 +190,20 @@ Test(dgram_io, full_peer_gives_partial_count_then_resubmit_delivers_once,
      .timeout = 10)
 {
 	const unsigned n = DGRAM_IO_BATCH_MAX;
-	struct pool *p = make_pool(2 * DGRAM_IO_BATCH_MAX, ETH_FRAME);
+	struct pool *p = dgram_util_pool(2 * DGRAM_IO_BATCH_MAX, ETH_FRAME);
 	struct pkt *tx[DGRAM_IO_BATCH_MAX], *rx[DGRAM_IO_BATCH_MAX];
 	struct dgram_io *a, *b;
 	unsigned sent, rounds = 0;
 	uint32_t next = 0;
 	int sv[2], r;
 
-	make_pair(sv);
+	dgram_util_pair(sv);
 	a = make_io(sv[0], n, 0);
 	b = make_io(sv[1], n, 0);
-	take(p, tx, n);
-	take(p, rx, n);
+	dgram_util_take(p, tx, n);
+	dgram_util_take(p, rx, n);
 	for (unsigned i = 0; i < n; i++)
-		fill_frame(tx[i], ETH_FRAME, i);
+		dgram_util_fill(tx[i], ETH_FRAME, i);
 
 	/* 256 full-size frames are 380 KiB, more than the default 208 KiB
 	 * SO_SNDBUF that bounds a socketpair's queue (about 93 frames). */
@@ -305,16 +239,16 @@ Test(dgram_io, full_peer_gives_partial_count_then_resubmit_delivers_once,
  */
 Test(dgram_io, send_to_closed_peer_is_refused_then_not_connected, .timeout = 10)
 {
-	struct pool *p = make_pool(2, ETH_FRAME);
+	struct pool *p = dgram_util_pool(2, ETH_FRAME);
 	struct pkt *tx[2];
 	struct dgram_io *a;
 	int sv[2];
 
-	make_pair(sv);
+	dgram_util_pair(sv);
 	a = make_io(sv[0], 2, 0);
-	take(p, tx, 2);
-	fill_frame(tx[0], 60, 0);
-	fill_frame(tx[1], 60, 1);
+	dgram_util_take(p, tx, 2);
+	dgram_util_fill(tx[0], 60, 0);
+	dgram_util_fill(tx[1], 60, 1);
 	cr_assert_eq(close(sv[1]), 0);
 	cr_assert_eq(dgram_io_send(a, tx, 2), -ECONNREFUSED);
 	cr_assert_eq(dgram_io_send(a, tx, 2), -ENOTCONN);
@@ -326,24 +260,24 @@ Test(dgram_io, send_to_closed_peer_is_refused_then_not_connected, .timeout = 10)
 Test(dgram_io, recv_after_peer_closed_gets_queued_frames_then_eagain,
      .timeout = 10)
 {
-	struct pool *p = make_pool(4, ETH_FRAME);
+	struct pool *p = dgram_util_pool(4, ETH_FRAME);
 	struct pkt *tx[1], *rx[2];
 	struct dgram_io *a, *b;
 	int sv[2];
 
-	make_pair(sv);
+	dgram_util_pair(sv);
 	a = make_io(sv[0], 2, 0);
 	b = make_io(sv[1], 2, 0);
-	take(p, tx, 1);
-	take(p, rx, 2);
-	fill_frame(tx[0], 60, 7);
+	dgram_util_take(p, tx, 1);
+	dgram_util_take(p, rx, 2);
+	dgram_util_fill(tx[0], 60, 7);
 	cr_assert_eq(dgram_io_send(b, tx, 1), 1);
 	dgram_io_destroy(b);
 	cr_assert_eq(close(sv[1]), 0);
 
 	cr_assert_eq(dgram_io_recv(a, rx, 2, ETH_FRAME), 1);
 	cr_assert_eq(rx[0]->len, 60);
-	check_frame(rx[0], 60, 7);
+	dgram_util_check(rx[0], 60, 7);
 	cr_assert_eq(dgram_io_recv(a, rx, 2, ETH_FRAME), -EAGAIN);
 	/* Even once send has seen the peer gone, receive reports nothing. */
 	cr_assert_eq(dgram_io_send(a, tx, 1), -ECONNREFUSED);
@@ -353,36 +287,11 @@ Test(dgram_io, recv_after_peer_closed_gets_queued_frames_then_eagain,
 	close(sv[0]);
 }
 
-static int bound_socket(const char *path)
-{
-	struct sockaddr_un sa = {.sun_family = AF_UNIX};
-	int fd = socket(AF_UNIX, SOCK_DGRAM, 0);
-
-	cr_assert_neq(fd, -1, "socket: %s", strerror(errno));
-	set_nonblocking(fd);
-	if (path) {
-		cr_assert_lt(strlen(path), sizeof(sa.sun_path));
-		strcpy(sa.sun_path, path);
-		cr_assert_eq(bind(fd, (struct sockaddr *)&sa, sizeof(sa)), 0,
-			     "bind %s: %s", path, strerror(errno));
-	}
-	return fd;
-}
-
-static void connect_to(int fd, const char *path)
-{
-	struct sockaddr_un sa = {.sun_family = AF_UNIX};
-
-	strcpy(sa.sun_path, path);
-	cr_assert_eq(connect(fd, (struct sockaddr *)&sa, sizeof(sa)), 0,
-		     "connect %s: %s", path, strerror(errno));
-}
-
 Test(dgram_io, source_reports_each_senders_path_in_order, .timeout = 10)
 {
 	char dir[] = "/tmp/test_dgram_io.XXXXXX";
 	char srv_path[64], a_path[64], b_path[64];
-	struct pool *p = make_pool(8, ETH_FRAME);
+	struct pool *p = dgram_util_pool(8, ETH_FRAME);
 	struct pkt *tx[3], *rx[4];
 	struct dgram_io *srv_io, *io[3];
 	const struct sockaddr_un *src;
@@ -393,12 +302,12 @@ Test(dgram_io, source_reports_each_senders_path_in_order, .timeout = 10)
 	snprintf(srv_path, sizeof(srv_path), "%s/server", dir);
 	snprintf(a_path, sizeof(a_path), "%s/client-a", dir);
 	snprintf(b_path, sizeof(b_path), "%s/client-b", dir);
-	srv = bound_socket(srv_path);
-	cli[0] = bound_socket(a_path);
-	cli[1] = bound_socket(b_path);
-	cli[2] = bound_socket(NULL); /* an unbound sender has no address */
+	srv = dgram_util_bound(srv_path);
+	cli[0] = dgram_util_bound(a_path);
+	cli[1] = dgram_util_bound(b_path);
+	cli[2] = dgram_util_bound(NULL); /* an unbound sender has no address */
 	for (int i = 0; i < 3; i++)
-		connect_to(cli[i], srv_path);
+		dgram_util_connect(cli[i], srv_path);
 	/* Bound sockets keep their names after unlink, so clean up now and a
 	 * failing assertion below leaves nothing behind. */
 	cr_assert_eq(unlink(srv_path), 0);
@@ -407,16 +316,16 @@ Test(dgram_io, source_reports_each_senders_path_in_order, .timeout = 10)
 	cr_assert_eq(rmdir(dir), 0);
 
 	srv_io = make_io(srv, 4, 1);
-	take(p, tx, 3);
-	take(p, rx, 4);
+	dgram_util_take(p, tx, 3);
+	dgram_util_take(p, rx, 4);
 	for (unsigned i = 0; i < 3; i++) {
 		io[i] = make_io(cli[i], 1, 0);
-		fill_frame(tx[i], 60, i);
+		dgram_util_fill(tx[i], 60, i);
 		cr_assert_eq(dgram_io_send(io[i], &tx[i], 1), 1);
 	}
 	cr_assert_eq(dgram_io_recv(srv_io, rx, 4, ETH_FRAME), 3);
 	for (unsigned i = 0; i < 3; i++)
-		cr_assert_eq(frame_seq(rx[i]), i);
+		cr_assert_eq(dgram_util_seq(rx[i]), i);
 
 	src = dgram_io_source(srv_io, 0, &len);
 	cr_assert_not_null(src);
@@ -455,24 +364,24 @@ static void set_buf(int fd, int opt, int bytes)
  */
 Test(dgram_io, tso_frame_goes_through_with_large_socket_buffers, .timeout = 10)
 {
-	struct pool *p = make_pool(2, POOL_FRAME_SIZE_MAX);
+	struct pool *p = dgram_util_pool(2, POOL_FRAME_SIZE_MAX);
 	struct pkt *tx[1], *rx[1];
 	struct dgram_io *a, *b;
 	int sv[2];
 
-	make_pair(sv);
+	dgram_util_pair(sv);
 	set_buf(sv[0], SO_SNDBUF, 256 * 1024);
 	set_buf(sv[1], SO_RCVBUF, 256 * 1024);
 	a = make_io(sv[0], 1, 0);
 	b = make_io(sv[1], 1, 0);
-	take(p, tx, 1);
-	take(p, rx, 1);
-	fill_frame(tx[0], POOL_FRAME_SIZE_MAX, 42);
+	dgram_util_take(p, tx, 1);
+	dgram_util_take(p, rx, 1);
+	dgram_util_fill(tx[0], POOL_FRAME_SIZE_MAX, 42);
 	cr_assert_eq(dgram_io_send(a, tx, 1), 1);
 	cr_assert_eq(dgram_io_recv(b, rx, 1, POOL_FRAME_SIZE_MAX), 1);
 	cr_assert_eq(rx[0]->len, POOL_FRAME_SIZE_MAX);
 	cr_assert_eq(rx[0]->flags, 0);
-	check_frame(rx[0], POOL_FRAME_SIZE_MAX, 42);
+	dgram_util_check(rx[0], POOL_FRAME_SIZE_MAX, 42);
 	dgram_io_destroy(a);
 	dgram_io_destroy(b);
 	pool_destroy(p);
@@ -482,88 +391,32 @@ Test(dgram_io, tso_frame_goes_through_with_large_socket_buffers, .timeout = 10)
 
 Test(dgram_io, send_stops_at_frame_too_big_for_send_buffer, .timeout = 10)
 {
-	struct pool *p = make_pool(4, POOL_FRAME_SIZE_MAX);
+	struct pool *p = dgram_util_pool(4, POOL_FRAME_SIZE_MAX);
 	struct pkt *tx[3], *rx[1];
 	struct dgram_io *a, *b;
 	int sv[2];
 
-	make_pair(sv);
+	dgram_util_pair(sv);
 	/* Linux doubles this and keeps at least 4.5 KiB: room for 1514 bytes,
 	 * never for 65550. */
 	set_buf(sv[0], SO_SNDBUF, 4096);
 	a = make_io(sv[0], 3, 0);
 	b = make_io(sv[1], 1, 0);
-	take(p, tx, 3);
-	take(p, rx, 1);
-	fill_frame(tx[0], 60, 0);
-	fill_frame(tx[1], POOL_FRAME_SIZE_MAX, 1);
-	fill_frame(tx[2], 60, 2);
+	dgram_util_take(p, tx, 3);
+	dgram_util_take(p, rx, 1);
+	dgram_util_fill(tx[0], 60, 0);
+	dgram_util_fill(tx[1], POOL_FRAME_SIZE_MAX, 1);
+	dgram_util_fill(tx[2], 60, 2);
 	cr_assert_eq(dgram_io_send(a, tx, 3), 1);
 	cr_assert_eq(dgram_io_send(a, tx + 1, 2), -EMSGSIZE);
 	cr_assert_eq(dgram_io_recv(b, rx, 1, POOL_FRAME_SIZE_MAX), 1);
-	cr_assert_eq(frame_seq(rx[0]), 0);
+	cr_assert_eq(dgram_util_seq(rx[0]), 0);
 	cr_assert_eq(dgram_io_recv(b, rx, 1, POOL_FRAME_SIZE_MAX), -EAGAIN);
 	dgram_io_destroy(a);
 	dgram_io_destroy(b);
 	pool_destroy(p);
 	close(sv[0]);
 	close(sv[1]);
-}
-
-/* The --socket endpoint accepts frames from its client only: what others
- * send is flagged for the engine to drop and count. Linux refuses other
- * senders of a connected socket itself, so the server stays unconnected
- * here to let them through, as macOS does. */
-Test(endpoint_dgram, client_endpoint_flags_frames_from_other_senders,
-     .timeout = 10)
-{
-	char dir[] = "/tmp/test_endpoint.XXXXXX";
-	char srv_path[64], a_path[64], b_path[64];
-	struct pool *p = make_pool(8, ETH_FRAME);
-	struct pkt *tx[4], *rx[4];
-	struct endpoint *ep;
-	struct sockaddr_un client = {.sun_family = AF_UNIX};
-	int srv, a, b, u;
-
-	cr_assert_not_null(mkdtemp(dir), "mkdtemp: %s", strerror(errno));
-	snprintf(srv_path, sizeof(srv_path), "%s/server", dir);
-	snprintf(a_path, sizeof(a_path), "%s/a", dir);
-	snprintf(b_path, sizeof(b_path), "%s/b", dir);
-	srv = bound_socket(srv_path);
-	a = bound_socket(a_path);
-	b = bound_socket(b_path);
-	u = bound_socket(NULL);
-	connect_to(a, srv_path);
-	connect_to(b, srv_path);
-	connect_to(u, srv_path);
-	cr_assert_eq(unlink(srv_path), 0);
-	cr_assert_eq(unlink(a_path), 0);
-	cr_assert_eq(unlink(b_path), 0);
-	cr_assert_eq(rmdir(dir), 0);
-
-	snprintf(client.sun_path, sizeof(client.sun_path), "%s", a_path);
-	cr_assert_eq(endpoint_dgram_open_client(srv, "vm", ETH_FRAME, 4,
-						&client, sizeof(client), &ep),
-		     0);
-	take(p, tx, 4);
-	take(p, rx, 4);
-	const int from[4] = {a, b, u, a};
-	for (unsigned i = 0; i < 4; i++) {
-		fill_frame(tx[i], 60, i);
-		cr_assert_eq(send(from[i], tx[i]->data, tx[i]->len, 0), 60);
-	}
-	cr_assert_eq(endpoint_read(ep, rx, 4), 4);
-	const uint32_t want[4] = {0, PKT_F_FOREIGN, PKT_F_FOREIGN, 0};
-	for (unsigned i = 0; i < 4; i++) {
-		cr_assert_eq(frame_seq(rx[i]), i);
-		cr_assert_eq(rx[i]->flags, want[i], "frame %u flags %u", i,
-			     rx[i]->flags);
-	}
-	endpoint_close(ep); /* closes srv */
-	close(a);
-	close(b);
-	close(u);
-	pool_destroy(p);
 }
 
 /* Linux charges queued datagrams to the sender's SO_SNDBUF: sizing must

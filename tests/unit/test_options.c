@@ -42,7 +42,8 @@ static const struct ok_row ok_rows[] = {
      LINUX,
      "action=run fd=3 socket=- id=- mode=shared mode_given=0 shared_if=- "
      "addrs=- tso=0 csum=0 iso=0 network=- tap=- bridge=- cpus=-1,-1 "
-     "batch=64 ring=512 user=- group=- pid=0 stats=0 verbose=0 warn_id=0"},
+     "batch=64 ring=512 user=- group=- pid=0 stats=0 no_sandbox=0 verbose=0 "
+     "warn_id=0"},
     {{"--socket", "/tmp/vm.sock"}, MAC, "fd=-1 socket=/tmp/vm.sock"},
     /* --fd and --socket in every form. */
     {{"--fd=7"}, LINUX, "fd=7"},
@@ -92,6 +93,8 @@ static const struct ok_row ok_rows[] = {
      "iso=1 mode=host"},
     {{"--fd", "3", "--enable-tso"}, LINUX, "tso=1 csum=0"},
     {{"--fd", "3", "-v"}, LINUX, "verbose=1"},
+    {{"--fd", "3", "--no-sandbox"}, LINUX, "no_sandbox=1 verbose=0"},
+    {{"--no-sandbox", "--socket", "/tmp/vm.sock"}, MAC, "no_sandbox=1"},
     {{"--fd", "3", "--verbose"}, MAC, "verbose=1"},
     {{"-vf3"}, LINUX, "verbose=1 fd=3"},
     /* --network, alone, with what it allows, and with --interface-id. */
@@ -399,6 +402,9 @@ static const struct err_row err_rows[] = {
      LINUX,
      "--verbose takes no value, got '--verbose=1'"},
     {{"--fd", "3", "--enable-tso=yes"}, MAC, "--enable-tso takes no value"},
+    {{"--fd", "3", "--no-sandbox=1"},
+     LINUX,
+     "--no-sandbox takes no value, got '--no-sandbox=1'"},
     {{"--fd", "3", "extra"}, LINUX, "unexpected argument 'extra'"},
     {{"--fd", "3", "--", "-v"}, LINUX, "unexpected argument '-v'"},
     /* --tap and --bridge names. */
@@ -533,7 +539,8 @@ static void describe(const struct options *o, char *buf, size_t size)
 		 " action=%s fd=%d socket=%s id=%s mode=%s mode_given=%d "
 		 "shared_if=%s addrs=%s tso=%d csum=%d iso=%d network=%s "
 		 "tap=%s bridge=%s cpus=%d,%d batch=%u ring=%u user=%s "
-		 "group=%s pid=%d stats=%u verbose=%d warn_id=%d ",
+		 "group=%s pid=%d stats=%u no_sandbox=%d verbose=%d "
+		 "warn_id=%d ",
 		 actions[o->action], o->fd, S(o->socket_path),
 		 o->host.interface_id_given ? o->interface_id_str : "-",
 		 modes[o->host.mode], o->operation_mode_given,
@@ -542,7 +549,7 @@ static void describe(const struct options *o, char *buf, size_t size)
 		 S(o->host.network), S(o->host.tap), S(o->host.bridge),
 		 o->host_cpu, o->socket_cpu, o->batch_size, o->ring_size,
 		 S(o->user), S(o->group), (int)o->pid, o->stats_interval,
-		 o->verbose, o->warn_interface_id_ignored);
+		 o->no_sandbox, o->verbose, o->warn_interface_id_ignored);
 #undef S
 }
 
@@ -828,7 +835,8 @@ Test(options, long_names_are_vmnet_helpers_plus_ours)
 					   "dhcp-reservation",
 					   "pidfile",
 					   "address-file",
-					   "learn-addresses"};
+					   "learn-addresses",
+					   "no-sandbox"};
 
 	for (size_t i = 0; i < ROWS(want); i++) {
 		bool found = false;

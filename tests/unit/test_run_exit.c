@@ -57,6 +57,7 @@ Test(vmnet_run_exit, wait_status_in_words)
 	    {W_EXITCODE(0, 0), "status 0", 0},
 	    {W_EXITCODE(0, SIGKILL), "killed by SIGKILL", 137},
 	    {W_EXITCODE(0, SIGTERM), "killed by SIGTERM", 143},
+	    {W_EXITCODE(0, SIGSYS), "killed by SIGSYS", 159},
 	    {W_EXITCODE(0, 40), "killed by signal 40", 168},
 	};
 

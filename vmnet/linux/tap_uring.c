@@ -6,6 +6,8 @@
 #include <liburing.h>
 #include <stdbool.h>
 #include <stdlib.h>
+#include <sys/syscall.h>
+#include <unistd.h>
 
 /*
  * Why io_uring: a TAP takes exactly one frame per write() and has no batch
@@ -19,6 +21,16 @@
  * (docs/vmnet-helper.md has the figures).
  *
  * The TAP's fd is registered once, which saves looking it up per write.
+ *
+ * Why the ring is locked down: what a ring does is not a system call, so
+ * the helper's seccomp filter (cli/vmnet-helper/linux/sandbox_linux.c)
+ * never sees it; an unrestricted ring would let a hijacked helper open,
+ * connect or read anything its uid may. So the ring starts disabled
+ * (IORING_SETUP_R_DISABLED) and, before it is enabled, is restricted to
+ * IORING_OP_WRITE on a registered file - the TAP is the only one - and to
+ * one register operation, dropping that file at close (io_uring_register(2),
+ * IORING_REGISTER_RESTRICTIONS, Linux 5.10). A kernel without restrictions
+ * fails here, and the helper writes with write() instead.
  */
 
 struct tap_uring {
@@ -26,6 +38,28 @@ struct tap_uring {
 	unsigned max_batch;
 	int *res; /* result of each frame's write, by index */
 };
+
+/* Lock the ring down as said above, then enable it. */
+static int tap_uring_restrict(struct io_uring *ring)
+{
+	struct io_uring_restriction allowed[] = {
+	    {.opcode = IORING_RESTRICTION_SQE_OP, .sqe_op = IORING_OP_WRITE},
+	    {.opcode = IORING_RESTRICTION_SQE_FLAGS_REQUIRED,
+	     .sqe_flags = IOSQE_FIXED_FILE},
+	    {.opcode = IORING_RESTRICTION_REGISTER_OP,
+	     .register_op = IORING_UNREGISTER_FILES},
+	};
+	/* The system call itself: Debian's liburing 2.3 declares
+	 * io_uring_register_restrictions() and io_uring_enable_rings() but
+	 * does not export them (liburing.map lists them from 2.4 on). */
+	if (syscall(__NR_io_uring_register, ring->ring_fd,
+		    IORING_REGISTER_RESTRICTIONS, allowed,
+		    sizeof(allowed) / sizeof(*allowed)) < 0 ||
+	    syscall(__NR_io_uring_register, ring->ring_fd,
+		    IORING_REGISTER_ENABLE_RINGS, NULL, 0) < 0)
+		return -errno;
+	return 0;
+}
 
 int tap_uring_open(int fd, unsigned max_batch, struct tap_uring **tup)
 {
@@ -43,7 +77,7 @@ int tap_uring_open(int fd, unsigned max_batch, struct tap_uring **tup)
 		return -ENOMEM;
 	}
 	tu->max_batch = max_batch;
-	r = io_uring_queue_init(max_batch, &tu->ring, 0);
+	r = io_uring_queue_init(max_batch, &tu->ring, IORING_SETUP_R_DISABLED);
 	if (r < 0) {
 		free(tu->res);
 		free(tu);
@@ -55,6 +89,8 @@ int tap_uring_open(int fd, unsigned max_batch, struct tap_uring **tup)
 	io_uring_free_probe(probe);
 	if (!r)
 		r = io_uring_register_files(&tu->ring, &fd, 1);
+	if (!r)
+		r = tap_uring_restrict(&tu->ring);
 	if (r < 0) {
 		tap_uring_close(tu);
 		return r;
@@ -110,6 +146,11 @@ int tap_uring_write(struct tap_uring *tu, struct pkt *const *pkts, unsigned n,
 		if (tu->res[i] != (int)pkts[i]->len)
 			pkts[i]->flags |= PKT_F_UNSENT;
 	return (int)n;
+}
+
+struct io_uring *tap_uring_ring(struct tap_uring *tu)
+{
+	return &tu->ring;
 }
 
 void tap_uring_close(struct tap_uring *tu)

@@ -9,6 +9,7 @@
 #include "pool.h"
 
 struct tap_uring;
+struct io_uring;
 
 /**
  * tap_uring_open() - set up batch writes to @fd
@@ -16,9 +17,10 @@ struct tap_uring;
  * @max_batch:	largest batch tap_uring_write() will get
  * @tup:	on success, the writer
  *
- * Fails where io_uring is missing or forbidden (kernel.io_uring_disabled,
- * a seccomp filter such as Docker's default, a kernel before 5.6): the
- * caller then writes one frame per write().
+ * The ring can do nothing but write to @fd (tap_uring.c says why). Fails
+ * where io_uring is missing or forbidden (kernel.io_uring_disabled, a
+ * seccomp filter such as Docker's default) or cannot be restricted (a
+ * kernel before 5.10): the caller then writes one frame per write().
  *
  * Return: 0, or a negative errno naming why not.
  */
@@ -40,6 +42,14 @@ int tap_uring_open(int fd, unsigned max_batch, struct tap_uring **tup);
  */
 int tap_uring_write(struct tap_uring *tu, struct pkt *const *pkts, unsigned n,
 		    bool (*gone)(int err));
+
+/**
+ * tap_uring_ring() - the ring itself, for tests that check what it refuses
+ * @tu:	writer
+ *
+ * Return: the ring, owned by @tu.
+ */
+struct io_uring *tap_uring_ring(struct tap_uring *tu);
 
 /**
  * tap_uring_close() - free the writer; does not close the TAP
