@@ -61,6 +61,16 @@ int pidfile_lock(struct pidfile *p, const char *path, uid_t uid, gid_t gid,
 				   "another path",
 				   path, strerror(e));
 	}
+	/* Ours now: emptied here, so a longer pid left by a crashed helper
+	 * cannot keep its tail, and pidfile_write(), which runs in the
+	 * sandbox, needs only write() (cli/vmnet-helper/sandbox.h). */
+	if (ftruncate(p->file.fd, 0) < 0) {
+		r = -errno;
+		pidfile_remove(p);
+		return errmsg_fail(err, errlen, r,
+				   "--pidfile '%s': cannot empty it: %s", path,
+				   strerror(-r));
+	}
 	return 0;
 }
 
@@ -69,11 +79,11 @@ int pidfile_write(struct pidfile *p, pid_t pid, char *err, size_t errlen)
 	char buf[32];
 	int n = snprintf(buf, sizeof(buf), "%ld\n", (long)pid);
 
-	/* Truncated first: a longer pid left by a crashed helper must not
-	 * keep its tail. Written at offset 0 in one call; readers that
-	 * catch it half-way see a prefix of the digits or nothing. */
-	if (ftruncate(p->file.fd, 0) < 0 ||
-	    pwrite(p->file.fd, buf, (size_t)n, 0) != n)
+	/* Emptied by pidfile_lock() and nothing written since, so the
+	 * offset is 0 (holder_pid() reads with pread(), which leaves it).
+	 * One call; a reader that catches it half-way sees a prefix of the
+	 * digits or nothing. */
+	if (write(p->file.fd, buf, (size_t)n) != n)
 		return errmsg_fail(err, errlen, -errno,
 				   "--pidfile '%s': cannot write the pid: %s",
 				   p->file.path, strerror(errno));

@@ -25,7 +25,8 @@ struct pidfile {
  *		(for a lock held: the pid in the file)
  * @errlen:	room in @err
  *
- * The file is hardened as owned_file.h says. The lock lives as long as
+ * The file is hardened as owned_file.h says, and emptied once locked. The
+ * lock lives as long as
  * the process (flock(2): released by the kernel at any exit, a crash
  * included, so a file left behind locks nobody out).
  *
@@ -35,8 +36,8 @@ int pidfile_lock(struct pidfile *p, const char *path, uid_t uid, gid_t gid,
 		 char *err, size_t errlen);
 
 /**
- * pidfile_write() - write "PID\n" into the locked file, replacing what was
- * there
+ * pidfile_write() - write "PID\n" into the locked, empty file, with one
+ * write(2); call it once
  * @p:		locked with pidfile_lock()
  * @pid:	the helper's pid
  * @err:	on failure, one line

@@ -436,8 +436,8 @@ static int run(struct helper *h, const struct privdrop_target *target)
 	}
 	/* From here on the helper only serves: confine it before the first
 	 * frame from the VM is read. */
-	if (sandbox_enter(!h->o.no_sandbox, what, sizeof(what), err,
-			  sizeof(err))) {
+	if (sandbox_enter(!h->o.no_sandbox, h->o.address_file != NULL, what,
+			  sizeof(what), err, sizeof(err))) {
 		snprintf(h->why, sizeof(h->why), "%s", err);
 		return 1;
 	}

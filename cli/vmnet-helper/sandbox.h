@@ -35,6 +35,9 @@ int sandbox_before_privdrop(char *err, size_t errlen);
 /**
  * sandbox_enter() - confine the process for the rest of its life
  * @filter:	also restrict the system calls (false: --no-sandbox)
+ * @new_files:	the helper will create files and rename them into place
+ *		(--address-file, cli/common/owned_file.c): with @filter, allow
+ *		that too
  * @what:	on success, one line saying what is now in place, for the log
  * @whatlen:	room in @what
  * @err:	one-line message on failure, naming the step and the way out
@@ -44,7 +47,10 @@ int sandbox_before_privdrop(char *err, size_t errlen);
  * host interface open. Linux: sets no_new_privs, then, with @filter,
  * installs on every thread a seccomp filter that allows only the system
  * calls the running helper makes and kills the whole process (SIGSYS) on
- * any other (docs/security.md lists them and how they were measured).
+ * any other (docs/security.md lists them and how they were measured);
+ * @new_files adds open() only to create a new file write-only
+ * (O_CREAT | O_EXCL, so no existing file is opened, for reading or
+ * writing) and rename(), nothing when it is false.
  * macOS: forbids new processes (RLIMIT_NPROC 0) once the helper runs as
  * another user than root; see darwin/sandbox_darwin.c for what else the
  * platform offers and why it is not used.
@@ -53,7 +59,7 @@ int sandbox_before_privdrop(char *err, size_t errlen);
  * failure as fatal, since the helper would run less confined than the
  * user was told.
  */
-int sandbox_enter(bool filter, char *what, size_t whatlen, char *err,
-		  size_t errlen);
+int sandbox_enter(bool filter, bool new_files, char *what, size_t whatlen,
+		  char *err, size_t errlen);
 
 #endif

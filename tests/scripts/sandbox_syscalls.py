@@ -1,8 +1,8 @@
 #!/usr/bin/env python3
 # SPDX-License-Identifier: Apache-2.0
 # sandbox_syscalls.py - measure which system calls vmnet-helper makes once it
-# is sandboxed: every scenario the tests know (the lifecycle, vmnet-run and
-# end-to-end tests, a QEMU guest among them) plus the ones only this script
+# is sandboxed: every scenario the tests know (the lifecycle, vmnet-run,
+# end-to-end and guest-address tests, a QEMU guest among them) plus the ones only this script
 # drives (a flood with --stats-interval stopped by SIGTERM, the TAP deleted
 # under the helper, --socket clients one after another stopped by SIGINT,
 # TSO, write() instead of io_uring, --cpus, --pid, SIGSTOP/SIGCONT, SIGUSR1
@@ -415,6 +415,8 @@ def main():
             "helper_lifecycle": lambda: criterion(bindir, "helper_lifecycle/*"),
             "vmnet_run": lambda: criterion(bindir, "vmnet_run/*"),
             "end_to_end": lambda: criterion(bindir, "end_to_end/*"),
+            # --pidfile, --address-file and --learn-addresses.
+            "guest_addrs": lambda: criterion(bindir, "guest_addrs/*"),
             "fd_flood": lambda: scenario_fd_flood(bindir, [], None, "fd_flood"),
             "fd_flood_write": lambda: scenario_fd_flood(
                 bindir, [], {"VMNET_TAP_WRITE": "write"}, "fd_flood_write"),

@@ -29,6 +29,7 @@
 #include <unistd.h>
 
 #include "cli/vmnet-helper/sandbox.h"
+#include "owned_file.h"
 #include "testutil.h"
 
 /* Sanitizer builds let the runtime open files, for its reports and its
@@ -41,10 +42,10 @@
 #endif
 #endif
 
-/* Fork; the child enters the sandbox as the helper does and runs @body,
- * then exits 0. Exit 100 means the sandbox could not be entered. Return:
- * the child's wait status. */
-static int sandboxed(void (*body)(void))
+/* Fork; the child enters the sandbox as the helper does (@new_files as
+ * for --address-file) and runs @body, then exits 0. Exit 100 means the
+ * sandbox could not be entered. Return: the child's wait status. */
+static int sandboxed_as(bool new_files, void (*body)(void))
 {
 	char what[SANDBOX_MSG_MAX], err[SANDBOX_MSG_MAX];
 	int status;
@@ -53,7 +54,8 @@ static int sandboxed(void (*body)(void))
 	cr_assert_geq(pid, 0, "fork: %s", strerror(errno));
 	if (pid == 0) {
 		if (sandbox_before_privdrop(err, sizeof(err)) < 0 ||
-		    sandbox_enter(true, what, sizeof(what), err, sizeof(err)))
+		    sandbox_enter(true, new_files, what, sizeof(what), err,
+				  sizeof(err)))
 			_exit(100);
 		body();
 		_exit(0);
@@ -64,14 +66,25 @@ static int sandboxed(void (*body)(void))
 	return status;
 }
 
-static void expect_sigsys(const char *what, void (*body)(void))
+static int sandboxed(void (*body)(void))
 {
-	int status = sandboxed(body);
+	return sandboxed_as(false, body);
+}
+
+static void expect_sigsys_as(bool new_files, const char *what,
+			     void (*body)(void))
+{
+	int status = sandboxed_as(new_files, body);
 
 	cr_assert(WIFSIGNALED(status) && WTERMSIG(status) == SIGSYS,
 		  "%s: not killed by SIGSYS (%s %d)", what,
 		  WIFSIGNALED(status) ? "signal" : "exit status",
 		  WIFSIGNALED(status) ? WTERMSIG(status) : WEXITSTATUS(status));
+}
+
+static void expect_sigsys(const char *what, void (*body)(void))
+{
+	expect_sigsys_as(false, what, body);
 }
 
 /* Calls a hijacked helper would make, none of which it needs. */
@@ -274,6 +287,69 @@ Test(sandbox, the_calls_the_helper_makes_still_work)
 		  WIFSIGNALED(status) ? WTERMSIG(status) : WEXITSTATUS(status));
 }
 
+/* --address-file: a new file made and renamed into place, as
+ * guest_report.c does on each change. */
+static char files_dir[] = "/tmp/vmh-sbx-files-XXXXXX";
+
+static void replace_a_file(void)
+{
+	static char path[64];
+	struct owned_file f = {.fd = -1};
+	char err[256];
+
+	snprintf(path, sizeof(path), "%s/addr", files_dir);
+	if (owned_file_replace(&f, path, "test", "one\n", 4, err,
+			       sizeof(err)) ||
+	    owned_file_replace(&f, path, "test", "two\n", 4, err, sizeof(err)))
+		_exit(20);
+}
+
+static void create_a_file(void)
+{
+	char path[64];
+
+	snprintf(path, sizeof(path), "%s/new", files_dir);
+	open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+}
+
+#ifndef SANITIZED
+static void open_to_write(void)
+{
+	open("/tmp", O_WRONLY | O_CLOEXEC);
+}
+#endif
+
+Test(sandbox, new_files_lets_the_helper_create_and_rename_but_open_nothing)
+{
+	char path[64], buf[8] = "";
+	int status;
+
+	cr_assert_not_null(mkdtemp(files_dir));
+	status = sandboxed_as(true, replace_a_file);
+	cr_expect(WIFEXITED(status) && WEXITSTATUS(status) == 0, "%s %d",
+		  WIFSIGNALED(status) ? "killed by signal" : "exit status",
+		  WIFSIGNALED(status) ? WTERMSIG(status) : WEXITSTATUS(status));
+	snprintf(path, sizeof(path), "%s/addr", files_dir);
+	FILE *f = fopen(path, "r");
+	cr_expect_not_null(f, "the renamed file is missing");
+	if (f) {
+		cr_expect_not_null(fgets(buf, sizeof(buf), f));
+		cr_expect_str_eq(buf, "two\n");
+		fclose(f);
+	}
+	unlink(path);
+	/* Without --address-file there is nothing to create. */
+	expect_sigsys("open(O_CREAT) without new_files", create_a_file);
+#ifndef SANITIZED
+	/* With it, still no existing file, to read or to write. */
+	expect_sigsys_as(true, "open(O_RDONLY) with new_files", call_open);
+	expect_sigsys_as(true, "open(O_WRONLY) with new_files", open_to_write);
+#endif
+	snprintf(path, sizeof(path), "%s/new", files_dir);
+	unlink(path);
+	cr_expect_eq(rmdir(files_dir), 0, "%s", strerror(errno));
+}
+
 static void call_abort(void)
 {
 	abort();
@@ -320,7 +396,8 @@ Test(sandbox, an_asan_report_still_comes_out_under_the_filter)
 	if (pid == 0) {
 		char what[SANDBOX_MSG_MAX], err[SANDBOX_MSG_MAX];
 
-		if (sandbox_enter(true, what, sizeof(what), err, sizeof(err)))
+		if (sandbox_enter(true, false, what, sizeof(what), err,
+				  sizeof(err)))
 			_exit(100);
 		use_after_free();
 		_exit(0);
@@ -360,8 +437,8 @@ Test(sandbox, proc_shows_no_new_privs_the_filter_and_no_bounding_set)
 	if (pid == 0) {
 		int r = sandbox_before_privdrop(err, sizeof(err));
 
-		if (r != 0 ||
-		    sandbox_enter(true, what, sizeof(what), err, sizeof(err)))
+		if (r != 0 || sandbox_enter(true, false, what, sizeof(what),
+					    err, sizeof(err)))
 			_exit(100);
 		/* /proc is not ours to open any more: the parent reads it. */
 		if (write(ready[1], "r", 1) != 1 || read(go[0], &c, 1) != 1)

@@ -47,11 +47,12 @@ int sandbox_before_privdrop(char *err, size_t errlen)
 	return 1; /* no capability sets on XNU */
 }
 
-int sandbox_enter(bool filter, char *what, size_t whatlen, char *err,
-		  size_t errlen)
+int sandbox_enter(bool filter, bool new_files, char *what, size_t whatlen,
+		  char *err, size_t errlen)
 {
 	const struct rlimit none = {0, 0};
 
+	(void)new_files; /* RLIMIT_NPROC leaves files alone */
 	if (!filter) {
 		snprintf(what, whatlen, "new processes allowed (--no-sandbox)");
 		return 0;

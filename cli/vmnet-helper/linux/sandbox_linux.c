@@ -5,6 +5,7 @@
 #include "cli/vmnet-helper/sandbox.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <linux/audit.h>
 #include <linux/capability.h>
 #include <linux/filter.h>
@@ -46,7 +47,8 @@
  *   3. A few calls are allowed only with some arguments: socket() only for
  *      unix datagrams and sock_diag netlink, clone() only for threads, mmap()
  * and mprotect() never executable, tgkill() only inside this process, prctl()
- * only to name a thread.
+ * only to name a thread; with --address-file only, openat() only to create
+ * a new file and rename() (emit_new_files()).
  *   4. Everything else: SECCOMP_RET_KILL_PROCESS. The whole process dies
  *      as if by SIGSYS (a parent sees WTERMSIG == SIGSYS, vmnet-run names
  *      it), and the kernel logs the call's number ("audit: type=1326 ...
@@ -316,7 +318,30 @@ static void emit_socket(struct sandbox_bpf *b)
 	b->calls++;
 }
 
-static void sandbox_build(struct sandbox_bpf *b, pid_t self)
+/* --address-file (cli/common/owned_file.c, owned_file_replace()): each
+ * change is written to a new PATH.tmp, opened with O_WRONLY | O_CREAT |
+ * O_EXCL, then renamed over PATH; write(), fstat(), close() and unlink()
+ * are on the plain list already. openat() is allowed only with those
+ * three flags among its access mode, O_CREAT and O_EXCL, so the helper
+ * can make a new file but never open one that exists, to read it or to
+ * write it. rename() is the call glibc's rename() makes where the
+ * architecture has it, else renameat(), else renameat2() (read from
+ * glibc's sysdeps/unix/sysv/linux/rename.c); glibc's open() is openat()
+ * on both architectures. */
+static void emit_new_files(struct sandbox_bpf *b)
+{
+	emit_nr_masked(b, __NR_openat, 2, O_ACCMODE | O_CREAT | O_EXCL,
+		       O_WRONLY | O_CREAT | O_EXCL);
+#if defined(__NR_rename)
+	emit_nr_action(b, __NR_rename, SECCOMP_RET_ALLOW);
+#elif defined(__NR_renameat)
+	emit_nr_action(b, __NR_renameat, SECCOMP_RET_ALLOW);
+#else
+	emit_nr_action(b, __NR_renameat2, SECCOMP_RET_ALLOW);
+#endif
+}
+
+static void sandbox_build(struct sandbox_bpf *b, pid_t self, bool new_files)
 {
 	b->n = b->calls = 0;
 	/* 1. Our architecture only, and on x86_64 not its x32 ABI. */
@@ -363,13 +388,16 @@ static void sandbox_build(struct sandbox_bpf *b, pid_t self)
 	 * an_asan_report_still_comes_out_under_the_filter). */
 	emit_nr_masked(b, __NR_ioctl, 1, 0xffffffffu, TCGETS);
 #endif
+	if (new_files)
+		emit_new_files(b);
 	/* 4. Everything else. */
 	emit_ret(b, SANDBOX_KILL);
 }
 
 /* Install the filter on every thread. Return: 0 or a negative errno with
  * @err filled. */
-static int sandbox_install(unsigned *calls, char *err, size_t errlen)
+static int sandbox_install(bool new_files, unsigned *calls, char *err,
+			   size_t errlen)
 {
 	static struct sandbox_bpf b;
 	uint32_t action = SANDBOX_KILL;
@@ -384,7 +412,7 @@ static int sandbox_install(unsigned *calls, char *err, size_t errlen)
 				   "can): %s; pass --no-sandbox to run without "
 				   "the filter",
 				   strerror(errno));
-	sandbox_build(&b, getpid());
+	sandbox_build(&b, getpid(), new_files);
 	if (b.n > SANDBOX_BPF_MAX)
 		return errmsg_fail(err, errlen, -E2BIG,
 				   "seccomp: the filter needs %u instructions, "
@@ -453,8 +481,8 @@ int sandbox_before_privdrop(char *err, size_t errlen)
 	return 0;
 }
 
-int sandbox_enter(bool filter, char *what, size_t whatlen, char *err,
-		  size_t errlen)
+int sandbox_enter(bool filter, bool new_files, char *what, size_t whatlen,
+		  char *err, size_t errlen)
 {
 	/* glibc reads /etc/localtime at the first localtime_r() (the stats
 	 * line's time stamp, engine/stats.c): do it now, while files may
@@ -476,14 +504,15 @@ int sandbox_enter(bool filter, char *what, size_t whatlen, char *err,
 	}
 #ifdef SANDBOX_AUDIT_ARCH
 	unsigned calls = 0;
-	int r = sandbox_install(&calls, err, errlen);
+	int r = sandbox_install(new_files, &calls, err, errlen);
 
 	if (r)
 		return r;
-	snprintf(what, whatlen,
-		 "no new privileges; system call filter on (%u calls allowed, "
-		 "any other kills the helper with SIGSYS)",
-		 calls);
+	snprintf(
+	    what, whatlen,
+	    "no new privileges; system call filter on (%u calls allowed%s, "
+	    "any other kills the helper with SIGSYS)",
+	    calls, new_files ? ", new files for --address-file" : "");
 	return 0;
 #else
 	return errmsg_fail(err, errlen, -ENOSYS,
