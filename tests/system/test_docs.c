@@ -33,6 +33,13 @@ static void names_add(struct names *s, const char *name)
 	s->v[s->n++] = strdup(name);
 }
 
+static void names_free(struct names *s)
+{
+	for (int i = 0; i < s->n; i++)
+		free(s->v[i]);
+	s->n = 0;
+}
+
 static bool names_has(const struct names *s, const char *name)
 {
 	for (int i = 0; i < s->n; i++)
@@ -132,6 +139,8 @@ static void help_matches_man(const char *program)
 			  "%s documents %s%s, which %s --help does not name",
 			  man_path, strchr(man.v[i], '=') ? "-" : "--",
 			  man.v[i], program);
+	names_free(&help);
+	names_free(&man);
 }
 
 Test(docs, vmnet_helper_man_page_names_exactly_the_options_of_help)
