@@ -98,6 +98,22 @@ static int parse_nat66(struct options *o, const char *s, char *err,
 	return 0;
 }
 
+/* The N of a.b.c.d/N: one to three decimal digits and nothing else. */
+static bool parse_prefix_length(const char *s, unsigned *len)
+{
+	size_t n = strlen(s);
+
+	*len = 0;
+	if (n == 0 || n > 3)
+		return false;
+	for (; *s; s++) {
+		if (*s < '0' || *s > '9')
+			return false;
+		*len = *len * 10 + (unsigned)(*s - '0');
+	}
+	return true;
+}
+
 /* a.b.c.d/N, the network's own address, N from 8 to 29 (vmnet reserves
  * three addresses of each subnet: a /30 would leave one). */
 static int parse_subnet(struct options *o, const char *s, char *err,
@@ -108,12 +124,10 @@ static int parse_subnet(struct options *o, const char *s, char *err,
 	char text[INET_ADDRSTRLEN];
 	const char *slash = strchr(s, '/');
 	unsigned len = 0;
-	char junk;
 	uint32_t a, mask;
 
 	if (!slash || (size_t)(slash - s) >= sizeof(text) ||
-	    sscanf(slash + 1, "%u%c", &len, &junk) != 1 ||
-	    !(slash[1] >= '0' && slash[1] <= '9'))
+	    !parse_prefix_length(slash + 1, &len))
 		return errmsg_fail(err, errlen, -1,
 				   "invalid --network-subnet '%s': not "
 				   "ADDRESS/LENGTH; %s",
