@@ -368,25 +368,13 @@ Test(guest_addrs, vlan_frames_and_other_macs_teach_nothing, .timeout = 60)
 	cr_assert_null(strstr(a.err, "10.77.0.44"), "learned another MAC's");
 }
 
-static void read_pid_file(char *buf, size_t len)
-{
-	int fd = open(pid_file, O_RDONLY);
-	ssize_t n;
-
-	cr_assert_geq(fd, 0, "%s: %s", pid_file, strerror(errno));
-	n = read(fd, buf, len - 1);
-	close(fd);
-	cr_assert_geq(n, 0);
-	buf[n] = '\0';
-}
-
 Test(guest_addrs, pidfile_locked_written_and_removed_on_sigterm, .timeout = 60)
 {
 	char buf[32], want[32];
 
 	test_need_private_netns();
 	start_helpers((const char *const[]){"--pidfile", pid_file, NULL});
-	read_pid_file(buf, sizeof(buf));
+	test_read_file(pid_file, buf, sizeof(buf));
 	snprintf(want, sizeof(want), "%d\n", (int)a.pid);
 	cr_assert_str_eq(buf, want);
 

@@ -13,6 +13,7 @@
 
 #include "owned_file.h"
 #include "pidfile.h"
+#include "testutil.h"
 
 static char dir[64], path[128], victim[128];
 
@@ -32,18 +33,6 @@ static void teardown(void)
 	cr_assert_eq(system(cmd), 0);
 }
 
-static void read_file(const char *p, char *buf, size_t len)
-{
-	int fd = open(p, O_RDONLY);
-	ssize_t n;
-
-	cr_assert_geq(fd, 0, "%s: %s", p, strerror(errno));
-	n = read(fd, buf, len - 1);
-	close(fd);
-	cr_assert_geq(n, 0);
-	buf[n] = '\0';
-}
-
 TestSuite(pidfile, .init = setup, .fini = teardown);
 TestSuite(owned_file, .init = setup, .fini = teardown);
 
@@ -56,7 +45,7 @@ Test(pidfile, written_locked_and_removed)
 	    pidfile_lock(&p, path, (uid_t)-1, (gid_t)-1, err, sizeof(err)), 0,
 	    "%s", err);
 	cr_assert_eq(pidfile_write(&p, 4242, err, sizeof(err)), 0, "%s", err);
-	read_file(path, buf, sizeof(buf));
+	test_read_file(path, buf, sizeof(buf));
 	snprintf(want, sizeof(want), "%d\n", 4242);
 	cr_assert_str_eq(buf, want);
 	pidfile_remove(&p);
@@ -100,7 +89,7 @@ Test(pidfile, longer_stale_pid_leaves_no_tail)
 	    pidfile_lock(&p, path, (uid_t)-1, (gid_t)-1, err, sizeof(err)), 0,
 	    "%s", err);
 	cr_assert_eq(pidfile_write(&p, 42, err, sizeof(err)), 0);
-	read_file(path, buf, sizeof(buf));
+	test_read_file(path, buf, sizeof(buf));
 	cr_assert_str_eq(buf, "42\n");
 	pidfile_remove(&p);
 }
@@ -119,7 +108,7 @@ Test(pidfile, symlink_is_never_followed)
 	    pidfile_lock(&p, path, (uid_t)-1, (gid_t)-1, err, sizeof(err)),
 	    -ELOOP);
 	cr_assert(strstr(err, "is a symbolic link"), "%s", err);
-	read_file(victim, buf, sizeof(buf));
+	test_read_file(victim, buf, sizeof(buf));
 	cr_assert_str_eq(buf, "secret\n");
 }
 
@@ -182,16 +171,16 @@ Test(owned_file, replace_is_whole_and_replaces_a_link_instead_of_writing_it)
 	cr_assert_eq(owned_file_replace(&f, path, "--address-file", "one\n", 4,
 					err, sizeof(err)),
 		     0, "%s", err);
-	read_file(path, buf, sizeof(buf));
+	test_read_file(path, buf, sizeof(buf));
 	cr_assert_str_eq(buf, "one\n");
-	read_file(victim, buf, sizeof(buf));
+	test_read_file(victim, buf, sizeof(buf));
 	cr_assert_str_eq(buf, "secret\n", "written through a link");
 	cr_assert_neq(access(tmp, F_OK), 0, "the temporary file stayed");
 
 	cr_assert_eq(owned_file_replace(&f, path, "--address-file", "two\n", 4,
 					err, sizeof(err)),
 		     0, "%s", err);
-	read_file(path, buf, sizeof(buf));
+	test_read_file(path, buf, sizeof(buf));
 	cr_assert_str_eq(buf, "two\n");
 	owned_file_remove(&f);
 	cr_assert_neq(access(path, F_OK), 0);

@@ -330,13 +330,8 @@ Test(sandbox, new_files_lets_the_helper_create_and_rename_but_open_nothing)
 		  WIFSIGNALED(status) ? "killed by signal" : "exit status",
 		  WIFSIGNALED(status) ? WTERMSIG(status) : WEXITSTATUS(status));
 	snprintf(path, sizeof(path), "%s/addr", files_dir);
-	FILE *f = fopen(path, "r");
-	cr_expect_not_null(f, "the renamed file is missing");
-	if (f) {
-		cr_expect_not_null(fgets(buf, sizeof(buf), f));
-		cr_expect_str_eq(buf, "two\n");
-		fclose(f);
-	}
+	test_read_file(path, buf, sizeof(buf));
+	cr_expect_str_eq(buf, "two\n");
 	unlink(path);
 	/* Without --address-file there is nothing to create. */
 	expect_sigsys("open(O_CREAT) without new_files", create_a_file);
