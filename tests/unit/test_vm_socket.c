@@ -163,7 +163,7 @@ Test(vm_socket, fifo_at_the_lock_path_is_refused_without_blocking)
 	cr_expect_eq(
 	    vm_socket_lock(&vs, (uid_t)-1, (gid_t)-1, err, sizeof(err)),
 	    -EINVAL);
-	cr_expect(strstr(err, "is a pipe, not a lock file"), "%s", err);
+	cr_expect(strstr(err, "is a pipe, not a regular file"), "%s", err);
 	unlink(lock);
 }
 
