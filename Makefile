@@ -148,7 +148,7 @@ $(PROGRAMS): $(O)/%: $(O)/cli/%/main.o $(LIB)
 # macOS 26, vmnet-helper signed with com.apple.security.virtualization
 # starts vmnet without root (docs/vmnet-helper.md, "macOS: root, sudo,
 # or neither"). The link wrote a new file, so --force replaces the linker's own
-# ad-hoc signature. Nowhere else is there a codesign to run.
+# ad-hoc signature. make install signs the installed copies once more.
 CODESIGN ?= codesign
 program_entitlements = $(wildcard cli/$(1)/darwin/$(1).entitlements)
 ifeq ($(PLATFORM),darwin)
@@ -253,7 +253,6 @@ EXAMPLESDIR ?= $(DOCDIR)/examples
 # /usr/lib/systemd/system (systemd.unit(5), "System Unit Search Path").
 SYSTEMDUNITDIR ?= $(PREFIX)/lib/systemd/system
 INSTALL ?= install
-CODESIGN ?= codesign
 
 MAN_PAGES := $(wildcard docs/man/*.1)
 EXAMPLE_FILES := $(shell find docs/examples -type f 2>/dev/null | sort)

@@ -181,6 +181,60 @@ static int privdrop_group(const char *s, gid_t *gid, char *err, size_t errlen)
 	return 0;
 }
 
+/* Is the user @uid in group @gid: as their primary group, or listed as a
+ * member in the group database? */
+static bool privdrop_in_group(uid_t uid, gid_t gid)
+{
+	char name[256];
+	struct passwd *pw = getpwuid(uid);
+	struct group *gr;
+
+	if (pw == NULL)
+		return false;
+	if (pw->pw_gid == gid)
+		return true;
+	/* pw and gr share no storage, but copy the name before the next
+	 * lookup all the same, as getpwnam(3) asks. */
+	snprintf(name, sizeof(name), "%s", pw->pw_name);
+	gr = getgrgid(gid);
+	for (char **m = gr ? gr->gr_mem : NULL; m && *m; m++)
+		if (strcmp(*m, name) == 0)
+			return true;
+	return false;
+}
+
+/*
+ * Under sudo, whoever the sudoers rule admits runs the helper as root, and
+ * sudo gives the helper the options they typed. If --user and --group
+ * could name anyone, `sudo vmnet-helper --user root` would keep root for a
+ * user the rule meant to admit only to the helper. So when root came
+ * through sudo from a user other than root (SUDO_UID set and not 0), the
+ * helper drops to that user only, and to their own groups. sudo sets
+ * SUDO_UID itself (sudoers(5), "Command environment"), and a user cannot
+ * override it unless the rule grants SETENV, which ours does not.
+ */
+static int privdrop_sudo_check(const struct privdrop_target *r,
+			       const char *user, const char *group,
+			       uid_t caller, gid_t caller_gid, char *err,
+			       size_t errlen)
+{
+	if (user != NULL && r->uid != caller)
+		return errmsg_fail(err, errlen, -EPERM,
+				   "--user '%s': sudo was run by uid %u, who "
+				   "may run the helper only as themselves; "
+				   "drop --user, or run it from a root shell "
+				   "without SUDO_UID",
+				   user, (unsigned)caller);
+	if (group != NULL && r->gid != caller_gid &&
+	    !privdrop_in_group(caller, r->gid))
+		return errmsg_fail(err, errlen, -EPERM,
+				   "--group '%s': sudo was run by uid %u, who "
+				   "is not in group %u; pass one of their "
+				   "groups, or drop --group",
+				   group, (unsigned)caller, (unsigned)r->gid);
+	return 0;
+}
+
 int privdrop_resolve(const char *user, const char *group, const char *sudo_uid,
 		     const char *sudo_gid, uid_t real_uid, gid_t real_gid,
 		     struct privdrop_target *t, char *err, size_t errlen)
@@ -227,6 +281,22 @@ int privdrop_resolve(const char *user, const char *group, const char *sudo_uid,
 	} else {
 		r.gid = real_gid;
 		r.gid_source = "real gid";
+	}
+
+	if (real_uid == 0 && sudo_uid != NULL && (user || group)) {
+		unsigned long long caller, caller_gid = (gid_t)-1;
+
+		rc = privdrop_parse_id(&privdrop_sudo_uid_src, sudo_uid,
+				       &caller, err, errlen);
+		if (rc == 0 && sudo_gid != NULL)
+			rc = privdrop_parse_id(&privdrop_sudo_gid_src, sudo_gid,
+					       &caller_gid, err, errlen);
+		if (rc == 0 && caller != 0)
+			rc =
+			    privdrop_sudo_check(&r, user, group, (uid_t)caller,
+						(gid_t)caller_gid, err, errlen);
+		if (rc != 0)
+			return rc;
 	}
 
 	/* Dropping to uid 0 would keep every privilege: say so instead. */

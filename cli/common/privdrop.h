@@ -47,8 +47,14 @@ struct privdrop_target {
  * read as "leave unchanged". An empty or malformed SUDO_UID or SUDO_GID is
  * an error, not a reason to fall back. Reads no environment itself.
  *
+ * Root reached through sudo by another user (@real_uid 0, @sudo_uid set
+ * and not 0) may drop only to that user: a --user naming anyone else, or
+ * a --group that is neither @sudo_gid nor one the user belongs to, fails
+ * with -EPERM, so a sudoers rule admitting the helper does not admit root.
+ *
  * Return: 0; -EINVAL for a malformed number, -ERANGE for one too large,
- * -ENOENT for an unknown name, or the negative errno of a failed lookup.
+ * -ENOENT for an unknown name, -EPERM for an id sudo's caller may not
+ * take, or the negative errno of a failed lookup.
  */
 int privdrop_resolve(const char *user, const char *group, const char *sudo_uid,
 		     const char *sudo_gid, uid_t real_uid, gid_t real_gid,

@@ -239,6 +239,19 @@ bool child_running(struct child *c)
 	return poll(&p, 1, 0) == 0;
 }
 
+int child_run(struct child *c, char *const argv[], char *const env[],
+	      int timeout_ms)
+{
+	char *v[64] = {"/usr/bin/env"};
+	int n = 1, r;
+
+	for (int i = 0; argv[i] && n < 63; i++)
+		v[n++] = argv[i];
+	v[n] = NULL;
+	r = child_start(c, strchr(argv[0], '/') ? argv : v, env, NULL, 0);
+	return r < 0 ? r : child_wait_exit(c, timeout_ms);
+}
+
 int child_wait_exit(struct child *c, int timeout_ms)
 {
 	long deadline = now_ms() + timeout_ms;

@@ -107,6 +107,19 @@ bool child_wait_for_nth(struct child *c, bool out, const char *needle, int n,
 int child_wait_exit(struct child *c, int timeout_ms);
 
 /**
+ * child_run() - run @argv to its end, as a shell would find it
+ * @c:		child; its stdout and stderr are there afterwards
+ * @argv:	program and arguments; a bare program name is looked up in
+ *		PATH (through /usr/bin/env, since child_start() takes a path)
+ * @env:	as for child_start()
+ * @timeout_ms:	as for child_wait_exit()
+ *
+ * Return: as child_wait_exit(), or a negative errno when it cannot start.
+ */
+int child_run(struct child *c, char *const argv[], char *const env[],
+	      int timeout_ms);
+
+/**
  * child_running() - whether the child has not exited yet; never blocks
  * @c:	child
  */

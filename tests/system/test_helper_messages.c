@@ -148,6 +148,31 @@ Test(helper_messages, user_root_is_named_as_the_reason_root_is_kept)
 	cr_expect_null(strstr(prog.err, "no --user"), "stderr:\n%s", prog.err);
 }
 
+/* A user the sudoers rule admits must not keep root with --user root:
+ * refused before any interface starts (no TAP is made). */
+Test(helper_messages, sudo_user_cannot_name_another_user)
+{
+	const char *args[] = {"--fd",	"3",	"--tap", TAP,
+			      "--user", "root", NULL};
+	int sv[2];
+
+	test_need_private_netns();
+	cr_assert_eq(socketpair(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0, sv), 0);
+	start("vmnet-helper",
+	      (char *const[]){"SUDO_UID=1000", "SUDO_GID=1000", NULL}, sv[1],
+	      args);
+	close(sv[1]);
+	cr_assert_eq(child_wait_exit(&prog, WAIT_MS), 1, "stderr:\n%s",
+		     prog.err);
+	cr_expect(strstr(prog.err, "--user 'root': sudo was run by uid 1000, "
+				   "who may run the helper only as "
+				   "themselves"),
+		  "stderr:\n%s", prog.err);
+	cr_expect_null(strstr(prog.err, "host interface"), "stderr:\n%s",
+		       prog.err);
+	close(sv[0]);
+}
+
 Test(helper_messages, no_sudo_uid_and_no_user_is_said_as_such)
 {
 	run_as_root((char *const[]){"SUDO_UID", "SUDO_GID", NULL}, NULL);

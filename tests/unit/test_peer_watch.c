@@ -9,6 +9,7 @@
 #include <unistd.h>
 
 #include "peer_watch.h"
+#include "testutil.h"
 
 static int watch_check_of(int fd)
 {
@@ -30,6 +31,24 @@ Test(peer_watch, socketpair_peer_is_there_until_it_closes)
 	cr_assert_eq(peer_watch_open(sv[0], &pw), 0);
 	cr_assert_eq(peer_watch_check(pw), 1);
 	cr_assert_eq(peer_watch_check(pw), 1, "asking twice changes nothing");
+	close(sv[1]);
+	cr_assert_eq(peer_watch_check(pw), 0, "closed peer still seen");
+	peer_watch_close(pw);
+	close(sv[0]);
+}
+
+/* `ip netns exec NS vmnet-helper --fd 3`: the socketpair was made in the
+ * caller's namespace, and the helper runs in another. */
+Test(peer_watch, socketpair_from_another_netns_is_watched_too)
+{
+	struct peer_watch *pw;
+	int sv[2], r;
+
+	cr_assert_eq(socketpair(AF_UNIX, SOCK_DGRAM, 0, sv), 0);
+	test_need_private_netns();
+	r = peer_watch_open(sv[0], &pw);
+	cr_assert_eq(r, 0, "peer_watch_open: %s", strerror(-r));
+	cr_assert_eq(peer_watch_check(pw), 1);
 	close(sv[1]);
 	cr_assert_eq(peer_watch_check(pw), 0, "closed peer still seen");
 	peer_watch_close(pw);

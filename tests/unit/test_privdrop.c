@@ -71,7 +71,7 @@ static const struct resolve_case {
     },
     {
 	"SUDO_GID beats --user's primary group",
-	{"nobody", NULL, "1000", "1000", 0, 0},
+	{"nobody", NULL, "0", "1000", 0, 0},
 	{NOBODY, 1000, true, "--user", "SUDO_GID"},
     },
     {
@@ -81,32 +81,47 @@ static const struct resolve_case {
     },
     {
 	"--user root: no drop",
-	{"root", NULL, "1000", NULL, 0, 0},
+	{"root", NULL, NULL, NULL, 0, 0},
 	{0, 0, false, "--user", "--user's primary group"},
     },
     {
-	"--user 0 beats SUDO_UID: no drop",
-	{"0", NULL, "1000", "1000", 0, 0},
+	"--user 0 beats SUDO_UID=0: no drop",
+	{"0", NULL, "0", "1000", 0, 0},
 	{0, 1000, false, "--user", "SUDO_GID"},
     },
     {
 	"--group by name beats SUDO_GID",
-	{NULL, "nogroup", "1000", "1000", 0, 0},
-	{1000, NOBODY, true, "SUDO_UID", "--group"},
+	{NULL, "nogroup", "0", "1000", 0, 0},
+	{0, NOBODY, false, "SUDO_UID", "--group"},
     },
     {
 	"--group by number",
-	{NULL, "27", "1000", "1000", 0, 0},
-	{1000, 27, true, "SUDO_UID", "--group"},
+	{NULL, "27", "0", "1000", 0, 0},
+	{0, 27, false, "SUDO_UID", "--group"},
     },
     {
-	"--user and --group beat SUDO_*",
-	{"1000", "1000", "2000", "2000", 0, 0},
+	"a sudo user may name themselves",
+	{"1000", NULL, "1000", "1000", 0, 0},
+	{1000, 1000, true, "--user", "SUDO_GID"},
+    },
+    {
+	"a sudo user may name their primary group",
+	{NULL, "nogroup", "65534", "100", 0, 0},
+	{NOBODY, NOBODY, true, "SUDO_UID", "--group"},
+    },
+    {
+	"not root: the sudo rule does not apply",
+	{"nobody", NULL, "1000", "1000", 1000, 1000},
+	{NOBODY, 1000, true, "--user", "SUDO_GID"},
+    },
+    {
+	"--user and --group beat SUDO_* of root",
+	{"1000", "1000", "0", "2000", 0, 0},
 	{1000, 1000, true, "--user", "--group"},
     },
     {
-	"options hide malformed SUDO_* (never read)",
-	{"1000", "5", "abc", "-1", 0, 0},
+	"not root: options hide malformed SUDO_* (never read)",
+	{"1000", "5", "abc", "-1", 1000, 1000},
 	{1000, 5, true, "--user", "--group"},
     },
     {
@@ -193,6 +208,18 @@ static const struct resolve_error resolve_bad[] = {
      "decimal gid"},
     {NULL, "-5", NULL, NULL, -EINVAL, "--group '-5' has a sign..."},
     {NULL, "", NULL, NULL, -EINVAL, "--group '' is empty..."},
+    /* Root through sudo from uid 1000: only as that user (privdrop.c). */
+    {"root", NULL, "1000", "1000", -EPERM,
+     "--user 'root': sudo was run by uid 1000, who may run the helper only "
+     "as themselves; drop --user, or run it from a root shell without "
+     "SUDO_UID"},
+    {"0", NULL, "1000", NULL, -EPERM, "--user '0': sudo was run by uid..."},
+    {"nobody", NULL, "1000", NULL, -EPERM,
+     "--user 'nobody': sudo was run by uid 1000, who may..."},
+    {NULL, "0", "1000", "1000", -EPERM,
+     "--group '0': sudo was run by uid 1000, who is not in group 0; pass "
+     "one of their groups, or drop --group"},
+    {"root", NULL, "abc", NULL, -EINVAL, "SUDO_UID='abc' is not a number..."},
 };
 
 /* Root is kept for uid 0: the warning must name where the 0 came from. */
@@ -202,7 +229,7 @@ Test(privdrop_resolve, keep_reason_names_the_source_of_uid_0)
 		const char *user, *sudo_uid, *want;
 	} cases[] = {
 	    {"root", NULL, "--user names uid 0"},
-	    {"0", "1000", "--user names uid 0"},
+	    {"0", "0", "--user names uid 0"},
 	    {NULL, "0", "SUDO_UID is 0 (sudo run by root)"},
 	    {NULL, NULL, "no SUDO_UID and no --user"},
 	};

@@ -4,8 +4,12 @@
 #include "peer_watch.h"
 
 #include <errno.h>
+#include <fcntl.h>
+#include <sched.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/ioctl.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/time.h>
@@ -13,6 +17,7 @@
 
 #include <linux/netlink.h>
 #include <linux/rtnetlink.h>
+#include <linux/sockios.h>
 #include <linux/sock_diag.h>
 #include <linux/unix_diag.h>
 
@@ -29,6 +34,53 @@ struct peer_watch {
 	unsigned int ino; /* our socket's inode number */
 	unsigned int seq;
 };
+
+/*
+ * sock_diag answers only about the sockets of the asker's own network
+ * namespace, and the socket may live in another: a socketpair made before
+ * `ip netns exec NS vmnet-helper --fd 3` is the helper's, yet its
+ * namespace is the caller's, so asking from the helper's gives ENOENT.
+ * Then ask from the socket's namespace: SIOCGSKNS (Linux 4.9,
+ * net/socket.c sock_ioctl(): CAP_NET_ADMIN over that namespace) opens it,
+ * and a netlink socket made by a thread while it is setns()'d there
+ * (CAP_SYS_ADMIN) stays bound to it when the thread returns. So only
+ * while the helper still has root, which is when peer_watch.h says to
+ * open the watch. Return: the netlink socket, or a negative errno.
+ */
+static int netlink_in_netns_of(int fd)
+{
+	int ns = ioctl(fd, SIOCGSKNS);
+	if (ns < 0)
+		return -errno;
+	int self = open("/proc/thread-self/ns/net", O_RDONLY | O_CLOEXEC);
+	if (self < 0) {
+		int e = -errno;
+		close(ns);
+		return e;
+	}
+	int nl = -EPERM;
+	if (setns(ns, CLONE_NEWNET) == 0) {
+		nl = socket(AF_NETLINK, SOCK_DGRAM | SOCK_CLOEXEC,
+			    NETLINK_SOCK_DIAG);
+		if (nl < 0)
+			nl = -errno;
+		/* Back where this thread was: everything else it does (the
+		 * TAP above all) belongs to that namespace. Failing here,
+		 * with the right just used, cannot be survived safely. */
+		if (setns(self, CLONE_NEWNET) != 0) {
+			fprintf(stderr,
+				"peer_watch: cannot return to the "
+				"helper's network namespace: %s\n",
+				strerror(errno));
+			abort();
+		}
+	} else {
+		nl = -errno;
+	}
+	close(ns);
+	close(self);
+	return nl;
+}
 
 int peer_watch_open(int fd, struct peer_watch **pwp)
 {
@@ -57,6 +109,17 @@ int peer_watch_open(int fd, struct peer_watch **pwp)
 	/* One query now: it loads the unix_diag module if it must, and
 	 * shows whether asking works at all on this kernel. */
 	int r = peer_watch_check(pw);
+	if (r == -ENOENT) {
+		int nl = netlink_in_netns_of(fd);
+
+		if (nl >= 0) {
+			close(pw->nl);
+			pw->nl = nl;
+			setsockopt(pw->nl, SOL_SOCKET, SO_RCVTIMEO, &tv,
+				   sizeof(tv));
+			r = peer_watch_check(pw);
+		}
+	}
 	if (r < 0) {
 		peer_watch_close(pw);
 		return r;
