@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: Apache-2.0 */
-/* counters.h - per-worker packet counters, written by their worker only and
- * read by the supervisor for stats. */
+/* counters.h - per-port packet counters, written by the port's worker only
+ * and read by the supervisor for stats. */
 #ifndef VMNET_HELPER_COUNTERS_H
 #define VMNET_HELPER_COUNTERS_H
 
@@ -37,7 +37,6 @@ struct counters_out {
 struct counters {
 	struct counters_in in;
 	struct counters_out out;
-	_Atomic uint64_t wakeups; /* returns from a sleeping poller_wait() */
 };
 
 /**

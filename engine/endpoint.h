@@ -5,11 +5,19 @@
 #ifndef VMNET_HELPER_ENDPOINT_H
 #define VMNET_HELPER_ENDPOINT_H
 
+#include <stddef.h>
 #include <stdint.h>
 
 #include "pool.h"
 
 struct endpoint;
+
+/* A block of memory that the frames an endpoint reads and writes lie in:
+ * one of the engine's pools. */
+struct endpoint_region {
+	void *base;
+	size_t len;
+};
 
 /*
  * Errors an endpoint returns, and what the worker does with them:
@@ -35,8 +43,9 @@ struct endpoint_ops {
 	/**
 	 * read_batch() - read up to @n frames, one per buffer
 	 * @ep:		endpoint
-	 * @pkts:	buffers with room for ep->max_frame bytes; each read
-	 *		sets len, and flags to 0 or PKT_F_TRUNCATED
+	 * @pkts:	buffers with room for ep->max_frame + POOL_SPARE bytes
+	 *		(pool.h); each read sets len, and flags to 0 or
+	 *		PKT_F_TRUNCATED
 	 * @n:		buffers offered
 	 *
 	 * Return: frames read (>= 1) or a negative errno (see above).
@@ -69,6 +78,24 @@ struct endpoint_ops {
 			   void *arg);
 
 	/**
+	 * use_buffers() - optional: every frame given to read_batch() and
+	 * write_batch() from now on lies in one of @regions
+	 * @ep:		endpoint
+	 * @regions:	the engine's pools, valid until the next call
+	 * @n:		how many; 0 when the engine that owns them is about to
+	 *		free them (the endpoint must forget them)
+	 *
+	 * An endpoint may register them with the kernel once (io_uring
+	 * fixed buffers), saving the per-frame mapping of user memory. NULL
+	 * if it has no use for them. Called before the workers start and
+	 * after they stop, never while they run.
+	 *
+	 * Return: 0, or a negative errno: the endpoint goes on without them.
+	 */
+	int (*use_buffers)(struct endpoint *ep,
+			   const struct endpoint_region *regions, unsigned n);
+
+	/**
 	 * close() - release the endpoint; never blocks for long
 	 * @ep:		endpoint
 	 */
@@ -95,6 +122,13 @@ static inline int endpoint_write(struct endpoint *ep, struct pkt *const *pkts,
 				 unsigned n)
 {
 	return ep->ops->write_batch(ep, pkts, n);
+}
+
+static inline int endpoint_use_buffers(struct endpoint *ep,
+				       const struct endpoint_region *regions,
+				       unsigned n)
+{
+	return ep->ops->use_buffers ? ep->ops->use_buffers(ep, regions, n) : 0;
 }
 
 static inline void endpoint_close(struct endpoint *ep)

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: Apache-2.0 */
-/* engine.c - the supervisor: builds the datapath, runs the two workers,
- * watches them and stops them. */
+/* engine.c - the supervisor: builds the datapath, runs the workers, watches
+ * them and stops them. */
 #include "engine.h"
 
 #include "errmsg.h"
@@ -12,8 +12,11 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "log.h"
+#include "placement.h"
 #include "poller.h"
 #include "signals.h"
+#include "thread_cpu.h"
 #include "worker.h"
 
 enum {
@@ -29,11 +32,14 @@ enum { HOST = 0, SOCKET = 1 };
 struct engine {
 	struct engine_config cfg;
 	struct endpoint *ep[2];
-	struct pool *pool[2]; /* pool[i]: buffers worker i reads into */
-	struct ring *ring[2]; /* ring[i]: frames worker i read */
-	struct worker worker[2];
+	struct pool *pool[2]; /* pool[i]: buffers port i reads into */
+	struct ring *ring[2]; /* ring[i]: frames port i read */
+	struct port port[2];
+	struct worker worker[ENGINE_WORKERS_MAX];
+	unsigned nworkers;
 	struct poller *poller; /* the supervisor's */
 	_Atomic int stop_requested;
+	bool buffers_offered; /* endpoint_use_buffers() was called */
 	char exit_message[160];
 };
 
@@ -47,6 +53,7 @@ void engine_config_defaults(struct engine_config *cfg)
 	cfg->spin_us = ENGINE_SPIN_US_DEFAULT;
 	cfg->host_cpu = -1;
 	cfg->socket_cpu = -1;
+	cfg->workers = ENGINE_WORKERS_AUTO;
 	cfg->exit_fd = -1;
 }
 
@@ -93,6 +100,11 @@ static int check_config(const struct engine_config *c, uint32_t frame,
 		    c->ring_size, c->batch, POOL_COUNT_MAX / 2);
 		return -EINVAL;
 	}
+	if (c->workers > ENGINE_WORKERS_MAX) {
+		errmsg_format(err, errlen, "%u workers: must be 1, 2 or auto",
+			      c->workers);
+		return -EINVAL;
+	}
 	if (c->retry_us < 1 || c->write_wait_us < c->retry_us) {
 		errmsg_format(
 		    err, errlen,
@@ -122,11 +134,113 @@ static int check_config(const struct engine_config *c, uint32_t frame,
 	return 0;
 }
 
+/* Two threads on one CPU would take turns on it, and every hand-off
+ * between them would cost a wake-up and a context switch: one thread serving
+ * both ports does the same work without them. */
+static unsigned choose_workers(const struct engine_config *c)
+{
+	if (c->workers != ENGINE_WORKERS_AUTO)
+		return c->workers;
+	if (c->host_cpu >= 0 && c->host_cpu == c->socket_cpu)
+		return 1;
+	return placement_cpu_count() == 1 ? 1 : 2;
+}
+
+static int setup_ports(struct engine *e)
+{
+	const struct engine_config *cfg = &e->cfg;
+
+	for (int i = 0; i < 2; i++) {
+		struct port *p = &e->port[i];
+		int r;
+
+		p->cfg.batch = cfg->batch;
+		p->cfg.write_wait_us = cfg->write_wait_us;
+		p->cfg.retry_us = cfg->retry_us;
+		p->ep = e->ep[i];
+		p->rx_pool = e->pool[i];
+		p->rx_ring = e->ring[i];
+		p->tx_ring = e->ring[1 - i];
+		p->tx_pool = e->pool[1 - i];
+		p->peer = &e->port[1 - i];
+		/* The host port reads what goes to the VM, the socket port
+		 * what comes from it. */
+		p->inspector =
+		    i == HOST ? cfg->inspect_to_vm : cfg->inspect_from_vm;
+		r = port_init(p);
+		if (r)
+			return r;
+	}
+	return 0;
+}
+
+static int setup_workers(struct engine *e)
+{
+	static const char *const names[ENGINE_WORKERS_MAX] = {"vmnet-host",
+							      "vmnet-socket"};
+	const struct engine_config *cfg = &e->cfg;
+
+	e->nworkers = choose_workers(cfg);
+	/* check_config() bounds it; the second test says so to the static
+	 * analyzer. */
+	for (unsigned i = 0; i < e->nworkers && i < ENGINE_WORKERS_MAX; i++) {
+		struct worker *w = &e->worker[i];
+		int r;
+
+		if (e->nworkers == 1) {
+			w->name = "vmnet-worker";
+			w->cpu = cfg->host_cpu >= 0 ? cfg->host_cpu
+						    : cfg->socket_cpu;
+			worker_add_port(w, &e->port[HOST]);
+			worker_add_port(w, &e->port[SOCKET]);
+		} else {
+			w->name = names[i];
+			w->cpu = i == HOST ? cfg->host_cpu : cfg->socket_cpu;
+			worker_add_port(w, &e->port[i]);
+		}
+		w->spin_us = cfg->spin_us;
+		w->on_exit = on_worker_exit;
+		w->on_exit_arg = e;
+		r = worker_init(w);
+		if (r)
+			return r;
+	}
+	return 0;
+}
+
+/* Tell each endpoint where its frames will lie: the pool it reads into and
+ * the one it writes from. Endpoints that can use this register them once;
+ * failing to is not fatal, the endpoint then does without. */
+static void offer_buffers(struct engine *e)
+{
+	for (int i = 0; i < 2; i++) {
+		const struct endpoint_region regions[2] = {
+		    {e->pool[i]->mem, e->pool[i]->mem_size},
+		    {e->pool[1 - i]->mem, e->pool[1 - i]->mem_size},
+		};
+		int r = endpoint_use_buffers(e->ep[i], regions, 2);
+
+		if (r)
+			log_debug("[engine] %s: buffers not registered: %s",
+				  e->ep[i]->name, strerror(-r));
+		e->buffers_offered = true;
+	}
+}
+
+/* The endpoints outlive the engine; its pools do not. Done as soon as
+ * the workers are joined: the caller may close an endpoint between
+ * engine_run() and engine_destroy() (engine.h). */
+static void withdraw_buffers(struct engine *e)
+{
+	for (int i = 0; i < 2 && e->buffers_offered; i++)
+		endpoint_use_buffers(e->ep[i], NULL, 0);
+	e->buffers_offered = false;
+}
+
 int engine_create(const struct engine_config *cfg, struct endpoint *host,
 		  struct endpoint *vm, struct engine **ep, char *err,
 		  size_t errlen)
 {
-	static const char *const names[2] = {"vmnet-host", "vmnet-socket"};
 	struct engine *e;
 	int r;
 
@@ -162,27 +276,12 @@ int engine_create(const struct engine_config *cfg, struct endpoint *host,
 			break;
 		}
 	}
-	for (int i = 0; i < 2 && !r; i++) {
-		struct worker *w = &e->worker[i];
-
-		w->cfg.name = names[i];
-		w->cfg.cpu = i == HOST ? cfg->host_cpu : cfg->socket_cpu;
-		w->cfg.batch = cfg->batch;
-		w->cfg.write_wait_us = cfg->write_wait_us;
-		w->cfg.retry_us = cfg->retry_us;
-		w->cfg.spin_us = cfg->spin_us;
-		w->ep = e->ep[i];
-		w->rx_pool = e->pool[i];
-		w->rx_ring = e->ring[i];
-		w->tx_ring = e->ring[1 - i];
-		w->tx_pool = e->pool[1 - i];
-		w->peer = &e->worker[1 - i];
-		w->inspector =
-		    i == HOST ? cfg->inspect_to_vm : cfg->inspect_from_vm;
-		w->on_exit = on_worker_exit;
-		w->on_exit_arg = e;
-		r = worker_init(w);
-	}
+	if (!r)
+		r = setup_ports(e);
+	if (!r)
+		r = setup_workers(e);
+	if (!r)
+		offer_buffers(e);
 	if (r) {
 		if (err && !*err)
 			errmsg_format(err, errlen,
@@ -199,13 +298,21 @@ void engine_destroy(struct engine *e)
 {
 	if (!e)
 		return;
-	for (int i = 0; i < 2; i++) {
+	withdraw_buffers(e); /* an engine that never ran */
+	for (int i = 0; i < ENGINE_WORKERS_MAX; i++)
 		worker_free(&e->worker[i]);
+	for (int i = 0; i < 2; i++) {
+		port_free(&e->port[i]);
 		ring_destroy(e->ring[i]);
 		pool_destroy(e->pool[i]);
 	}
 	poller_destroy(e->poller);
 	free(e);
+}
+
+unsigned engine_workers(const struct engine *e)
+{
+	return e->nworkers;
 }
 
 size_t engine_memory_bytes(const struct engine *e)
@@ -248,25 +355,28 @@ static void read_direction(struct direction_stats *d, struct counters *in,
 	d->drop_foreign = counter_get(&in->in.drop_foreign);
 }
 
+/* A worker's CPU time, once it has stopped: cpu_ns is written before the
+ * release store of its ports' exit reasons, so it may be read once one is
+ * seen (acquire). */
+static uint64_t worker_cpu_ns(struct worker *w)
+{
+	return port_exit_reason(w->ports[0]) != PORT_RUNNING ? w->cpu_ns : 0;
+}
+
 void engine_get_stats(struct engine *e, struct engine_stats *s)
 {
-	struct counters *host = &e->worker[HOST].counters;
-	struct counters *sock = &e->worker[SOCKET].counters;
+	struct counters *host = &e->port[HOST].counters;
+	struct counters *sock = &e->port[SOCKET].counters;
 
 	memset(s, 0, sizeof(*s)); /* fields the engine does not count, too */
 	read_direction(&s->host_to_vm, host, sock);
 	read_direction(&s->vm_to_host, sock, host);
-	s->host_wakeups = counter_get(&host->wakeups);
-	s->socket_wakeups = counter_get(&sock->wakeups);
-	/* cpu_ns is written before the release store of the exit reason,
-	 * so it may be read once that is seen (acquire). */
-	s->host_cpu_ns = worker_exit_reason(&e->worker[HOST]) != WORKER_RUNNING
-			     ? e->worker[HOST].cpu_ns
-			     : 0;
-	s->socket_cpu_ns =
-	    worker_exit_reason(&e->worker[SOCKET]) != WORKER_RUNNING
-		? e->worker[SOCKET].cpu_ns
-		: 0;
+	s->host_wakeups = counter_get(&e->worker[HOST].wakeups);
+	s->host_cpu_ns = worker_cpu_ns(&e->worker[HOST]);
+	if (e->nworkers > 1) {
+		s->socket_wakeups = counter_get(&e->worker[SOCKET].wakeups);
+		s->socket_cpu_ns = worker_cpu_ns(&e->worker[SOCKET]);
+	}
 }
 
 const char *engine_exit_message(const struct engine *e)
@@ -274,29 +384,53 @@ const char *engine_exit_message(const struct engine *e)
 	return e->exit_message;
 }
 
-/* Why did a worker end? Fills the exit message; returns the engine exit. */
-static enum engine_exit worker_verdict(struct engine *e, int i)
+/* Why did port @i's worker stop serving it? Fills the exit message;
+ * returns the engine exit. */
+static enum engine_exit port_verdict(struct engine *e, int i)
 {
-	struct worker *w = &e->worker[i];
+	struct port *p = &e->port[i];
 	const char *side = i == HOST ? "host interface" : "VM socket";
 
-	switch (worker_exit_reason(w)) {
-	case WORKER_PEER_GONE:
+	switch (port_exit_reason(p)) {
+	case PORT_PEER_GONE:
 		snprintf(e->exit_message, sizeof(e->exit_message),
 			 i == HOST ? "the host interface %s closed (%s)"
 				   : "the VM closed its socket (%s%s)",
-			 i == HOST ? w->ep->name : "", strerror(w->exit_errno));
+			 i == HOST ? p->ep->name : "", strerror(p->exit_errno));
 		return i == HOST ? ENGINE_EXIT_HOST_GONE : ENGINE_EXIT_VM_GONE;
-	case WORKER_FAILED:
+	case PORT_FAILED:
 		snprintf(e->exit_message, sizeof(e->exit_message),
-			 "%s %s failed: %s", side, w->ep->name,
-			 strerror(w->exit_errno));
+			 "%s %s failed: %s", side, p->ep->name,
+			 strerror(p->exit_errno));
 		return ENGINE_EXIT_FAILED;
 	default:
 		snprintf(e->exit_message, sizeof(e->exit_message),
 			 "%s worker stopped", side);
 		return ENGINE_EXIT_STOPPED;
 	}
+}
+
+/* Whether a worker has ended; if so, the verdict from the port that says
+ * why (one worker serving both ports stops both, and only the one whose
+ * endpoint ended it knows the reason). */
+static bool worker_ended(struct engine *e, enum engine_exit *verdict)
+{
+	int ended = -1;
+
+	for (int i = 0; i < 2; i++) {
+		enum port_exit r = port_exit_reason(&e->port[i]);
+
+		if (r == PORT_PEER_GONE || r == PORT_FAILED) {
+			ended = i;
+			break;
+		}
+		if (r != PORT_RUNNING && ended < 0)
+			ended = i;
+	}
+	if (ended < 0)
+		return false;
+	*verdict = port_verdict(e, ended);
+	return true;
 }
 
 static int setup_supervisor(struct engine *e)
@@ -327,7 +461,22 @@ static int setup_supervisor(struct engine *e)
 	return r;
 }
 
-/* The stats timer fired, or SIGUSR1 came. */
+/* A started worker's CPU time so far: from its thread's clock while it
+ * runs; once it has ended (its clock goes with it), what it recorded at its
+ * end, which engine_get_stats() gave as @at_exit or gives now. */
+static uint64_t worker_cpu_so_far(struct worker *w, uint64_t at_exit)
+{
+	uint64_t ns;
+
+	if (port_exit_reason(w->ports[0]) == PORT_RUNNING &&
+	    thread_cpu_ns(w->thread, &ns) == 0)
+		return ns;
+	/* Acquire in port_exit_reason(): cpu_ns is set before it. */
+	return port_exit_reason(w->ports[0]) != PORT_RUNNING ? w->cpu_ns
+							     : at_exit;
+}
+
+/* The stats timer fired, or SIGUSR1 came: both workers have started. */
 static void report_stats(struct engine *e)
 {
 	struct engine_stats s;
@@ -335,6 +484,10 @@ static void report_stats(struct engine *e)
 	if (!e->cfg.on_stats)
 		return;
 	engine_get_stats(e, &s);
+	s.host_cpu_ns = worker_cpu_so_far(&e->worker[HOST], s.host_cpu_ns);
+	if (e->nworkers > 1)
+		s.socket_cpu_ns =
+		    worker_cpu_so_far(&e->worker[SOCKET], s.socket_cpu_ns);
 	e->cfg.on_stats(&s, e->cfg.stats_arg);
 }
 
@@ -345,7 +498,9 @@ enum engine_exit engine_run(struct engine *e)
 	int r;
 
 	r = setup_supervisor(e);
-	for (int i = 0; i < 2 && !r; i++) {
+	if (!r && e->nworkers == 1)
+		log_debug("[engine] one worker serves both endpoints");
+	for (unsigned i = 0; i < e->nworkers && !r; i++) {
 		r = worker_start(&e->worker[i]);
 		if (!r)
 			started++;
@@ -410,14 +565,8 @@ enum engine_exit engine_run(struct engine *e)
 			verdict = ENGINE_EXIT_STOPPED;
 			break;
 		}
-		for (int i = 0; i < 2; i++) {
-			if (worker_exit_reason(&e->worker[i]) !=
-			    WORKER_RUNNING) {
-				verdict = worker_verdict(e, i);
-				r = 1;
-				break;
-			}
-		}
+		if (worker_ended(e, &verdict))
+			r = 1;
 	}
 
 	for (int i = 0; i < started; i++)
@@ -427,7 +576,8 @@ enum engine_exit engine_run(struct engine *e)
 	/* Frames still on a ring or in a pending batch are lost now:
 	 * counted, so that every frame read is delivered or dropped. */
 	for (int i = 0; i < 2; i++)
-		worker_count_leftovers(&e->worker[i]);
+		port_count_leftovers(&e->port[i]);
+	withdraw_buffers(e);
 	/* The signals stay blocked: one arriving during the caller's
 	 * cleanup must not kill the process with a signal status. */
 	return verdict;

@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /* engine.h - the datapath between a host endpoint and the VM's socket: two
- * pinned workers joined by SPSC rings, and the supervisor that starts,
+ * pinned workers joined by SPSC rings (or one worker serving both endpoints
+ * where the helper may use only one CPU), and the supervisor that starts,
  * watches and stops them. */
 #ifndef VMNET_HELPER_ENGINE_H
 #define VMNET_HELPER_ENGINE_H
@@ -39,6 +40,10 @@
 
 /* The stats timer counts milliseconds in an unsigned: 49 days. */
 #define ENGINE_STATS_INTERVAL_MAX_S (UINT_MAX / 1000u)
+
+/* engine_config.workers: how many threads move frames. */
+#define ENGINE_WORKERS_AUTO 0 /* 1 where only one CPU is usable, else 2 */
+#define ENGINE_WORKERS_MAX  2
 
 enum engine_exit {
 	ENGINE_EXIT_SIGNAL,    /* a stop signal: SIGTERM, SIGINT, ... */
@@ -88,8 +93,11 @@ static inline uint64_t direction_drops(const struct direction_stats *d)
 struct engine_stats {
 	struct direction_stats host_to_vm, vm_to_host;
 	uint64_t host_wakeups, socket_wakeups;
-	/* CPU time (user + system) of each worker thread, known once it has
-	 * stopped; 0 while it runs. */
+	/* CPU time (user + system) of each worker thread: in what on_stats
+	 * gets, so far (read from the thread's clock); from
+	 * engine_get_stats(), known once it has stopped, 0 while it runs.
+	 * With one worker serving both endpoints, its wake-ups and CPU time
+	 * are the host's, the socket's are 0. */
 	uint64_t host_cpu_ns, socket_cpu_ns;
 };
 
@@ -102,7 +110,14 @@ struct engine_config {
 	unsigned spin_us;	/* look for work this long before sleeping */
 	int host_cpu;		/* CPU for the host worker, or -1: unpinned */
 	int socket_cpu;		/* CPU for the socket worker, or -1 */
-	bool handle_signals;	/* answer signals as signals.h says */
+	/*
+	 * Worker threads: 2 (one per endpoint, each on its own CPU), 1 (one
+	 * thread serves both endpoints, pinned to host_cpu if set), or
+	 * ENGINE_WORKERS_AUTO: 1 when the process may run on one CPU only
+	 * (its affinity mask) or host_cpu == socket_cpu >= 0, else 2.
+	 */
+	unsigned workers;
+	bool handle_signals;	   /* answer signals as signals.h says */
 	unsigned stats_interval_s; /* 0: no periodic stats; at most
 				    * ENGINE_STATS_INTERVAL_MAX_S */
 	void (*on_stats)(const struct engine_stats *s, void *arg);
@@ -123,8 +138,8 @@ struct engine_config {
 	 * 42 exited"). -1 (the default): none. Not owned. */
 	int exit_fd;
 	const char *exit_why;
-	/* Inspectors of the frames read from the VM (by the socket worker)
-	 * and of those read for it (by the host worker); NULL: none, and
+	/* Inspectors of the frames read from the VM (by the socket port)
+	 * and of those read for it (by the host port); NULL: none, and
 	 * the datapath pays nothing (frame_inspector.h). Not owned. */
 	struct frame_inspector *inspect_from_vm, *inspect_to_vm;
 	/* Called on the supervisor's thread every tick_ms while the
@@ -205,8 +220,20 @@ const char *engine_exit_message(const struct engine *e);
 /**
  * engine_destroy() - free the engine; endpoints are left to the caller
  * @e:	engine not running, or NULL
+ *
+ * Once engine_run() has returned the engine no longer touches the
+ * endpoints, so the caller may close them first; before that (an engine
+ * made but never run) they must still be open.
  */
 void engine_destroy(struct engine *e);
+
+/**
+ * engine_workers() - how many worker threads the engine runs
+ * @e:	engine
+ *
+ * Return: 1 or 2; ENGINE_WORKERS_AUTO is resolved by engine_create().
+ */
+unsigned engine_workers(const struct engine *e);
 
 /**
  * engine_memory_bytes() - bytes allocated for packet buffers and rings

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: Apache-2.0 */
-/* frame_inspector.h - a hook that sees every batch of good frames a worker
- * reads, before they cross to the other side: how the guest-address
+/* frame_inspector.h - a hook that sees every batch of good frames a port
+ * reads (port.h), before they cross to the other side: how the guest-address
  * learner (engine/guest/) watches traffic without a copy or a lock. */
 #ifndef VMNET_HELPER_FRAME_INSPECTOR_H
 #define VMNET_HELPER_FRAME_INSPECTOR_H
@@ -9,10 +9,10 @@
 
 /*
  * The engine calls an inspector, when one is configured for a direction,
- * on the thread that read the batch, after the bad frames are dropped and
- * before the batch goes on the ring: so it runs on one thread only, and
- * may keep state there without atomics. With none configured the worker
- * pays one predictable branch per batch and nothing per frame.
+ * on the worker thread that read the batch, after the bad frames are
+ * dropped and before the batch goes on the ring: so it runs on one thread
+ * only, and may keep state there without atomics. With none configured
+ * the port pays one predictable branch per batch and nothing per frame.
  *
  * An inspector observes: it must not change, keep or reorder the frames,
  * and must not block (it runs on the packet path). Embed the struct in

@@ -52,6 +52,21 @@ int signals_watch(struct poller *p, uint64_t base)
 	return 0;
 }
 
+int signals_stop_pending(void)
+{
+	sigset_t pending;
+
+	/* sigpending(2): the signals blocked and raised, of the thread or
+	 * the process; reading them does not consume them. */
+	if (sigpending(&pending) != 0)
+		return 0;
+	for (size_t i = 0; i < COUNT(answered); i++)
+		if (answered[i].action == SIGNAL_STOP &&
+		    sigismember(&pending, answered[i].signo) == 1)
+			return answered[i].signo;
+	return 0;
+}
+
 enum signal_action signals_classify(uint64_t tag, uint64_t base, int *signo)
 {
 	if (tag < base || tag - base >= 64)

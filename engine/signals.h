@@ -75,6 +75,18 @@ int signals_watch(struct poller *p, uint64_t base);
 enum signal_action signals_classify(uint64_t tag, uint64_t base, int *signo);
 
 /**
+ * signals_stop_pending() - a stop signal that has arrived and waits,
+ * blocked since signals_take(), for a poller to report it
+ *
+ * For a step before the engine runs that waits without a poller (on
+ * macOS, vmnet's start): it waits in slices and asks this between them,
+ * so SIGTERM ends the wait at once. The signal stays pending.
+ *
+ * Return: the signal number (SIGTERM, SIGINT, SIGHUP or SIGQUIT), or 0.
+ */
+int signals_stop_pending(void);
+
+/**
  * signal_name() - "SIGTERM" for SIGTERM, and so on
  * @signo:	signal number
  *

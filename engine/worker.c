@@ -1,9 +1,8 @@
 /* SPDX-License-Identifier: Apache-2.0 */
-/* worker.c - the loop each datapath thread runs over its endpoint. */
+/* worker.c - the loop each datapath thread runs over its ports. */
 #include "worker.h"
 
 #include <errno.h>
-#include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
@@ -14,26 +13,28 @@
 /*
  * How it works
  *
- * A worker owns one endpoint and runs, until asked to stop:
+ * A worker serves one port or two (port.c) and runs, until asked to stop:
  *
- *   1. write: take a batch from tx_ring, write it to the endpoint, give the
- *      buffers back to tx_pool (the peer's pool);
- *   2. read: take free buffers from rx_pool, read a batch into them, drop
- *      bad frames (counted), push the rest onto rx_ring (the peer's
- *      tx_ring);
- *   3. if either step moved something the peer will consume, kick the peer;
- *   4. if neither step could do anything, sleep in the poller.
+ *   1. for each port: write a batch from its tx_ring, read a batch onto
+ *      its rx_ring;
+ *   2. if a step moved something that a port served by another worker
+ *      will consume, kick that worker;
+ *   3. if no step could do anything, spin for up to spin_us, then sleep in
+ *      the poller, on the fds of the ports that found them blocked.
  *
- * Frames are never copied: the buffer a frame is read into is the buffer it
- * is written from.
+ * Two workers (one port each, the default) put the two endpoints on two
+ * CPUs. One worker serving both ports is for a helper that may use only
+ * one CPU: two threads there would take turns on it, and every hand-off
+ * between them would be a wake-up and a context switch; one thread hands
+ * a batch from one port to the other by going on to the next step.
  *
  * Sleeping without losing a wake-up. The sleeper announces itself, then
- * looks for work once more; the peer publishes work, then looks for a
+ * looks for work once more; a peer publishes work, then looks for a
  * sleeper. Both looks are read-modify-writes of the sleeper's flag:
  *
- *   sleeper (worker_sleep)             peer (kick_peer)
+ *   sleeper (worker_sleep)             peer (kick_worker, worker_notify)
  *   exchange(sleeping, 1) acq_rel [S1] ring enqueue (release store)
- *   check rings for work               exchange(sleeping, 0) acq_rel [K1]
+ *   check every port for work          exchange(sleeping, 0) acq_rel [K1]
  *   poller_wait()                      if it was 1: poller_wake()
  *
  * Read-modify-writes of one variable are totally ordered. If K1 comes
@@ -44,81 +45,55 @@
  * ThreadSanitizer, which cannot model fences, can check this one). A
  * wake-up is a syscall, so it happens only when the peer really sleeps;
  * while both are busy a kick costs one uncontended exchange per batch,
- * never per packet. After waking, the sleeper clears the flag with a plain
- * store: a peer that still saw 1 just wakes it once more, and the poller
- * keeps that wake-up pending, so it cannot be lost either.
- *
- * Backpressure. A full ring stops reading: frames wait in the kernel (or in
- * vmnet), which is where a slow consumer's traffic should queue and be
- * dropped, and reading resumes as soon as the peer frees space. A batch the
- * endpoint refuses waits for writability (-EAGAIN, an OUT event) or retries
- * every retry_us (-ENOBUFS, no event exists), but never longer than
- * write_wait_us after its first refusal; then the rest of the batch is
- * dropped and counted. That bound is what keeps a stalled reader from
- * blocking the other direction and small frames from starving behind bulk
- * ones (the same reasoning as vmnet-helper's 10 x 50 us retry budget).
+ * never per packet, and a worker serving both ports never kicks itself.
+ * After waking, the sleeper clears the flag with a plain store: a peer
+ * that still saw 1 just wakes it once more, and the poller keeps that
+ * wake-up pending, so it cannot be lost either.
  */
 
-enum { TAG_WAKE = 1, TAG_ENDPOINT = 2 };
-
-static uint64_t now_us(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000000u + (uint64_t)ts.tv_nsec / 1000u;
-}
+/* Poller tags: the worker's wake-up, and port i's fd TAG_PORT0 + i. */
+#define TAG_WAKE  1
+#define TAG_PORT0 2
 
 int worker_init(struct worker *w)
 {
-	unsigned b = w->cfg.batch;
-	int r;
-
-	w->stash = calloc(b, sizeof(*w->stash));
-	w->good = calloc(b, sizeof(*w->good));
-	w->pending = calloc(b, sizeof(*w->pending));
-	if (!w->stash || !w->good || !w->pending) {
-		worker_free(w);
-		return -ENOMEM;
-	}
-	r = poller_create(&w->poller, TAG_WAKE);
-	if (r)
-		worker_free(w);
-	return r;
+	return poller_create(&w->poller, TAG_WAKE);
 }
 
 void worker_free(struct worker *w)
 {
-	free(w->stash);
-	free(w->good);
-	free(w->pending);
-	w->stash = w->good = w->pending = NULL;
 	poller_destroy(w->poller);
 	w->poller = NULL;
 }
 
-/* Wake the peer if it sleeps, after this worker published work for it:
- * frames on its tx_ring or buffers back in its rx_pool. */
-static void kick_peer(struct worker *w)
+int worker_add_port(struct worker *w, struct port *p)
 {
-	struct worker *p = w->peer;
+	if (w->nports >= WORKER_PORTS_MAX)
+		return -EINVAL;
+	w->ports[w->nports++] = p;
+	p->worker = w;
+	return 0;
+}
 
+/* Wake @w if it sleeps, after this thread published work for it: frames
+ * on one of its tx_rings or buffers back in one of its pools. */
+static void kick_worker(struct worker *w)
+{
 	/* K1: acq_rel; pairs with S1 in worker_sleep() (see the top). The
 	 * release half publishes the ring stores just made to a sleeper
 	 * whose S1 reads this 0. */
-	if (atomic_exchange_explicit(&p->sleeping, 0, memory_order_acq_rel))
-		poller_wake(p->poller);
+	if (atomic_exchange_explicit(&w->sleeping, 0, memory_order_acq_rel))
+		poller_wake(w->poller);
 }
 
 void worker_notify(void *arg)
 {
-	struct worker *w = arg;
+	struct port *p = arg;
 
-	/* Same protocol as kick_peer(), with ep_ready as the work: the
+	/* Same protocol as kick_worker(), with ep_ready as the work: the
 	 * relaxed store is published by the exchange's release (K1). */
-	atomic_store_explicit(&w->ep_ready, 1, memory_order_relaxed);
-	if (atomic_exchange_explicit(&w->sleeping, 0, memory_order_acq_rel))
-		poller_wake(w->poller);
+	atomic_store_explicit(&p->ep_ready, 1, memory_order_relaxed);
+	kick_worker(p->worker);
 }
 
 static bool is_peer_gone(int err)
@@ -127,224 +102,38 @@ static bool is_peer_gone(int err)
 	       err == -ENOTCONN;
 }
 
-/* Give the whole pending batch back to its pool. */
-static void release_pending(struct worker *w, bool *kick)
+static bool stop_requested(struct worker *w)
 {
-	pool_put_burst(w->tx_pool, w->pending, w->pending_n);
-	w->pending_n = w->pending_off = 0;
-	w->write_deadline_us = 0;
-	w->retry_at_us = 0;
-	*kick = true;
+	/* Acquire: pairs with the release in worker_request_stop(). */
+	return atomic_load_explicit(&w->stop_requested, memory_order_acquire);
 }
 
-/* Step 1. Return: 0, or a negative errno that ends the worker. */
-static int worker_write(struct worker *w, bool *progress, bool *kick)
-{
-	struct counters_out *c = &w->counters.out;
-
-	if (w->pending_n == 0) {
-		w->pending_n = ring_dequeue_burst(
-		    w->tx_ring, (void **)w->pending, w->cfg.batch);
-		if (w->pending_n == 0)
-			return 0;
-		*progress = true;
-		/* Still waiting for writability: this batch's wait starts
-		 * now, so a reader that never comes back costs one batch per
-		 * write_wait_us instead of holding frames forever. */
-		if (!w->can_write) {
-			w->write_deadline_us = now_us() + w->cfg.write_wait_us;
-			return 0;
-		}
-	} else if (!w->can_write || w->retry_at_us) {
-		/* Refused before: drop the rest if it waited too long, try
-		 * again if the retry is due, else keep waiting. */
-		uint64_t now = now_us();
-
-		if (now >= w->write_deadline_us) {
-			counter_add(&c->drop_stalled,
-				    w->pending_n - w->pending_off);
-			release_pending(w, kick);
-			*progress = true;
-			return 0;
-		}
-		if (!w->can_write || now < w->retry_at_us)
-			return 0;
-		w->retry_at_us = 0;
-	}
-
-	while (w->pending_off < w->pending_n) {
-		struct pkt **p = w->pending + w->pending_off;
-		unsigned n = w->pending_n - w->pending_off;
-		int r = endpoint_write(w->ep, p, n);
-
-		if (r > 0) {
-			uint64_t bytes = 0, unsent = 0;
-
-			for (int i = 0; i < r; i++) {
-				if (p[i]->flags & PKT_F_UNSENT) {
-					p[i]->flags &= ~PKT_F_UNSENT;
-					unsent++;
-				} else {
-					bytes += p[i]->len;
-				}
-			}
-			if (unsent)
-				counter_add(&c->drop_unsent, unsent);
-			counter_add(&c->packets, (uint64_t)r - unsent);
-			counter_add(&c->bytes, bytes);
-			counter_add(&c->batches, 1);
-			w->pending_off += (unsigned)r;
-			*progress = true;
-			continue;
-		}
-		if (r == -EMSGSIZE || r == -ENETDOWN) {
-			counter_add(r == -EMSGSIZE ? &c->drop_too_big
-						   : &c->drop_link_down,
-				    1);
-			w->pending_off++;
-			*progress = true;
-			continue;
-		}
-		if (r == -EAGAIN || r == -ENOBUFS) {
-			uint64_t now = now_us();
-
-			counter_add(&c->retries, 1);
-			if (!w->write_deadline_us)
-				w->write_deadline_us =
-				    now + w->cfg.write_wait_us;
-			/* Only an fd can tell us when it drains. */
-			if (r == -EAGAIN && w->ep->fd >= 0)
-				w->can_write = false;
-			else
-				w->retry_at_us = now + w->cfg.retry_us;
-			return 0;
-		}
-		return r;
-	}
-	release_pending(w, kick);
-	return 0;
-}
-
-/* Whether a frame may cross; counts the reason when it may not. */
-static bool frame_ok(struct counters_in *c, const struct pkt *pkt)
-{
-	if (pkt->flags & PKT_F_FOREIGN) {
-		counter_add(&c->drop_foreign, 1);
-		return false;
-	}
-	if (pkt->flags & PKT_F_TRUNCATED) {
-		counter_add(&c->drop_truncated, 1);
-		return false;
-	}
-	if (pkt->len < ENDPOINT_MIN_FRAME) {
-		/* vfkit and krunkit greet a unix socket with exactly these
-		 * 4 bytes; counted apart so they do not look like damage. */
-		if (pkt->len == 4 && memcmp(pkt->data, "VFKT", 4) == 0)
-			counter_add(&c->drop_vfkt, 1);
-		else
-			counter_add(&c->drop_runt, 1);
-		return false;
-	}
-	return true;
-}
-
-/* Step 2. Return: 0, or a negative errno that ends the worker. */
-static int worker_read(struct worker *w, bool *progress, bool *kick)
-{
-	struct counters_in *c = &w->counters.in;
-
-	if (!w->can_read) {
-		/* Relaxed: only the flag matters here; a notification that
-		 * races with this is caught by worker_sleep()'s S1. */
-		if (w->ep->fd >= 0 ||
-		    !atomic_exchange_explicit(&w->ep_ready, 0,
-					      memory_order_relaxed))
-			return 0;
-		w->can_read = true;
-	}
-
-	/* Exact for the producer: the consumer can only free more. */
-	unsigned want = ring_free_count(w->rx_ring);
-	if (want > w->cfg.batch)
-		want = w->cfg.batch;
-	if (want == 0)
-		return 0;
-	if (w->stash_n < want)
-		w->stash_n += pool_get_burst(w->rx_pool, w->stash + w->stash_n,
-					     w->cfg.batch - w->stash_n);
-	if (want > w->stash_n)
-		want = w->stash_n;
-	if (want == 0)
-		return 0;
-
-	int r = endpoint_read(w->ep, w->stash, want);
-	if (r == -EAGAIN) {
-		w->can_read = false;
-		return 0;
-	}
-	if (r < 0)
-		return r;
-
-	unsigned got = (unsigned)r, good = 0, bad = 0;
-	uint64_t bytes = 0;
-
-	for (unsigned i = 0; i < got; i++) {
-		struct pkt *pkt = w->stash[i];
-
-		bytes += pkt->len;
-		if (frame_ok(c, pkt))
-			w->good[good++] = pkt;
-		else
-			w->stash[bad++] = pkt; /* reused for the next read */
-	}
-	counter_add(&c->packets, got);
-	counter_add(&c->bytes, bytes);
-	counter_add(&c->batches, 1);
-	/* The unused tail of the stash moves down behind the bad buffers. */
-	memmove(w->stash + bad, w->stash + got,
-		(w->stash_n - got) * sizeof(*w->stash));
-	w->stash_n -= got - bad;
-
-	if (good) {
-		/* One branch per batch when there is none (frame_inspector.h).
-		 */
-		if (w->inspector)
-			w->inspector->inspect(w->inspector, w->good, good);
-		/* Fits: good <= want <= free slots counted above. */
-		ring_enqueue_burst(w->rx_ring, (void *const *)w->good, good);
-		*kick = true;
-	}
-	*progress = true;
-	return 0;
-}
-
-/* Whether a step would do something now; called after S1. */
+/* Whether any port would do something now; called after S1. */
 static bool has_work(struct worker *w)
 {
 	if (atomic_load_explicit(&w->stop_requested, memory_order_relaxed))
 		return true;
-	if (w->pending_n) {
-		if (w->can_write && !w->retry_at_us)
+	for (unsigned i = 0; i < w->nports; i++)
+		if (port_has_work(w->ports[i]))
 			return true;
-	} else if (ring_count(w->tx_ring) > 0) {
-		return true;
-	}
-	bool readable = w->can_read || atomic_load_explicit(
-					   &w->ep_ready, memory_order_relaxed);
-	return readable && ring_free_count(w->rx_ring) > 0 &&
-	       (w->stash_n > 0 || ring_count(w->rx_pool->free) > 0);
+	return false;
 }
 
-/* How long the poller may sleep: until the pending batch's next retry or
- * deadline, or forever. */
+/* How long the poller may sleep: until the earliest pending batch's next
+ * retry or deadline, or forever. */
 static int64_t sleep_timeout_us(struct worker *w)
 {
-	if (!w->pending_n || !w->write_deadline_us)
+	uint64_t until = 0;
+
+	for (unsigned i = 0; i < w->nports; i++) {
+		uint64_t t = port_sleep_until_us(w->ports[i]);
+
+		if (t && (!until || t < until))
+			until = t;
+	}
+	if (!until)
 		return -1;
-	uint64_t until = w->write_deadline_us;
-	if (w->retry_at_us && w->retry_at_us < until)
-		until = w->retry_at_us;
-	uint64_t now = now_us();
+	uint64_t now = port_now_us();
 	return until > now ? (int64_t)(until - now) : 0;
 }
 
@@ -363,66 +152,133 @@ static inline void cpu_relax(void)
  * read (no syscalls), and only this worker's own ring cache lines. */
 static bool spin_for_work(struct worker *w)
 {
-	if (!w->cfg.spin_us)
+	if (!w->spin_us)
 		return false;
-	uint64_t until = now_us() + w->cfg.spin_us;
+	uint64_t until = port_now_us() + w->spin_us;
 	do {
-		for (int i = 0; i < 64; i++) {
-			if (ring_count(w->tx_ring) > 0 &&
-			    (w->pending_n == 0 || w->can_write))
-				return true;
-			if (atomic_load_explicit(&w->ep_ready,
-						 memory_order_relaxed) ||
-			    atomic_load_explicit(&w->stop_requested,
+		for (int k = 0; k < 64; k++) {
+			for (unsigned i = 0; i < w->nports; i++)
+				if (port_ring_work(w->ports[i]))
+					return true;
+			if (atomic_load_explicit(&w->stop_requested,
 						 memory_order_relaxed))
 				return true;
 			cpu_relax();
 		}
-	} while (now_us() < until);
+	} while (port_now_us() < until);
 	return false;
 }
 
-/* Step 4. Return: 0, or a negative errno from the poller. */
+/* The fds to wait on and for what: only what a step found blocked (IN
+ * after EAGAIN on a read, OUT after one on a write). The poller watches
+ * them for this wait only, so while the worker is busy the threads that
+ * fill and drain its fds pay nothing for it (poller_wait_on()). */
+static int sleep_fds(struct worker *w, struct poller_fd *fds)
+{
+	int n = 0;
+
+	for (unsigned i = 0; i < w->nports; i++) {
+		struct port *p = w->ports[i];
+		uint32_t want = (p->can_read ? 0 : POLLER_IN) |
+				(p->can_write ? 0 : POLLER_OUT);
+
+		if (p->ep->fd >= 0 && want)
+			fds[n++] =
+			    (struct poller_fd){p->ep->fd, want, TAG_PORT0 + i};
+	}
+	return n;
+}
+
+/* Return: 0, or a negative errno from the poller. */
 static int worker_sleep(struct worker *w)
 {
+	struct poller_fd fds[WORKER_PORTS_MAX];
 	struct poller_event ev[4];
 
-	/* S1: acq_rel; pairs with K1 in kick_peer() and worker_notify(). */
+	/* S1: acq_rel; pairs with K1 in kick_worker() and worker_notify(). */
 	atomic_exchange_explicit(&w->sleeping, 1, memory_order_acq_rel);
 	if (has_work(w)) {
 		atomic_store_explicit(&w->sleeping, 0, memory_order_relaxed);
 		return 0;
 	}
-	int n = poller_wait(w->poller, ev, 4, sleep_timeout_us(w));
+	int nfds = sleep_fds(w, fds);
+	int n =
+	    poller_wait_on(w->poller, fds, nfds, ev, 4, sleep_timeout_us(w));
 	/* Relaxed: a peer that still sees 1 wakes us once more, harmlessly. */
 	atomic_store_explicit(&w->sleeping, 0, memory_order_relaxed);
 	if (n < 0)
 		return n;
-	counter_add(&w->counters.wakeups, 1);
-	for (int i = 0; i < n; i++) {
-		if (ev[i].tag != TAG_ENDPOINT)
-			continue;
-		/* An error or hang-up is read back by the next call. */
-		if (ev[i].events & (POLLER_IN | POLLER_ERR | POLLER_HUP))
-			w->can_read = true;
-		if (ev[i].events & (POLLER_OUT | POLLER_ERR | POLLER_HUP))
-			w->can_write = true;
+	counter_add(&w->wakeups, 1);
+	for (int k = 0; k < n; k++)
+		if (ev[k].tag >= TAG_PORT0 && ev[k].tag < TAG_PORT0 + w->nports)
+			port_on_event(w->ports[ev[k].tag - TAG_PORT0],
+				      ev[k].events);
+	return 0;
+}
+
+/* One pass over every port. Return: 0, or the negative errno that ends the
+ * worker, with *failed the port it came from. */
+static int worker_step(struct worker *w, bool *progress, struct port **failed)
+{
+	for (unsigned i = 0; i < w->nports; i++) {
+		struct port *p = w->ports[i];
+		bool kick = false;
+		int err = port_write(p, progress, &kick);
+
+		if (!err)
+			err = port_read(p, progress, &kick);
+		/* A worker serving both ports sees the work on its next
+		 * pass; only another thread needs waking. */
+		if (kick && p->peer->worker != w)
+			kick_worker(p->peer->worker);
+		if (err) {
+			*failed = p;
+			return err;
+		}
 	}
 	return 0;
 }
 
-static void worker_finish(struct worker *w, enum worker_exit reason, int err)
+/* Endpoints without an fd say when they have frames through a callback;
+ * those with one are waited on in worker_sleep(). */
+static void start_ports(struct worker *w)
+{
+	for (unsigned i = 0; i < w->nports; i++) {
+		struct port *p = w->ports[i];
+
+		if (p->ep->fd < 0 && p->ep->ops->set_notify)
+			p->ep->ops->set_notify(p->ep, worker_notify, p);
+	}
+}
+
+static void worker_finish(struct worker *w, struct port *failed, int err)
 {
 	struct timespec ts;
 
+	/* No notifications once the loop is over: the endpoint may outlive
+	 * this worker (see endpoint.h, set_notify). */
+	for (unsigned i = 0; i < w->nports; i++) {
+		struct endpoint *ep = w->ports[i]->ep;
+
+		if (ep->fd < 0 && ep->ops->set_notify)
+			ep->ops->set_notify(ep, NULL, NULL);
+	}
 	/* Own CPU time, user + system: portable where per-thread clocks of
 	 * other threads (pthread_getcpuclockid) are not. */
 	if (clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts) == 0)
 		w->cpu_ns =
 		    (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
-	w->exit_errno = -err;
-	/* Release: pairs with the acquire in worker_exit_reason(). */
-	atomic_store_explicit(&w->exit_reason, reason, memory_order_release);
+	/* The port that failed says why; the others just stopped. */
+	for (unsigned i = 0; i < w->nports; i++) {
+		struct port *p = w->ports[i];
+
+		if (p != failed)
+			port_finish(p, PORT_STOPPED, 0);
+		else
+			port_finish(
+			    p, is_peer_gone(err) ? PORT_PEER_GONE : PORT_FAILED,
+			    err);
+	}
 	if (w->on_exit)
 		w->on_exit(w->on_exit_arg);
 }
@@ -430,72 +286,33 @@ static void worker_finish(struct worker *w, enum worker_exit reason, int err)
 static void *worker_main(void *arg)
 {
 	struct worker *w = arg;
+	struct port *failed = NULL;
 	int err = 0;
 
-	placement_name_self(w->cfg.name);
-	if (w->cfg.cpu >= 0) {
-		w->pin_error = placement_pin_self(w->cfg.cpu);
+	placement_name_self(w->name);
+	if (w->cpu >= 0) {
+		w->pin_error = placement_pin_self(w->cpu);
 		if (w->pin_error)
 			log_warn("[%s] cannot pin to CPU %d: %s; running "
 				 "unpinned",
-				 w->cfg.name, w->cfg.cpu,
-				 strerror(-w->pin_error));
+				 w->name, w->cpu, strerror(-w->pin_error));
 		else
-			log_debug("[%s] pinned to CPU %d", w->cfg.name,
-				  w->cfg.cpu);
+			log_debug("[%s] pinned to CPU %d", w->name, w->cpu);
 	}
 
-	w->can_read = w->can_write = true;
-	if (w->ep->fd >= 0)
-		err = poller_add_fd(w->poller, w->ep->fd,
-				    POLLER_IN | POLLER_OUT, TAG_ENDPOINT);
-	else if (w->ep->ops->set_notify)
-		w->ep->ops->set_notify(w->ep, worker_notify, w);
+	start_ports(w);
+	while (!err && !stop_requested(w)) {
+		bool progress = false;
 
-	/* Acquire: pairs with the release in worker_request_stop(). */
-	while (!err && !atomic_load_explicit(&w->stop_requested,
-					     memory_order_acquire)) {
-		bool progress = false, kick = false;
-
-		err = worker_write(w, &progress, &kick);
-		if (!err)
-			err = worker_read(w, &progress, &kick);
-		if (kick)
-			kick_peer(w);
-		if (!err && !progress && !spin_for_work(w))
+		err = worker_step(w, &progress, &failed);
+		if (!err && !progress && !spin_for_work(w)) {
 			err = worker_sleep(w);
+			if (err)
+				failed = w->ports[0];
+		}
 	}
-
-	/* No notifications once the loop is over: the endpoint may outlive
-	 * this worker (see endpoint.h, set_notify). */
-	if (w->ep->fd < 0 && w->ep->ops->set_notify)
-		w->ep->ops->set_notify(w->ep, NULL, NULL);
-	if (!err)
-		worker_finish(w, WORKER_STOPPED, 0);
-	else if (is_peer_gone(err))
-		worker_finish(w, WORKER_PEER_GONE, err);
-	else
-		worker_finish(w, WORKER_FAILED, err);
+	worker_finish(w, failed, err);
 	return NULL;
-}
-
-void worker_count_leftovers(struct worker *w)
-{
-	bool kick = false;
-	uint64_t n = w->pending_n - w->pending_off;
-
-	release_pending(w, &kick);
-	for (;;) {
-		unsigned got = ring_dequeue_burst(
-		    w->tx_ring, (void **)w->pending, w->cfg.batch);
-		if (!got)
-			break;
-		n += got;
-		pool_put_burst(w->tx_pool, w->pending, got);
-	}
-	/* Both threads are joined: this thread now owns the counters, and
-	 * the join orders it after their last writes. */
-	counter_add(&w->counters.out.drop_shutdown, n);
 }
 
 int worker_start(struct worker *w)
@@ -505,7 +322,7 @@ int worker_start(struct worker *w)
 
 void worker_request_stop(struct worker *w)
 {
-	/* Release: pairs with the acquire in worker_main()'s loop. */
+	/* Release: pairs with the acquire in stop_requested(). */
 	atomic_store_explicit(&w->stop_requested, 1, memory_order_release);
 	poller_wake(w->poller);
 }

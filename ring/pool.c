@@ -23,12 +23,12 @@ static uint32_t next_power_of_two(uint32_t n)
 	return p;
 }
 
-/* Bytes per buffer: its header and frame, and a buffer of a page or more
- * starts on a page (see pool.h). */
+/* Bytes per buffer: its header, frame and POOL_SPARE, and a buffer of a page or
+ * more starts on a page (see pool.h). */
 static size_t pool_stride(uint32_t frame_size)
 {
-	size_t stride =
-	    round_up(sizeof(struct pkt) + frame_size, alignof(struct pkt));
+	size_t stride = round_up(sizeof(struct pkt) + frame_size + POOL_SPARE,
+				 alignof(struct pkt));
 
 	return stride >= POOL_LARGE_ALIGN ? round_up(stride, POOL_LARGE_ALIGN)
 					  : stride;

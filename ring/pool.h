@@ -29,6 +29,11 @@
 
 /* Largest frame: vmnet's max packet size with TSO (64 KiB + headers). */
 #define POOL_FRAME_SIZE_MAX 65550u
+/* Bytes each buffer holds beyond frame_size: a read can then ask for one
+ * byte more than the largest frame it accepts, and a longer frame comes
+ * back that one byte too long (so it is known to be cut) instead of cut to
+ * fit without a word. */
+#define POOL_SPARE 1u
 /* Most buffers in one pool; keeps the free ring at most 2^20 slots. */
 #define POOL_COUNT_MAX (UINT32_C(1) << 20)
 
@@ -63,7 +68,8 @@ struct pool {
 /**
  * pool_create() - allocate @count buffers of @frame_size bytes, all free
  * @count:	number of buffers, 1 to POOL_COUNT_MAX
- * @frame_size:	room for frame data in each buffer, 1 to POOL_FRAME_SIZE_MAX
+ * @frame_size:	room for frame data in each buffer, 1 to POOL_FRAME_SIZE_MAX;
+ *		each also has POOL_SPARE bytes more
  * @poolp:	on success, the new pool
  *
  * Return: 0, -EINVAL for a count or size out of range, -ENOMEM.

@@ -105,6 +105,8 @@ struct host_info {
  *
  * Needs root or the platform's privilege (CAP_NET_ADMIN, the vmnet
  * entitlement) only here; the endpoint works unprivileged afterwards.
+ * A start that waits (vmnet's) ends early when a stop signal is pending
+ * (signals_stop_pending()), with -EINTR.
  *
  * Return: 0 or a negative errno.
  */

@@ -24,6 +24,7 @@
 #include "privdrop.h"
 #include "proc_watch.h"
 #include "signals.h"
+#include "stats.h"
 #include "version.h"
 #include "vm_socket.h"
 
@@ -34,21 +35,73 @@
  * One sock_diag query costs a few microseconds. */
 #define VM_CHECK_MS 250
 
+/* @line and a newline on standard output, with write() and not stdio:
+ * glibc's stdout asks whether a character device (a terminal, /dev/null)
+ * is a terminal with ioctl(TCGETS) at its first write, which the sandbox,
+ * entered before this line, forbids (SIGSYS). Return: 0 or -1 (errno). */
+static int print_line(const char *line)
+{
+	char buf[1100];
+	int n = snprintf(buf, sizeof(buf), "%s\n", line);
+	size_t off = 0;
+
+	if (n < 0 || (size_t)n >= sizeof(buf)) {
+		errno = EMSGSIZE;
+		return -1;
+	}
+	while (off < (size_t)n) {
+		ssize_t w = write(STDOUT_FILENO, buf + off, (size_t)n - off);
+
+		if (w < 0 && errno == EINTR)
+			continue;
+		if (w <= 0)
+			return -1;
+		off += (size_t)w;
+	}
+	return 0;
+}
+
 /* How often the supervisor looks at what the guest-address learner knows:
  * a change reaches the log and --address-file within this. */
 #define GUEST_REPORT_MS 250
 
-/* The stats line; with the learner on, its "guest" object too. @arg: the
- * guest report, or NULL. */
+/* What log_msg() puts before a stats line, and its NUL: a longer line it
+ * would cut into broken JSON. */
+#define STATS_LOG_PREFIX sizeof("INFO  [stats] ")
+
+/* What on_stats() is given. */
+struct stats_ctx {
+	/* The sample of the serving engine's line before (or of its start),
+	 * for the line's rates, replaced by this one's; NULL while no engine
+	 * runs: the counters alone. */
+	struct stats_sample *last;
+	struct guest_report *guest; /* with the learner on, else NULL */
+};
+
+/* A stats line; with the learner on, its "guest" object too. @arg: a
+ * struct stats_ctx. */
 static void on_stats(const struct engine_stats *s, void *arg)
 {
-	char line[2600];
-	int n = engine_format_stats(s, line, sizeof(line));
+	static struct stats_ctx none; /* the counters alone */
+	struct stats_ctx *ctx = arg ? arg : &none;
+	struct stats_sample now;
+	char line[LOG_LINE_MAX];
+	int n;
 
+	if (ctx->last) {
+		stats_sample_take(&now, s);
+		n = stats_format_since(&now, ctx->last, line, sizeof(line));
+		*ctx->last = now;
+	} else {
+		n = engine_format_stats(s, line, sizeof(line));
+	}
 	if (n <= 0)
 		return;
-	if (arg)
-		guest_report_add_to_object(arg, line, sizeof(line), (size_t)n);
+	/* Only where log_msg() keeps it whole after "INFO  [stats] ". */
+	if (ctx->guest)
+		guest_report_add_to_object(ctx->guest, line,
+					   sizeof(line) - STATS_LOG_PREFIX,
+					   (size_t)n);
 	log_info("[stats] %s", line);
 }
 
@@ -72,6 +125,12 @@ struct helper {
 	struct engine_stats total;	/* over every client served */
 	char why[OPTIONS_ERR_MAX + 64]; /* why it stopped, for the last line */
 };
+
+/* The guest report for the stats line, or NULL with the learner off. */
+static struct guest_report *helper_guest(struct helper *h)
+{
+	return h->o.learn_addresses ? &h->guest : NULL;
+}
 
 static int vm_alive(void *arg)
 {
@@ -100,6 +159,7 @@ static int wait_for_client(struct helper *h, char *err, size_t errlen)
 {
 	enum { TAG_WAKE, TAG_PID, TAG_SOCKET, TAG_SIGNAL_BASE = 64 };
 	struct vm_socket *s = &h->sock;
+	struct stats_ctx ctx = {.guest = helper_guest(h)};
 	struct poller *p;
 	int r = poller_create(&p, TAG_WAKE);
 
@@ -137,7 +197,7 @@ static int wait_for_client(struct helper *h, char *err, size_t errlen)
 				struct engine_stats total;
 
 				helper_totals(h, &total);
-				on_stats(&total, h->cfg.stats_arg);
+				on_stats(&total, &ctx);
 				continue;
 			}
 			if (act == SIGNAL_STOP)
@@ -189,6 +249,8 @@ static enum engine_exit serve(struct helper *h, int vm_fd,
 	struct engine *engine = NULL;
 	struct engine_config cfg = h->cfg;
 	struct engine_stats s;
+	struct stats_sample last; /* on_stats()'s, from this engine's start */
+	struct stats_ctx ctx = {.guest = helper_guest(h)};
 	char err[OPTIONS_ERR_MAX];
 	int r;
 
@@ -208,6 +270,9 @@ static enum engine_exit serve(struct helper *h, int vm_fd,
 		cfg.vm_alive_arg = watch;
 		cfg.vm_check_ms = VM_CHECK_MS;
 	}
+	stats_sample_take(&last, NULL);
+	ctx.last = &last;
+	cfg.stats_arg = &ctx;
 	if (engine_create(&cfg, h->host, vm, &engine, err, sizeof(err))) {
 		endpoint_close(vm);
 		snprintf(h->why, sizeof(h->why), "%s", err);
@@ -310,7 +375,6 @@ static int prepare(struct helper *h, const struct privdrop_target *target)
 		h->cfg.on_tick = on_tick;
 		h->cfg.tick_arg = &h->guest;
 		h->cfg.tick_ms = GUEST_REPORT_MS;
-		h->cfg.stats_arg = &h->guest;
 	}
 
 	if (o->socket_path) {
@@ -414,9 +478,12 @@ static int run(struct helper *h, const struct privdrop_target *target)
 
 	struct endpoint *host = NULL;
 
-	if (host_open(&h->o.host, &host, &h->info, err, sizeof(err))) {
+	r = host_open(&h->o.host, &host, &h->info, err, sizeof(err));
+	if (r) {
 		snprintf(h->why, sizeof(h->why), "%s", err);
-		return 1;
+		/* A stop signal during a start that waits (macOS) is a stop
+		 * like any other: status 0, as the man page says. */
+		return r == -EINTR && signals_stop_pending() ? 0 : 1;
 	}
 	h->host = host;
 	log_info("[main] host interface %s started: mtu %u, max frame %u",
@@ -459,8 +526,12 @@ static int run(struct helper *h, const struct privdrop_target *target)
 			 "the interface parameters do not fit the JSON line");
 		return 1;
 	}
-	printf("%s\n", line);
-	fflush(stdout);
+	if (print_line(line) < 0) {
+		snprintf(h->why, sizeof(h->why),
+			 "cannot write the JSON line to standard output: %s",
+			 strerror(errno));
+		return 1;
+	}
 	/* Ready: the pid goes in now, so a tool that waits for it knows. */
 	if (h->o.pidfile &&
 	    pidfile_write(&h->pidfile, getpid(), err, sizeof(err))) {
@@ -545,7 +616,7 @@ int main(int argc, char **argv)
 	int status = run(&h, &target);
 	struct engine_stats total;
 	helper_totals(&h, &total);
-	char counters[2048];
+	char counters[LOG_LINE_MAX];
 	if (engine_format_stats(&total, counters, sizeof(counters)) > 0)
 		log_info("[main] final counters %s", counters);
 	/* Closing vmnet ends its callbacks; every engine that could be

@@ -129,4 +129,40 @@ int poller_add_signal(struct poller *p, int signo, uint64_t tag);
 int poller_wait(struct poller *p, struct poller_event *events, int max,
 		int64_t timeout_us);
 
+/* Most fds one poller_wait_on() call watches. */
+#define POLLER_WAIT_ON_MAX 8
+
+/* An fd to watch for one poller_wait_on() call. */
+struct poller_fd {
+	int fd; /* nonblocking fd, not registered with poller_add_fd() */
+	uint32_t events; /* POLLER_IN and/or POLLER_OUT; ERR and HUP always */
+	uint64_t tag;	 /* reported with its events */
+};
+
+/**
+ * poller_wait_on() - wait as poller_wait() does, and also until one of
+ * @fds is ready for its events
+ * @p:		poller
+ * @fds:	fds to watch for this call only
+ * @nfds:	how many, 0 to POLLER_WAIT_ON_MAX
+ * @events:	where to store the events
+ * @max:	room in @events, at least 1
+ * @timeout_us:	as for poller_wait()
+ *
+ * Level-triggered: an fd that is ready now is reported at once, so ask
+ * only for what the caller waits for (IN after a read said EAGAIN, OUT
+ * after a write did). On Linux the fds are watched only while the call
+ * lasts (ppoll()), never in between: an fd in an epoll set makes every
+ * writer into it pay for a wake-up callback even while its reader is busy
+ * and needs no wake-up, which measurably slows the other side of the cable
+ * (docs/performance.md, "Engine: what was tried"). On macOS each fd is
+ * registered like poller_add_fd() (both ways, edge-triggered) the first
+ * time it is passed and stays registered; its events may then also come
+ * when not asked for, which the caller must tolerate.
+ *
+ * Return: number of events (0 on timeout or EINTR), or a negative errno.
+ */
+int poller_wait_on(struct poller *p, const struct poller_fd *fds, int nfds,
+		   struct poller_event *events, int max, int64_t timeout_us);
+
 #endif

@@ -3,6 +3,7 @@
  * every string escaped so the result is valid JSON and valid UTF-8. */
 #include <inttypes.h>
 #include <limits.h>
+#include <math.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -178,6 +179,34 @@ void json_add_i64(struct json_writer *w, const char *key, int64_t value)
 	int n = snprintf(num, sizeof(num), "%" PRId64, value);
 
 	json_put_key(w, key);
+	json_put(w, num, (size_t)n);
+}
+
+/* Half of the last digit's unit, for 0 to 9 decimals. */
+static const double half_unit[10] = {0.5,  0.05, 0.005, 5e-4, 5e-5,
+				     5e-6, 5e-7, 5e-8,	5e-9, 5e-10};
+
+void json_add_fixed(struct json_writer *w, const char *key, double value,
+		    int decimals)
+{
+	/* %.9f of the largest double is 309 digits and 10 more. */
+	char num[330];
+	int n;
+
+	if (decimals < 0)
+		decimals = 0;
+	if (decimals > 9)
+		decimals = 9;
+	json_put_key(w, key);
+	if (!isfinite(value)) {
+		json_put(w, "null", 4);
+		return;
+	}
+	/* What rounds to zero is written as 0, not "-0.00", whose sign a
+	 * reader may keep. */
+	if (fabs(value) <= half_unit[decimals])
+		value = 0.0;
+	n = snprintf(num, sizeof(num), "%.*f", decimals, value);
 	json_put(w, num, (size_t)n);
 }
 

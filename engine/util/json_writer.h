@@ -74,6 +74,21 @@ void json_add_u64(struct json_writer *w, const char *key, uint64_t value);
 void json_add_i64(struct json_writer *w, const char *key, int64_t value);
 
 /**
+ * json_add_fixed() - add a number member with @decimals digits after the
+ * point, e.g. 12.5 as 12.50 with 2
+ * @w:		writer
+ * @key:	member name, escaped as in json_add_string()
+ * @value:	the value; NaN and the infinities, which JSON cannot hold,
+ *		add null
+ * @decimals:	0 to 9; 0 writes an integer, without a point
+ *
+ * Always a '.' as the decimal point: nothing of ours calls setlocale(),
+ * so printf() keeps the C locale's.
+ */
+void json_add_fixed(struct json_writer *w, const char *key, double value,
+		    int decimals);
+
+/**
  * json_add_bool() - add a member that is true or false
  * @w:		writer
  * @key:	member name, escaped as in json_add_string()

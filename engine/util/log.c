@@ -24,7 +24,7 @@ void log_msg(enum log_level level, const char *fmt, ...)
 {
 	static const char *const prefix[] = {"DEBUG ", "INFO  ", "WARN  ",
 					     "ERROR "};
-	char line[1024];
+	char line[LOG_LINE_MAX];
 	va_list ap;
 	int n;
 

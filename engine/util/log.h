@@ -8,6 +8,11 @@
 
 enum log_level { LOG_DEBUG, LOG_INFO, LOG_WARN, LOG_ERROR };
 
+/* The longest line, newline included; a longer one is cut. Room for the
+ * stats line with every counter at its largest (tests/unit/test_stats.c),
+ * which a cut would leave as broken JSON. */
+#define LOG_LINE_MAX 4096
+
 /**
  * log_set_debug() - show DEBUG lines too (-v); off by default
  * @on:	whether to

@@ -211,6 +211,95 @@ def print_scale(scale, out=sys.stdout):
     print(file=out)
 
 
+def qemu_ratios(by, config, pairs):
+    """Lines 'A / B: Gbit/s X' for the qemu experiment's pairs present."""
+    lines = []
+    for a_name, b_name in pairs:
+        a, b = by.get(config + (a_name,)), by.get(config + (b_name,))
+        if a and b and b["gbps"]["median"]:
+            lines.append("%s / %s: Gbit/s %.2fx" % (
+                a_name, b_name, a["gbps"]["median"] / b["gbps"]["median"]))
+    return lines
+
+
+def _qemu_rows(summary, fwds):
+    by = {(s["placement"], s["dir"], s["fwd"]): s for s in summary}
+    configs = sorted({(s["placement"], s["dir"]) for s in summary})
+    return by, configs, [(c, by[c + (f,)]) for c in configs for f in fwds
+                         if c + (f,) in by]
+
+
+def _qemu_cells(s):
+    g = s["gbps"]
+    h = s.get("helper_cpu_pct")
+    t = s.get("helper_threads", {})
+    return {
+        "gbps": "%.2f [%.2f-%.2f]" % (g["median"], g["min"], g["max"]),
+        "helper": "%.0f" % h["median"] if h else "-",
+        "threads": "%.0f / %.0f" % (t.get("vmnet-host", 0),
+                                    t.get("vmnet-socket", 0)) if h else "-",
+        "qemu": "%.0f" % s["qemu_cpu_pct"]["median"],
+        "server": "%.0f" % s["server_cpu_pct"]["median"],
+        "retr": "%.0f" % s["retransmits"]["median"],
+        "drops": "%d" % s["helper_drops"] if h else "-",
+        "n": "%d" % s["runs"],
+    }
+
+
+def print_qemu(summary, fwds, pairs, out=sys.stdout):
+    if not summary:
+        print("(not measured)\n", file=out)
+        return
+    print("A real VM (QEMU, TCG, 1 vCPU): iperf3, one TCP stream each way, "
+          "Gbit/s at the receiver; CPU % of one core over the stream: the "
+          "helper's (its host / socket workers), QEMU's, the host-side "
+          "iperf3 server's", file=out)
+    hdr = "%-7s %-8s %-24s %6s %-20s %6s %9s %6s %6s %5s %5s" % (
+        "place", "dir", "backend", "MTU", "Gbit/s median [min-max]",
+        "helper", "host/sock", "QEMU", "iperf3", "retr", "drops")
+    print(hdr, file=out)
+    print("-" * len(hdr), file=out)
+    by, configs, rows = _qemu_rows(summary, fwds)
+    last = None
+    for c, s in rows:
+        if last and last != c:
+            for line in qemu_ratios(by, last, pairs):
+                print("%-24s %s" % ("", line), file=out)
+        last = c
+        x = _qemu_cells(s)
+        print("%-7s %-8s %-24s %6d %-20s %6s %9s %6s %6s %5s %5s" % (
+            c[0], c[1], s["fwd"], s["mtu"], x["gbps"], x["helper"],
+            x["threads"], x["qemu"], x["server"], x["retr"], x["drops"]),
+            file=out)
+    for line in qemu_ratios(by, last, pairs):
+        print("%-24s %s" % ("", line), file=out)
+    print(file=out)
+
+
+def md_qemu(summary, fwds, pairs, out):
+    if not summary:
+        print("(not measured)\n", file=out)
+        return
+    print("iperf3 -t %d -O 1 each way (Gbit/s at the receiver, medians "
+          "[min-max] of the boots); CPU %% of one core over each stream.\n"
+          % summary[0]["seconds"], file=out)
+    print("| placement | dir | backend | guest MTU | Gbit/s | boots | "
+          "helper CPU % | host / socket worker % | QEMU CPU % | "
+          "iperf3 server CPU % | retransmits | helper drops |", file=out)
+    print("|---|---|---|---|---|---|---|---|---|---|---|---|", file=out)
+    by, configs, rows = _qemu_rows(summary, fwds)
+    for c, s in rows:
+        x = _qemu_cells(s)
+        print("| %s | %s | %s | %d | %s | %s | %s | %s | %s | %s | %s | %s |"
+              % (c[0], c[1], s["fwd"], s["mtu"], x["gbps"], x["n"],
+                 x["helper"], x["threads"], x["qemu"], x["server"],
+                 x["retr"], x["drops"]), file=out)
+    print(file=out)
+    md_ratios(["placement", "dir"],
+              [(c, line) for c in configs
+               for line in qemu_ratios(by, c, pairs)], out)
+
+
 def summarize_scale(rounds):
     """@rounds: list of (spec, n, dir, size, placement, [results])."""
     groups = {}
@@ -258,6 +347,11 @@ def plots(outdir, experiments):
         if exp.get("kind") == "scale":
             files += plot_scale(plt, outdir, name, exp["summary"])
             continue
+        if exp.get("kind") == "qemu":
+            if summary:
+                files.append(plot_qemu(plt, outdir, name, summary,
+                                       exp["fwds"]))
+            continue
         if not summary:
             continue
         for metric, label in (("pps", "frames per second at the receiver"),
@@ -268,11 +362,11 @@ def plots(outdir, experiments):
     return files
 
 
-def plot_bars(plt, outdir, name, summary, fwds, metric, label):
-    configs = sorted({(s["placement"], s["dir"], s["size"])
-                      for s in summary})
-    by = {(s["placement"], s["dir"], s["size"], s["fwd"]): s
-          for s in summary}
+def plot_bars(plt, outdir, name, summary, fwds, metric, label,
+              keys=("placement", "dir", "size"), tick="%s\n%s %d B"):
+    """Bars of @metric per forwarder, grouped by the values of @keys."""
+    configs = sorted({tuple(s[k] for k in keys) for s in summary})
+    by = {tuple(s[k] for k in keys) + (s["fwd"],): s for s in summary}
     fig, ax = plt.subplots(figsize=(max(8, 1.2 * len(configs)), 4.5))
     width = 0.8 / max(1, len(fwds))
     for i, f in enumerate(fwds):
@@ -288,7 +382,7 @@ def plot_bars(plt, outdir, name, summary, fwds, metric, label):
             hi.append(m["max"] - m["median"])
         ax.bar(xs, ys, width, yerr=[lo, hi], capsize=2, label=f)
     ax.set_xticks(range(len(configs)))
-    ax.set_xticklabels(["%s\n%s %d B" % c for c in configs], fontsize=7)
+    ax.set_xticklabels([tick % c for c in configs], fontsize=7)
     ax.set_ylabel(label)
     ax.set_title("%s: %s (median, bars min-max)" % (name, metric))
     ax.legend(fontsize=7)
@@ -322,6 +416,12 @@ def plot_scale(plt, outdir, name, summary):
     return [path]
 
 
+def plot_qemu(plt, outdir, name, summary, fwds):
+    return plot_bars(plt, outdir, name, summary, fwds, "gbps",
+                     "iperf3 Gbit/s, one TCP stream",
+                     keys=("placement", "dir"), tick="%s\n%s")
+
+
 def markdown(results, out=sys.stdout):
     """The tables of a results.json as Markdown, for docs/performance.md:
     one table per experiment, the ratios after it."""
@@ -337,6 +437,8 @@ def markdown(results, out=sys.stdout):
         print("#### %s\n" % name, file=out)
         if res.get("kind") == "scale":
             md_scale(res["summary"], out)
+        elif res.get("kind") == "qemu":
+            md_qemu(res["summary"], res["fwds"], res["pairs"], out)
         else:
             md_table(res["summary"], res["fwds"], res["pairs"], out)
 
@@ -371,16 +473,22 @@ def md_table(summary, fwds, pairs, out):
                       cpu[0], cpu[1], s["tool_cpu_pct"]["median"], tb,
                       cpu[2], verdict(s)), file=out)
     print(file=out)
-    rows = []
-    for c in configs:
-        for line in ratios(by, c, pairs):
-            rows.append("| %s | %s | %d | %s |" % (c[0], c[1], c[2], line))
-    if rows:
-        print("| placement | dir | size | ratio (of medians) |", file=out)
-        print("|---|---|---|---|", file=out)
-        for r in rows:
-            print(r, file=out)
-        print(file=out)
+    md_ratios(["placement", "dir", "size"],
+              [(c, line) for c in configs for line in ratios(by, c, pairs)],
+              out)
+
+
+def md_ratios(columns, rows, out):
+    """The ratios after a table: one row per (config tuple, ratio line),
+    the config's values under @columns."""
+    if not rows:
+        return
+    print("| %s | ratio (of medians) |" % " | ".join(columns), file=out)
+    print("|%s" % ("---|" * (len(columns) + 1)), file=out)
+    for c, line in rows:
+        print("| %s | %s |" % (" | ".join(str(v) for v in c), line),
+              file=out)
+    print(file=out)
 
 
 def md_scale(summary, out):

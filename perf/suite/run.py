@@ -22,6 +22,7 @@ import tempfile
 import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import qemu_iperf  # noqa: E402
 import report  # noqa: E402
 import runner  # noqa: E402
 
@@ -83,6 +84,11 @@ def experiments(preset):
         "scale": dict(kind="scale", fwds=["helper", "baseline"],
                       counts=[1, 2, 4, 16], dirs=["both"], sizes=[64],
                       placements=["pinned"]),
+        # A real VM: the tests' QEMU guest (TCG), iperf3 one TCP stream
+        # each way, through the helper and through QEMU's own TAP backend.
+        "qemu": dict(kind="qemu", fwds=list(qemu_iperf.DEFAULT_FWDS),
+                     dirs=list(qemu_iperf.PORTS), sizes=[],
+                     placements=["pinned"], pairs=qemu_iperf.PAIRS),
     })
     return exps
 
@@ -109,6 +115,13 @@ def progress(n, total, what):
     print("[%d/%d] %s" % (n, total, what), file=sys.stderr, flush=True)
 
 
+def turned(fwds, rep):
+    """@fwds in round @rep's order: interleaved, the order turned each
+    round, so drift falls on every forwarder alike."""
+    k = rep % len(fwds)
+    return fwds[k:] + fwds[:k]
+
+
 def run_experiment(opts, ns, work, name, exp, counter):
     configs = [(pl, d, s) for pl in exp["placements"] for d in exp["dirs"]
                for s in exp["sizes"]]
@@ -116,10 +129,7 @@ def run_experiment(opts, ns, work, name, exp, counter):
     runs = []
     for rep in range(opts.runs):
         for pl, d, s in configs:
-            # Interleaved, the order turned each round, so drift falls on
-            # every forwarder alike.
-            k = rep % len(fwds)
-            for f in fwds[k:] + fwds[:k]:
+            for f in turned(fwds, rep):
                 counter[0] += 1
                 progress(counter[0], counter[1],
                          "%s: %s %s %d B %s" % (name, pl, d, s, f))
@@ -151,9 +161,7 @@ def run_scale(opts, ns, work, name, exp, counter):
             for d in exp["dirs"]:
                 for s in exp["sizes"]:
                     for n in exp["counts"]:
-                        fwds = exp["fwds"]
-                        k = rep % len(fwds)
-                        for f in fwds[k:] + fwds[:k]:
+                        for f in turned(exp["fwds"], rep):
                             counter[0] += 1
                             progress(counter[0], counter[1],
                                      "%s: %d x %s %s %d B" % (name, n, f, d,
@@ -168,11 +176,41 @@ def run_scale(opts, ns, work, name, exp, counter):
             "summary": report.summarize_scale(rounds)}
 
 
+def run_qemu(opts, ns, work, name, exp, counter):
+    why = qemu_iperf.unavailable()
+    guest = None
+    if not why:
+        guest, why = qemu_iperf.build_guest(work)
+    if why:
+        runner.UNAVAILABLE[name] = why
+        return {"kind": "qemu", "fwds": exp["fwds"], "pairs": exp["pairs"],
+                "runs": [], "summary": []}
+    runs, failed = [], []
+    for rep in range(opts.runs):
+        for pl in exp["placements"]:
+            for f in turned(exp["fwds"], rep):
+                counter[0] += 1
+                progress(counter[0], counter[1],
+                         "%s: %s %s, iperf3 %d s each way" % (
+                             name, pl, f, opts.qemu_seconds))
+                try:
+                    runs += qemu_iperf.run_one(opts, ns, f, pl, work, guest)
+                except qemu_iperf.RunFailed as e:
+                    failed.append({"fwd": f, "placement": pl,
+                                   "round": rep, "why": str(e)})
+    runs = [r for r in runs if r["dir"] in exp["dirs"]]
+    return {"kind": "qemu", "fwds": exp["fwds"], "pairs": exp["pairs"],
+            "runs": runs, "failed": failed,
+            "summary": qemu_iperf.summarize(runs)}
+
+
 def count_runs(opts, exps):
     total = 0
     for exp in exps.values():
         n = len(exp["placements"]) * len(exp["dirs"]) * len(exp["sizes"])
-        if exp.get("kind") == "scale":
+        if exp.get("kind") == "qemu":
+            total += len(exp["placements"]) * len(exp["fwds"]) * opts.runs
+        elif exp.get("kind") == "scale":
             total += n * len(exp["counts"]) * len(exp["fwds"]) * opts.runs
         else:
             total += n * len(exp["fwds"]) * opts.runs
@@ -199,6 +237,12 @@ def parse_args():
     ap.add_argument("--runs", type=int)
     ap.add_argument("--seconds", type=float)
     ap.add_argument("--warmup", type=float)
+    ap.add_argument("--qemu-seconds", type=int, default=10,
+                    help="the qemu experiment's iperf3 time each way "
+                    "(default 10, after 1 s omitted)")
+    ap.add_argument("--qemu-backends", help="the qemu experiment's "
+                    "backends, e.g. helper,qemu-tap (default: %s)" %
+                    ",".join(qemu_iperf.DEFAULT_FWDS))
     ap.add_argument("--window", type=int, default=0,
                     help="frames in flight per direction (default: auto)")
     ap.add_argument("--count-syscalls", action=argparse.BooleanOptionalAction,
@@ -229,13 +273,25 @@ def main():
     preset = "full" if a.full else "quick"
     exps = experiments(preset)
     if a.only:
+        # The preset's experiments as it has them; the full suite's
+        # others (qemu, scale, ...) can be named with the quick one too.
+        every = dict(experiments("full"), **exps)
         names = a.only.split(",")
-        unknown = [n for n in names if n not in exps]
+        unknown = [n for n in names if n not in every]
         if unknown:
             raise SystemExit("run.py: unknown experiment %s: pass some of "
-                             "%s" % (",".join(unknown), ",".join(exps)))
-        exps = {n: exps[n] for n in names}
+                             "%s" % (",".join(unknown), ",".join(every)))
+        exps = {n: every[n] for n in names}
     for exp in exps.values():
+        if exp.get("kind") == "qemu":
+            if a.qemu_backends:
+                exp["fwds"] = a.qemu_backends.split(",")
+            if a.dirs:
+                exp["dirs"] = [d for d in a.dirs.split(",")
+                               if d in qemu_iperf.PORTS]
+            if a.placements:
+                exp["placements"] = a.placements.split(",")
+            continue
         if a.sizes:
             exp["sizes"] = [int(x) for x in a.sizes.split(",")]
         if a.dirs:
@@ -295,6 +351,7 @@ def main():
                               for p, c in runner.PLACEMENTS.items()},
                "settings": {"runs": a.runs, "seconds": a.seconds,
                             "warmup": a.warmup, "window": a.window,
+                            "qemu_seconds": a.qemu_seconds,
                             "lock_per_run": bool(a.lock)},
                "experiments": {}}
     started = time.monotonic()
@@ -303,6 +360,8 @@ def main():
         for name, exp in exps.items():
             if exp.get("kind") == "scale":
                 res = run_scale(a, ns, work, name, exp, counter)
+            elif exp.get("kind") == "qemu":
+                res = run_qemu(a, ns, work, name, exp, counter)
             else:
                 res = run_experiment(a, ns, work, name, exp, counter)
             results["experiments"][name] = res
@@ -342,10 +401,21 @@ def print_all(results, a, out):
         if res.get("kind") == "scale":
             report.print_scale(res["summary"], out)
             continue
+        if res.get("kind") == "qemu":
+            report.print_qemu(res["summary"], res["fwds"], res["pairs"],
+                              out)
+            for f in res.get("failed", []):
+                print("failed twice, no figure: %s %s round %d: %s" % (
+                    f["placement"], f["fwd"], f["round"] + 1,
+                    f["why"].splitlines()[0]), file=out)
+            qemu_iperf.legend(res["fwds"], out)
+            continue
         report.print_table(res["summary"], res["fwds"], res["pairs"], out)
         report.print_threads(res["summary"], out)
         report.print_counts(res["runs"], out)
-    print(report.LEGEND, file=out)
+    # The packet tables' legend; the qemu table has its own.
+    if any(r.get("kind") != "qemu" for r in results["experiments"].values()):
+        print(report.LEGEND, file=out)
 
 
 if __name__ == "__main__":

@@ -90,6 +90,13 @@ def split_spec(spec):
     return parts[0], parts[1:]
 
 
+def split_env(extra):
+    """The NAME=VALUE words of a spec's extras, for the environment (e.g.
+    helper+VMNET_TAP_READ=read), and the rest, for the command line."""
+    env = [w for w in extra if "=" in w and not w.startswith("-")]
+    return env, [w for w in extra if w not in env]
+
+
 def helper_has(helper, option):
     """Whether this vmnet-helper build knows @option (its --help says)."""
     try:
@@ -116,6 +123,15 @@ def forwarder(spec, build, size, workdir, tap):
 
 def _forwarder(spec, build, size, workdir, tap):
     name, extra = split_spec(spec)
+    env, extra = split_env(extra)
+    fs = _forwarder_cmd(name, extra, build, size, workdir, tap)
+    if fs is None or not env or not fs[0]:
+        return fs
+    return (["env"] + env + fs[0],) + tuple(fs[1:])
+
+
+def _forwarder_cmd(name, extra, build, size, workdir, tap):
+    spec = "+".join([name] + extra)
     helper = os.path.join(build, "vmnet-helper")
     base = os.path.join(build, "perf", "suite", "baseline-fwd")
     big = size > STD_MAX

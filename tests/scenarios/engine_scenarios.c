@@ -75,6 +75,22 @@ static bool frame_check(const unsigned char *b, size_t n, uint64_t *seq)
 	return sum == fnv1a(b, n - 4);
 }
 
+/* Worker threads of the engines the scenarios start (engine_config.workers):
+ * every scenario runs with two workers and with one serving both sides. */
+static unsigned scenario_workers = 2;
+
+void scenario_set_workers(unsigned workers)
+{
+	scenario_workers = workers;
+}
+
+/* The defaults, with the workers the scenarios run with. */
+static void scenario_config(struct engine_config *cfg)
+{
+	engine_config_defaults(cfg);
+	cfg->workers = scenario_workers;
+}
+
 static uint64_t now_ms(void)
 {
 	struct timespec ts;
@@ -126,6 +142,9 @@ static struct stress_result rig_start(struct rig *r,
 	if (engine_create(cfg, r->ep[HOST], r->ep[VM], &r->engine, err,
 			  sizeof(err)))
 		return stress_fail("engine_create: %s", err);
+	if (cfg->workers && engine_workers(r->engine) != cfg->workers)
+		return stress_fail("engine runs %u workers, asked for %u",
+				   engine_workers(r->engine), cfg->workers);
 	if (pthread_create(&r->thread, NULL, engine_thread, r))
 		return stress_fail("pthread_create failed");
 	r->running = true;
@@ -402,7 +421,7 @@ struct stress_result scenario_both_directions(unsigned frames)
 	struct peer host, vm;
 	struct stress_result res;
 
-	engine_config_defaults(&cfg);
+	scenario_config(&cfg);
 	/* Nothing may be dropped here: let a busy peer make the engine
 	 * wait as long as it takes. */
 	cfg.write_wait_us = 30u * 1000000u;
@@ -440,7 +459,7 @@ struct stress_result scenario_stalled_reader(unsigned stall_host)
 	struct peer host, vm;
 	struct stress_result res;
 
-	engine_config_defaults(&cfg);
+	scenario_config(&cfg);
 	CHECK(rig_start(&rig, &cfg));
 	struct peer *stalled = stall_host ? &host : &vm;
 	struct peer *flooder = stall_host ? &vm : &host;
@@ -498,7 +517,7 @@ struct stress_result scenario_signal_during_flood(unsigned signo)
 	sigaddset(&set, SIGINT);
 	pthread_sigmask(SIG_BLOCK, &set, NULL);
 
-	engine_config_defaults(&cfg);
+	scenario_config(&cfg);
 	cfg.handle_signals = true;
 	CHECK(rig_start(&rig, &cfg));
 	memset(&vm, 0, sizeof(vm));
@@ -548,7 +567,7 @@ struct stress_result scenario_peer_close(unsigned host_side)
 	unsigned char buf[FRAME_MAX];
 	int gone = host_side ? HOST : VM;
 
-	engine_config_defaults(&cfg);
+	scenario_config(&cfg);
 	CHECK(rig_start(&rig, &cfg));
 	close(rig.app[gone]);
 	rig.app[gone] = -1;
@@ -578,7 +597,7 @@ struct stress_result scenario_bad_frames(unsigned from_host)
 	int src = from_host ? HOST : VM, dst = from_host ? VM : HOST;
 	uint64_t got = 0, seq;
 
-	engine_config_defaults(&cfg);
+	scenario_config(&cfg);
 	CHECK(rig_start(&rig, &cfg));
 
 	/* good 0, VFKT, good 1, runts of 10, 0 and 13 bytes, an oversized

@@ -55,6 +55,13 @@ struct stress_result scenario_peer_close(unsigned host_side);
  */
 struct stress_result scenario_bad_frames(unsigned from_host);
 
+/**
+ * scenario_set_workers() - run the scenarios below with this many engine
+ * worker threads (engine_config.workers); 2 until set
+ * @workers:	1 (one worker serves both endpoints) or 2
+ */
+void scenario_set_workers(unsigned workers);
+
 extern const struct stress_case engine_cases[];
 extern const unsigned engine_case_count;
 

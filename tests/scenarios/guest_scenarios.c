@@ -101,6 +101,9 @@ struct stress_result scenario_guest_learning(unsigned rounds)
 	tf_mac("52:54:00:12:34:56", vm);
 	tf_mac("5a:94:ef:e4:0c:dd", server);
 	engine_config_defaults(&cfg);
+	/* Two threads write the learner, one per direction, whatever the
+	 * machine's CPU count would choose. */
+	cfg.workers = 2;
 	if (guest_learn_create(&r.learn))
 		return stress_fail("guest_learn_create: out of memory");
 	cfg.inspect_from_vm = guest_learn_from_vm(r.learn);

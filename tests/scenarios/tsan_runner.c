@@ -1,9 +1,9 @@
 /* SPDX-License-Identifier: Apache-2.0 */
-/* tsan_runner.c - runs the threaded scenarios of stress.c and
- * engine_scenarios.c under
- * ThreadSanitizer, where Criterion cannot start (Snaipe/Criterion#274: its
- * BoxFort arena finds no free address space beside TSan's shadow). A race
- * makes TSan exit non-zero (halt_on_error); a wrong result fails the case.
+/* tsan_runner.c - runs the threaded scenarios of stress.c,
+ * engine_scenarios.c and guest_scenarios.c under ThreadSanitizer, where
+ * Criterion cannot start (Snaipe/Criterion#274: its BoxFort arena finds no
+ * free address space beside TSan's shadow). A race makes TSan exit non-zero
+ * (halt_on_error); a wrong result fails the case.
  *
  * Usage: tsan-runner [SUBSTRING]   runs the cases whose name contains it. */
 #include <stdio.h>
@@ -23,13 +23,18 @@ int main(int argc, char **argv)
 {
 	unsigned passed = 0, failed = 0;
 
+	/* The engine's scenarios run twice: with two workers and with one
+	 * serving both endpoints. */
 	const struct {
 		const struct stress_case *cases;
 		unsigned count;
+		unsigned workers;
+		const char *mode;
 	} tables[] = {
-	    {stress_cases, stress_case_count},
-	    {engine_cases, engine_case_count},
-	    {guest_cases, guest_case_count},
+	    {stress_cases, stress_case_count, 2, ""},
+	    {engine_cases, engine_case_count, 2, ""},
+	    {engine_cases, engine_case_count, 1, " (one worker)"},
+	    {guest_cases, guest_case_count, 2, ""},
 	};
 	const unsigned ntables = sizeof(tables) / sizeof(tables[0]);
 
@@ -41,13 +46,15 @@ int main(int argc, char **argv)
 
 		if (argc > 1 && !strstr(c->name, argv[1]))
 			continue;
+		scenario_set_workers(tables[t].workers);
 		struct stress_result r = c->run(c->burst);
 		if (r.ok) {
 			passed++;
-			printf("[PASS] %s\n", c->name);
+			printf("[PASS] %s%s\n", c->name, tables[t].mode);
 		} else {
 			failed++;
-			printf("[FAIL] %s: %s\n", c->name, r.why);
+			printf("[FAIL] %s%s: %s\n", c->name, tables[t].mode,
+			       r.why);
 		}
 		fflush(stdout);
 	}

@@ -11,6 +11,16 @@
 # interrupted. Needs root, /dev/net/tun, qemu-system-x86, busybox-static and
 # linux-image-amd64 (.ci/install-deps installs them).
 #
+# The initramfs also holds Debian's iperf3 with its libraries when the host
+# has it (package iperf3): with vmh.iperf=SECONDS on its command line the
+# guest, instead of the fetch, sets eth0's MTU to vmh.mtu= (default 1500)
+# and runs two iperf3 clients against the host, one TCP stream each: first
+# sending to port 5201, then receiving from port 5202 (-R), each for
+# SECONDS after one omitted second of slow start; it says "iperf send
+# start" and "iperf send done STATUS sum_sent_bps=N sum_received_bps=N
+# retransmits=N" (and "recv") around each, so that a benchmark can sample
+# CPU over each stream and read its result (perf/suite/qemu_iperf.py).
+#
 # qemu_guest.sh --guest-only DIR builds the guest and only copies it to
 # DIR/vmlinuz and DIR/initrd.img, for the docs' QEMU command lines
 # (tests/scripts/doc_blocks.py); without vmh.host= and vmh.guest= on its
@@ -87,8 +97,17 @@ for name in virtio_pci virtio_net; do
 	add_module "$path"
 done
 root=$work/root
-mkdir -p "$root"/{bin,dev,proc,sys,modules,srv}
+mkdir -p "$root"/{bin,dev,proc,sys,modules,srv,tmp}
 cp "$busybox" "$root/bin/busybox"
+# iperf3 and every library ldd resolves for it, at the same paths (the
+# dynamic loader included), so it runs as it does on the host.
+if iperf3=$(command -v iperf3); then
+	for lib in $(ldd "$iperf3" | grep -o '/[^ ]*'); do
+		mkdir -p "$root${lib%/*}"
+		cp -L "$lib" "$root$lib"
+	done
+	cp "$iperf3" "$root/bin/iperf3"
+fi
 for path in "${order[@]}"; do
 	cp "$modules/$path" "$root/modules/"
 done
@@ -100,21 +119,48 @@ mount -t proc proc /proc
 mount -t sysfs sys /sys
 mount -t devtmpfs dev /dev 2>/dev/null
 for m in $(cat /modules/order); do insmod "/modules/$m"; done
-host=192.0.2.1 guest=192.0.2.2
+host=192.0.2.1 guest=192.0.2.2 iperf= mtu=1500
 for arg in $(cat /proc/cmdline); do
 	case $arg in vmh.*=*) arg=${arg#vmh.}; eval "${arg%%=*}=${arg#*=}" ;; esac
 done
 say() { echo "vmnet-guest: $*"; }
+# run_iperf NAME PORT [-R]: one iperf3 client; its exit status and, from
+# its -J report, the bits per second of both sums (the receiver's comes
+# from the results exchange when the guest sends) and the retransmits.
+run_iperf() {
+	say "iperf $1 start"
+	# A receiving client (-R) gives up on a silent server after 20 s;
+	# iperf3 takes --rcv-timeout only then.
+	iperf3 -c "$host" -p "$2" -t "$iperf" -O 1 -J --connect-timeout 10000 \
+		${3:+$3 --rcv-timeout 20000} >/tmp/iperf.json 2>&1
+	rc=$?
+	# Its error, which -J puts in the report ("error": "..."), or what
+	# it printed before it could write one.
+	[ "$rc" -eq 0 ] || say "iperf $1 error: $(grep '"error"' /tmp/iperf.json ||
+		head -n 1 /tmp/iperf.json)"
+	say "iperf $1 done $rc$(awk '
+		/"sum_sent"|"sum_received"/ { k = $1; gsub(/[":]/, "", k) }
+		k && /"bits_per_second"/ { v = $2; sub(/,/, "", v); printf " %s_bps=%s", k, v }
+		k == "sum_sent" && /"retransmits"/ { v = $2; sub(/,/, "", v); printf " retransmits=%s", v }
+		/}/ { k = "" }' /tmp/iperf.json)"
+}
 ip link set lo up
-ip link set eth0 up
+ip link set eth0 mtu "$mtu" up
 ip addr add "$guest/24" dev eth0
-say "eth0 $(cat /sys/class/net/eth0/address) $guest"
+say "eth0 $(cat /sys/class/net/eth0/address) $guest mtu $(cat /sys/class/net/eth0/mtu)"
 ok=
 for i in $(seq 60); do
 	if ping -c 1 -W 1 "$host" >/dev/null 2>&1; then ok=1; break; fi
 done
 [ -n "$ok" ] && say "ping $host ok" || say "ping $host FAILED"
-if wget -q -O /srv/blob "http://$host:8000/blob"; then
+if [ -n "$iperf" ]; then
+	if [ ! -x /bin/iperf3 ]; then
+		say "iperf FAILED: no iperf3 in the initramfs (apt-get install iperf3)"
+	else
+		run_iperf send 5201
+		run_iperf recv 5202 -R
+	fi
+elif wget -q -O /srv/blob "http://$host:8000/blob"; then
 	say "fetched $(wc -c </srv/blob) bytes sha256 $(sha256sum /srv/blob | cut -c1-16)"
 else
 	say "fetch FAILED"

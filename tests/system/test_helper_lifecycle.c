@@ -795,6 +795,96 @@ Test(helper_lifecycle, client_gone_before_connect_is_counted_and_survived)
 	close(tap);
 }
 
+/* --stats-interval: each line's "interval" holds the frames and drops since
+ * the line before, so over the lines they add up to the counters; the
+ * workers' CPU time so far is read while they run, and the process's holds
+ * both. Counts only: the rates themselves are timings (perf/). */
+
+/* Member @path ("a.b.c") of @o as a number; the test fails without it. */
+static double json_num(struct json_object *o, const char *path,
+		       const char *line)
+{
+	char key[32];
+
+	while (*path) {
+		size_t n = strcspn(path, ".");
+
+		snprintf(key, sizeof(key), "%.*s", (int)n, path);
+		cr_assert(json_object_object_get_ex(o, key, &o),
+			  "no \"%s\" in %s", key, line);
+		path += n + (path[n] == '.');
+	}
+	return json_object_get_double(o);
+}
+
+Test(helper_lifecycle, stats_lines_intervals_add_up_to_the_counters)
+{
+	enum { FRAMES = 100 };
+	unsigned char f[FRAME_LEN];
+	double in_lines = 0, counted = 0;
+	int sv[2];
+
+	test_need_private_netns();
+	cr_assert_eq(socketpair(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0, sv), 0);
+	struct child_fd pass = {3, sv[1]};
+	start(&helper, NULL, &pass, 1,
+	      (const char *const[]){"--fd", "3", "--tap", TAP,
+				    "--stats-interval", "1", NULL});
+	close(sv[1]);
+	expect_ready(&helper);
+	size_t len = make_frame(f, "stats");
+	for (int i = 0; i < FRAMES; i++)
+		cr_assert_eq(send(sv[0], f, len, 0), (ssize_t)len);
+	/* Line after line until one has counted every frame: delivered to
+	 * the TAP, or dropped if it is down. */
+	for (int n = 1; counted < FRAMES; n++) {
+		char line[4096];
+		const char *at = helper.err;
+
+		cr_assert_leq(n, 20,
+			      "%d lines and only %.0f frames of %d "
+			      "counted:\n%s",
+			      n - 1, counted, FRAMES, helper.err);
+		cr_assert(
+		    child_wait_for_nth(&helper, false, "[stats] {", n, WAIT_MS),
+		    "no stats line %d:\n%s", n, helper.err);
+		for (int k = 0; k < n; k++)
+			at = strstr(at, "[stats] {") + strlen("[stats] ");
+		snprintf(line, sizeof(line), "%.*s", (int)strcspn(at, "\n"),
+			 at);
+		struct json_object *o = json_tokener_parse(line);
+		cr_assert_not_null(o, "not JSON: %s", line);
+		in_lines += json_num(o, "interval.vm.packets", line) +
+			    json_num(o, "interval.vm.drops", line);
+		counted = json_num(o, "vm.packets", line) +
+			  json_num(o, "vm.drops", line);
+		cr_expect_eq(in_lines, counted, "%s", line);
+		cr_expect_gt(json_num(o, "interval.seconds", line), 0, "%s",
+			     line);
+		double host = json_num(o, "cpu_ns.host", line),
+		       sock = json_num(o, "cpu_ns.socket", line);
+		cr_expect_gt(host, 0, "the host worker's CPU time: %s", line);
+		cr_expect_gt(sock, 0, "the socket worker's: %s", line);
+		cr_expect_geq(json_num(o, "cpu_ns.total", line), host + sock,
+			      "%s", line);
+		for (const char *const *t =
+			 (const char *const[]){"host", "socket", "other",
+					       "total", NULL};
+		     *t; t++) {
+			char path[48];
+
+			snprintf(path, sizeof(path), "interval.cpu_percent.%s",
+				 *t);
+			cr_expect_geq(json_num(o, path, line), 0, "%s", line);
+		}
+		json_object_put(o);
+	}
+	cr_assert_eq(counted, FRAMES);
+	kill(helper.pid, SIGTERM);
+	expect_exit(&helper, 0, "stopped by SIGTERM");
+	close(sv[0]);
+}
+
 /* Item 5: every frame the helper read is delivered or counted, however it
  * stops: its final counters say read_packets == packets + drops in each
  * direction. Checked mid-flood, where frames are on the rings. */

@@ -7,6 +7,7 @@
  * and a network namespace of the test's own (testutil.h), else skipped. */
 #include <criterion/criterion.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <linux/if_ether.h>
 #include <poll.h>
 #include <signal.h>
@@ -45,8 +46,9 @@ static void setup(void)
 TestSuite(helper_sandbox, .init = setup, .fini = cleanup);
 
 /* Start the helper on a socketpair, as fd 3, with @extra (NULL-ended)
- * after --fd 3 --tap TAP, and @env; wait for its JSON line. */
-static void start(char *const env[], const char *extra)
+ * after --fd 3 --tap TAP, and @env, its stdout @out (-1: the test reads
+ * it); wait for its JSON line, or with @out its last line before it. */
+static void start_out(char *const env[], const char *extra, int out)
 {
 	char *argv[] = {(char *)child_program("vmnet-helper"),
 			"--fd",
@@ -66,14 +68,23 @@ static void start(char *const env[], const char *extra)
 		envv[0] = env[0];
 		envv[1] = env[1];
 	}
-	struct child_fd pass = {3, sv[1]};
-	int r = child_start(&helper, argv, envv, &pass, 1);
+	struct child_fd pass[] = {{3, sv[1]}, {1, out}};
+	int r = child_start(&helper, argv, envv, pass, out >= 0 ? 2 : 1);
 	close(sv[1]);
 	cr_assert_eq(r, 0, "cannot start the helper: %s", strerror(-r));
 	vm = sv[0];
-	cr_assert(
-	    child_wait_for(&helper, true, "\"vmnet_mac_address\"", WAIT_MS),
-	    "no JSON line; stderr:\n%s", helper.err);
+	if (out >= 0)
+		cr_assert(child_wait_for(&helper, false, "using fd 3", WAIT_MS),
+			  "stderr:\n%s", helper.err);
+	else
+		cr_assert(child_wait_for(&helper, true, "\"vmnet_mac_address\"",
+					 WAIT_MS),
+			  "no JSON line; stderr:\n%s", helper.err);
+}
+
+static void start(char *const env[], const char *extra)
+{
+	start_out(env, extra, -1);
 }
 
 static void expect_status(const char *key, const char *want)
@@ -134,6 +145,20 @@ Test(helper_sandbox, dropped_helper_runs_confined_and_still_moves_frames)
 	cr_assert(strstr(helper.err, "sandbox: no new privileges; system call "
 				     "filter on"),
 		  "%s", helper.err);
+	expect_frame_passes();
+	expect_clean_exit();
+}
+
+/* stdout a character device (here /dev/null; a terminal is one too): the
+ * JSON line, printed under the filter, must not make stdio ask whether it
+ * is a terminal (ioctl TCGETS, forbidden). */
+Test(helper_sandbox, json_line_to_a_character_device_passes_the_filter)
+{
+	int out = open("/dev/null", O_WRONLY | O_CLOEXEC);
+
+	cr_assert_geq(out, 0);
+	start_out(NULL, NULL, out);
+	close(out);
 	expect_frame_passes();
 	expect_clean_exit();
 }

@@ -4,6 +4,7 @@
  * engine_scenarios.c. */
 #include <criterion/criterion.h>
 #include <errno.h>
+#include <sched.h>
 #include <signal.h>
 #include <string.h>
 #include <sys/socket.h>
@@ -95,6 +96,75 @@ Test(engine, rejects_stats_interval_past_the_timer, .init = endpoints_open,
 	/* Its milliseconds would wrap the timer's unsigned to 0. */
 	cfg.stats_interval_s = ENGINE_STATS_INTERVAL_MAX_S + 1;
 	expect_rejected(&cfg, "stats interval 4294968 s: at most 4294967 s");
+}
+
+Test(engine, rejects_more_than_two_workers, .init = endpoints_open,
+     .fini = endpoints_close)
+{
+	struct engine_config cfg;
+
+	engine_config_defaults(&cfg);
+	cfg.workers = 3;
+	expect_rejected(&cfg, "3 workers");
+}
+
+/* engine_workers() of an engine made with @cfg. */
+static unsigned workers_of(const struct engine_config *cfg)
+{
+	struct engine *e;
+	unsigned n;
+
+	cr_assert_eq(engine_create(cfg, ep[0], ep[1], &e, NULL, 0), 0);
+	n = engine_workers(e);
+	engine_destroy(e);
+	return n;
+}
+
+Test(engine, runs_the_workers_asked_for, .init = endpoints_open,
+     .fini = endpoints_close)
+{
+	struct engine_config cfg;
+
+	engine_config_defaults(&cfg);
+	cfg.workers = 1;
+	cr_assert_eq(workers_of(&cfg), 1);
+	cfg.workers = 2;
+	cr_assert_eq(workers_of(&cfg), 2);
+}
+
+Test(engine, auto_runs_one_worker_when_both_are_pinned_to_one_cpu,
+     .init = endpoints_open, .fini = endpoints_close)
+{
+	struct engine_config cfg;
+
+	engine_config_defaults(&cfg);
+	cr_assert_eq(cfg.workers, ENGINE_WORKERS_AUTO);
+	cfg.host_cpu = cfg.socket_cpu = 0;
+	cr_assert_eq(workers_of(&cfg), 1);
+}
+
+Test(engine, auto_follows_the_affinity_mask, .init = endpoints_open,
+     .fini = endpoints_close)
+{
+	struct engine_config cfg;
+	cpu_set_t all, one;
+
+	engine_config_defaults(&cfg);
+	cr_assert_eq(sched_getaffinity(0, sizeof(all), &all), 0);
+	/* Criterion runs each test in its own process: the mask is ours. */
+	CPU_ZERO(&one);
+	for (int c = 0; c < CPU_SETSIZE; c++)
+		if (CPU_ISSET(c, &all)) {
+			CPU_SET(c, &one);
+			break;
+		}
+	cr_assert_eq(sched_setaffinity(0, sizeof(one), &one), 0);
+	cr_assert_eq(workers_of(&cfg), 1, "one CPU usable: one worker");
+	if (CPU_COUNT(&all) > 1) {
+		cr_assert_eq(sched_setaffinity(0, sizeof(all), &all), 0);
+		cr_assert_eq(workers_of(&cfg), 2, "%d CPUs usable: two workers",
+			     CPU_COUNT(&all));
+	}
 }
 
 Test(engine, memory_stays_small_for_1514_and_tso_frames)
@@ -259,39 +329,165 @@ Test(engine_watch, stops_when_exit_fd_fires, .timeout = 60)
 	close(pipefd[1]);
 }
 
-Test(engine_flow, both_directions_arrive_intact_in_order, .timeout = 120)
+/* Every scenario, with the engine's two workers and with one worker serving
+ * both endpoints (what a helper confined to one CPU runs). */
+#define ENGINE_FLOW_TESTS(suite, workers)                                      \
+	Test(suite, both_directions_arrive_intact_in_order, .timeout = 120)    \
+	{                                                                      \
+		scenario_set_workers(workers);                                 \
+		STRESS_ASSERT(scenario_both_directions(200000));               \
+	}                                                                      \
+	Test(suite, stalled_host_reader_accounts_every_frame, .timeout = 120)  \
+	{                                                                      \
+		scenario_set_workers(workers);                                 \
+		STRESS_ASSERT(scenario_stalled_reader(1));                     \
+	}                                                                      \
+	Test(suite, stalled_vm_reader_accounts_every_frame, .timeout = 120)    \
+	{                                                                      \
+		scenario_set_workers(workers);                                 \
+		STRESS_ASSERT(scenario_stalled_reader(0));                     \
+	}                                                                      \
+	Test(suite, sigterm_during_flood_stops_cleanly, .timeout = 60)         \
+	{                                                                      \
+		scenario_set_workers(workers);                                 \
+		STRESS_ASSERT(scenario_signal_during_flood(SIGTERM));          \
+	}                                                                      \
+	Test(suite, sigint_during_flood_stops_cleanly, .timeout = 60)          \
+	{                                                                      \
+		scenario_set_workers(workers);                                 \
+		STRESS_ASSERT(scenario_signal_during_flood(SIGINT));           \
+	}                                                                      \
+	Test(suite, vm_close_stops_engine, .timeout = 60)                      \
+	{                                                                      \
+		scenario_set_workers(workers);                                 \
+		STRESS_ASSERT(scenario_peer_close(0));                         \
+	}                                                                      \
+	Test(suite, host_close_stops_engine, .timeout = 60)                    \
+	{                                                                      \
+		scenario_set_workers(workers);                                 \
+		STRESS_ASSERT(scenario_peer_close(1));                         \
+	}                                                                      \
+	Test(suite, bad_frames_from_vm_counted, .timeout = 60)                 \
+	{                                                                      \
+		scenario_set_workers(workers);                                 \
+		STRESS_ASSERT(scenario_bad_frames(0));                         \
+	}                                                                      \
+	Test(suite, bad_frames_from_host_counted, .timeout = 60)               \
+	{                                                                      \
+		scenario_set_workers(workers);                                 \
+		STRESS_ASSERT(scenario_bad_frames(1));                         \
+	}
+
+ENGINE_FLOW_TESTS(engine_flow, 2)
+ENGINE_FLOW_TESTS(engine_flow_one_worker, 1)
+
+/* An endpoint that moves nothing and records what the engine says about
+ * its buffers (use_buffers()). */
+struct recording {
+	struct endpoint ep;
+	int offers, withdrawals;
+	struct endpoint_region region[2];
+};
+
+static int recording_read(struct endpoint *ep, struct pkt **pkts, unsigned n)
 {
-	STRESS_ASSERT(scenario_both_directions(200000));
+	(void)ep;
+	(void)pkts;
+	(void)n;
+	return -EAGAIN;
 }
-Test(engine_flow, stalled_host_reader_accounts_every_frame, .timeout = 120)
+
+static int recording_write(struct endpoint *ep, struct pkt *const *pkts,
+			   unsigned n)
 {
-	STRESS_ASSERT(scenario_stalled_reader(1));
+	(void)ep;
+	(void)pkts;
+	return (int)n;
 }
-Test(engine_flow, stalled_vm_reader_accounts_every_frame, .timeout = 120)
+
+static int recording_use_buffers(struct endpoint *ep,
+				 const struct endpoint_region *regions,
+				 unsigned n)
 {
-	STRESS_ASSERT(scenario_stalled_reader(0));
+	struct recording *r = (struct recording *)ep;
+
+	if (n == 0) {
+		r->withdrawals++;
+		return 0;
+	}
+	cr_assert_eq(n, 2);
+	memcpy(r->region, regions, sizeof(r->region));
+	r->offers++;
+	return 0;
 }
-Test(engine_flow, sigterm_during_flood_stops_cleanly, .timeout = 60)
+
+static void recording_close(struct endpoint *ep)
 {
-	STRESS_ASSERT(scenario_signal_during_flood(SIGTERM));
+	(void)ep;
 }
-Test(engine_flow, sigint_during_flood_stops_cleanly, .timeout = 60)
+
+static const struct endpoint_ops recording_ops = {
+    .read_batch = recording_read,
+    .write_batch = recording_write,
+    .use_buffers = recording_use_buffers,
+    .close = recording_close,
+};
+
+#define RECORDING(n)                                                           \
+	{                                                                      \
+		.ep = {.ops = &recording_ops,                                  \
+		       .name = n,                                              \
+		       .fd = -1,                                               \
+		       .max_frame = 1514},                                     \
+	}
+
+/* Where frames lie: each endpoint is told of both pools once, and told to
+ * forget them as soon as the workers stop, before engine_destroy(), since
+ * the caller may close an endpoint in between. */
+Test(engine, offers_its_pools_and_withdraws_them_when_it_stops, .timeout = 30)
 {
-	STRESS_ASSERT(scenario_signal_during_flood(SIGINT));
+	struct recording rec[2] = {RECORDING("a"), RECORDING("b")};
+	struct engine_config cfg;
+	struct engine *e;
+
+	engine_config_defaults(&cfg);
+	cr_assert_eq(engine_create(&cfg, &rec[0].ep, &rec[1].ep, &e, NULL, 0),
+		     0);
+	for (int i = 0; i < 2; i++) {
+		cr_assert_eq(rec[i].offers, 1, "endpoint %d", i);
+		cr_assert_eq(rec[i].withdrawals, 0, "endpoint %d", i);
+		for (int k = 0; k < 2; k++)
+			cr_assert(rec[i].region[k].base &&
+				      rec[i].region[k].len >= 1514,
+				  "endpoint %d, region %d", i, k);
+	}
+	/* Each endpoint reads into one pool and writes from the other. */
+	cr_assert_eq(rec[0].region[0].base, rec[1].region[1].base);
+	cr_assert_eq(rec[0].region[1].base, rec[1].region[0].base);
+	cr_assert_neq(rec[0].region[0].base, rec[0].region[1].base);
+
+	engine_stop(e);
+	cr_assert_eq(engine_run(e), ENGINE_EXIT_STOPPED);
+	for (int i = 0; i < 2; i++)
+		cr_assert_eq(rec[i].withdrawals, 1, "endpoint %d", i);
+	engine_destroy(e);
+	for (int i = 0; i < 2; i++)
+		cr_assert_eq(rec[i].withdrawals, 1, "told twice: endpoint %d",
+			     i);
 }
-Test(engine_flow, vm_close_stops_engine, .timeout = 60)
+
+Test(engine, never_run_withdraws_its_pools_when_destroyed)
 {
-	STRESS_ASSERT(scenario_peer_close(0));
-}
-Test(engine_flow, host_close_stops_engine, .timeout = 60)
-{
-	STRESS_ASSERT(scenario_peer_close(1));
-}
-Test(engine_flow, bad_frames_from_vm_counted, .timeout = 60)
-{
-	STRESS_ASSERT(scenario_bad_frames(0));
-}
-Test(engine_flow, bad_frames_from_host_counted, .timeout = 60)
-{
-	STRESS_ASSERT(scenario_bad_frames(1));
+	struct recording rec[2] = {RECORDING("a"), RECORDING("b")};
+	struct engine_config cfg;
+	struct engine *e;
+
+	engine_config_defaults(&cfg);
+	cr_assert_eq(engine_create(&cfg, &rec[0].ep, &rec[1].ep, &e, NULL, 0),
+		     0);
+	engine_destroy(e);
+	for (int i = 0; i < 2; i++) {
+		cr_assert_eq(rec[i].offers, 1, "endpoint %d", i);
+		cr_assert_eq(rec[i].withdrawals, 1, "endpoint %d", i);
+	}
 }

@@ -548,6 +548,53 @@ static bool is_echo_reply(const struct pkt *p, const void *arg)
 	       ip_is(ip + 16, VM_IP) && ip[20] == 0;
 }
 
+/* Every way the TAP endpoint moves frames: io_uring with the pools
+ * registered (what the engine sets up), io_uring without, and one read() or
+ * write() per frame (VMNET_TAP_READ=read, VMNET_TAP_WRITE=write, and where
+ * io_uring is unavailable). */
+struct tap_mode {
+	const char *name;
+	const char *read, *write; /* VMNET_TAP_READ, VMNET_TAP_WRITE */
+	bool registered;
+};
+
+static const struct tap_mode tap_modes[] = {
+    {"io_uring, registered buffers", "io_uring", "io_uring", true},
+    {"io_uring", "io_uring", "io_uring", false},
+    {"read() and write()", "read", "write", false},
+};
+#define TAP_MODES (sizeof(tap_modes) / sizeof(tap_modes[0]))
+
+/* Open the TAP in @m and a pool of @count buffers for it. */
+static struct endpoint *open_in_mode(const struct tap_mode *m,
+				     const struct host_config *cfg,
+				     struct host_info *info, unsigned count,
+				     struct pool **pool)
+{
+	struct endpoint *ep;
+
+	cr_assert_eq(setenv("VMNET_TAP_READ", m->read, 1), 0);
+	cr_assert_eq(setenv("VMNET_TAP_WRITE", m->write, 1), 0);
+	ep = open_ok(cfg, info);
+	cr_assert_eq(pool_create(count, ep->max_frame, pool), 0);
+	if (m->registered) {
+		const struct endpoint_region r = {(*pool)->mem,
+						  (*pool)->mem_size};
+
+		cr_assert_eq(endpoint_use_buffers(ep, &r, 1), 0, "%s", m->name);
+	}
+	return ep;
+}
+
+/* Forget the registration, as the engine does before it frees its pools,
+ * then free both. */
+static void close_in_mode(struct endpoint *ep, struct pool *pool)
+{
+	cr_assert_eq(endpoint_use_buffers(ep, NULL, 0), 0);
+	pool_destroy(pool);
+	endpoint_close(ep);
+}
+
 Test(host_tap, kernel_answers_arp_and_ping)
 {
 	static const char payload[] = "vmnet-helper tap test payload";
@@ -556,50 +603,167 @@ Test(host_tap, kernel_answers_arp_and_ping)
 	struct host_info info;
 	struct endpoint *ep;
 	struct pool *pool;
-	struct pkt *p;
+	struct pkt *p = NULL;
 	size_t len;
 
 	test_need_private_netns();
-	ep = open_ok(&cfg, &info);
-	run("ip addr add " HOST_IP "/24 dev tap-test0");
-	parse_mac(info.mac_address, vm);
-	cr_assert_eq(pool_create(2 * TEST_BATCH, ep->max_frame, &pool), 0);
-	cr_assert_eq(pool_get_burst(pool, &p, 1), 1);
+	for (size_t m = 0; m < TAP_MODES; m++) {
+		ep = open_in_mode(&tap_modes[m], &cfg, &info, 2 * TEST_BATCH,
+				  &pool);
+		run("ip addr add " HOST_IP "/24 dev tap-test0");
+		parse_mac(info.mac_address, vm);
+		cr_assert_eq(pool_get_burst(pool, &p, 1), 1);
 
-	len = build_arp_request(f, vm);
-	write_frame(ep, p, f, len);
-	read_until(ep, pool, is_arp_reply, vm, f);
-	memcpy(host, f + 14 + 8, 6);
-	cr_expect_eq(memcmp(f + 6, host, 6), 0,
-		     "Ethernet source is not the "
-		     "sender hardware address");
+		len = build_arp_request(f, vm);
+		write_frame(ep, p, f, len);
+		read_until(ep, pool, is_arp_reply, vm, f);
+		memcpy(host, f + 14 + 8, 6);
+		cr_expect_eq(memcmp(f + 6, host, 6), 0,
+			     "%s: Ethernet source is not the sender hardware "
+			     "address",
+			     tap_modes[m].name);
 
-	len = build_echo_request(f, vm, host, 0xbeef, 7, payload);
-	write_frame(ep, p, f, len);
-	read_until(ep, pool, is_echo_reply, vm, f);
-	ip = f + 14;
-	icmp = ip + 20;
-	cr_expect_eq(memcmp(f + 6, host, 6), 0);
-	cr_expect_eq(inet_csum(ip, 20), 0, "bad IPv4 header checksum");
-	cr_expect_eq(get16(ip + 2), 20 + 8 + strlen(payload));
-	cr_expect_eq(inet_csum(icmp, 8 + strlen(payload)), 0,
-		     "bad ICMP checksum");
-	cr_expect_eq(get16(icmp + 4), 0xbeef);
-	cr_expect_eq(get16(icmp + 6), 7);
-	cr_expect_eq(memcmp(icmp + 8, payload, strlen(payload)), 0);
+		len = build_echo_request(f, vm, host, 0xbeef, 7, payload);
+		write_frame(ep, p, f, len);
+		read_until(ep, pool, is_echo_reply, vm, f);
+		ip = f + 14;
+		icmp = ip + 20;
+		cr_expect_eq(memcmp(f + 6, host, 6), 0);
+		cr_expect_eq(inet_csum(ip, 20), 0, "bad IPv4 header checksum");
+		cr_expect_eq(get16(ip + 2), 20 + 8 + strlen(payload));
+		cr_expect_eq(inet_csum(icmp, 8 + strlen(payload)), 0,
+			     "bad ICMP checksum");
+		cr_expect_eq(get16(icmp + 4), 0xbeef);
+		cr_expect_eq(get16(icmp + 6), 7);
+		cr_expect_eq(memcmp(icmp + 8, payload, strlen(payload)), 0);
 
-	pool_put_burst(pool, &p, 1);
-	pool_destroy(pool);
-	endpoint_close(ep);
+		pool_put_burst(pool, &p, 1);
+		close_in_mode(ep, pool);
+	}
 }
 
-/* Both ways of writing to a TAP: io_uring (the default) and one write()
- * per frame (VMNET_TAP_WRITE=write, and where io_uring is unavailable). */
-static const char *const write_modes[] = {"io_uring", "write"};
-
-static void use_write_mode(const char *mode)
+/* Route to the VM through the TAP, so the host stack sends it frames. */
+static void route_to_vm(const struct host_info *info)
 {
-	cr_assert_eq(setenv("VMNET_TAP_WRITE", mode, 1), 0);
+	run("ip addr add " HOST_IP "/24 dev tap-test0 && "
+	    "ip neigh replace " VM_IP " lladdr %s dev tap-test0",
+	    info->mac_address);
+}
+
+/* @n UDP datagrams of @payload bytes to the VM, numbered from @first in
+ * their first payload bytes: they leave through the TAP. */
+static void send_udp_to_vm(int first, int n, size_t payload)
+{
+	struct sockaddr_in to = {.sin_family = AF_INET, .sin_port = htons(9)};
+	static unsigned char buf[2000];
+	int s = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+
+	cr_assert_geq(s, 0);
+	put_ip((unsigned char *)&to.sin_addr, VM_IP);
+	for (int i = first; i < first + n; i++) {
+		memcpy(buf, &i, sizeof(i));
+		cr_assert_eq(sendto(s, buf, payload, 0, (struct sockaddr *)&to,
+				    sizeof(to)),
+			     (ssize_t)payload, "sendto: %s", strerror(errno));
+	}
+	close(s);
+}
+
+/* The engine reads until the TAP says it is empty, then waits for it to
+ * become readable: a read must never wait for a frame itself. */
+Test(host_tap, read_of_an_empty_tap_returns_eagain_at_once, .timeout = 30)
+{
+	struct host_config cfg = config("tap-test0");
+	struct host_info info;
+	struct endpoint *ep;
+	struct pool *pool;
+	struct pkt *pkts[TEST_BATCH];
+
+	test_need_private_netns();
+	for (size_t m = 0; m < TAP_MODES; m++) {
+		ep =
+		    open_in_mode(&tap_modes[m], &cfg, &info, TEST_BATCH, &pool);
+		cr_assert_eq(pool_get_burst(pool, pkts, TEST_BATCH),
+			     TEST_BATCH);
+		/* IPv6 may have queued a router solicitation or two; past
+		 * those, the TAP is empty, and a read that waited for more
+		 * would hang here until the time-out fails the test. Twice:
+		 * the second read submits what the first one guessed. */
+		for (int empty = 0, i = 0; empty < 2; i++) {
+			int r = endpoint_read(ep, pkts, TEST_BATCH);
+
+			cr_assert(r == -EAGAIN || r > 0, "%s: read: %d",
+				  tap_modes[m].name, r);
+			cr_assert_lt(i, 100, "%s: the TAP never ran empty",
+				     tap_modes[m].name);
+			empty += r == -EAGAIN;
+		}
+		pool_put_burst(pool, pkts, TEST_BATCH);
+		close_in_mode(ep, pool);
+	}
+}
+
+/* Batch reads of however many frames are queued (io_uring guesses how many
+ * reads to submit and some find the TAP empty) return every frame, once,
+ * in order, in every mode. */
+Test(host_tap, batch_reads_return_every_frame_in_order)
+{
+	struct host_config cfg = config("tap-test0");
+	const int n = 300;
+	struct host_info info;
+	struct endpoint *ep;
+	struct pool *pool;
+	struct pkt *pkts[TEST_BATCH];
+
+	test_need_private_netns();
+	for (size_t m = 0; m < TAP_MODES; m++) {
+		const char *mode = tap_modes[m].name;
+		long long deadline;
+		int next = 0;
+
+		ep =
+		    open_in_mode(&tap_modes[m], &cfg, &info, TEST_BATCH, &pool);
+		/* Frames come in while the reads go on: a few first, so
+		 * reads find the TAP empty between them, then a burst. */
+		route_to_vm(&info);
+		send_udp_to_vm(0, 5, 100);
+		cr_assert_eq(pool_get_burst(pool, pkts, TEST_BATCH),
+			     TEST_BATCH);
+		deadline = now_ms() + 5000;
+		while (next < n && now_ms() < deadline) {
+			struct pollfd pfd = {.fd = ep->fd, .events = POLLIN};
+			int r;
+
+			poll(&pfd, 1, 100);
+			r = endpoint_read(ep, pkts, TEST_BATCH);
+			if (r == -EAGAIN)
+				continue;
+			cr_assert_gt(r, 0, "%s: read: %d", mode, r);
+			cr_assert_leq(r, TEST_BATCH);
+			for (int i = 0; i < r; i++) {
+				const unsigned char *f = pkts[i]->data;
+				int seq;
+
+				cr_assert_eq(pkts[i]->flags, 0, "%s", mode);
+				/* IPv6 chatter: not ours. */
+				if (pkts[i]->len < 14 + 28 + 4 ||
+				    get16(f + 12) != 0x0800 || f[14 + 9] != 17)
+					continue;
+				memcpy(&seq, f + 14 + 28, sizeof(seq));
+				cr_assert_eq(seq, next,
+					     "%s: frame %d came as %d", mode,
+					     next, seq);
+				cr_assert_eq(pkts[i]->len, 14 + 28 + 100);
+				next++;
+			}
+			if (next == 5)
+				send_udp_to_vm(5, n - 5, 100);
+		}
+		cr_expect_eq(next, n, "%s: %d of %d frames came", mode, next,
+			     n);
+		pool_put_burst(pool, pkts, TEST_BATCH);
+		close_in_mode(ep, pool);
+	}
 }
 
 /* What a write refused, by the counter the engine's worker would count
@@ -645,7 +809,7 @@ static int write_like_worker(struct endpoint *ep, struct pkt **p, unsigned n,
 /* io_uring flags what it could not send; write() says why. */
 static bool batch_mode(size_t m)
 {
-	return strcmp(write_modes[m], "io_uring") == 0;
+	return strcmp(tap_modes[m].write, "io_uring") == 0;
 }
 
 Test(host_tap, refuses_runt_frame_alone)
@@ -658,26 +822,22 @@ Test(host_tap, refuses_runt_frame_alone)
 	struct refused why;
 
 	test_need_private_netns();
-	for (size_t m = 0; m < 2; m++) {
-		use_write_mode(write_modes[m]);
-		ep = open_ok(&cfg, &info);
-		cr_assert_eq(pool_create(3, ep->max_frame, &pool), 0);
+	for (size_t m = 0; m < TAP_MODES; m++) {
+		const char *mode = tap_modes[m].name;
+
+		ep = open_in_mode(&tap_modes[m], &cfg, &info, 3, &pool);
 		cr_assert_eq(pool_get_burst(pool, p, 3), 3);
 		for (int i = 0; i < 3; i++) {
 			p[i]->len = i == 1 ? 10 : 60; /* the middle: a runt */
 			p[i]->flags = 0;
 			memset(p[i]->data, 0xff, p[i]->len);
 		}
-		cr_expect_eq(write_like_worker(ep, p, 3, &why), 2, "%s",
-			     write_modes[m]);
-		cr_expect_eq(why.unsent, batch_mode(m) ? 1 : 0, "%s",
-			     write_modes[m]);
-		cr_expect_eq(why.too_big, batch_mode(m) ? 0 : 1, "%s",
-			     write_modes[m]);
-		cr_expect_eq(why.link_down, 0, "%s", write_modes[m]);
+		cr_expect_eq(write_like_worker(ep, p, 3, &why), 2, "%s", mode);
+		cr_expect_eq(why.unsent, batch_mode(m) ? 1 : 0, "%s", mode);
+		cr_expect_eq(why.too_big, batch_mode(m) ? 0 : 1, "%s", mode);
+		cr_expect_eq(why.link_down, 0, "%s", mode);
 		pool_put_burst(pool, p, 3);
-		pool_destroy(pool);
-		endpoint_close(ep);
+		close_in_mode(ep, pool);
 	}
 }
 
@@ -691,21 +851,23 @@ Test(host_tap, deleted_tap_reads_as_peer_gone)
 	struct pkt *p;
 
 	test_need_private_netns();
-	ep = open_ok(&cfg, &info);
-	cr_assert_eq(pool_create(1, ep->max_frame, &pool), 0);
-	cr_assert_eq(pool_get_burst(pool, &p, 1), 1);
-	run("ip link del tap-test0");
-	/* The engine learns of it from its poller: an error event. */
-	pfd.fd = ep->fd;
-	cr_expect_eq(poll(&pfd, 1, 1000), 1);
-	cr_expect(pfd.revents & POLLERR, "revents %#x", pfd.revents);
-	cr_expect_eq(endpoint_read(ep, &p, 1), -EPIPE);
-	p->len = 60;
-	memset(p->data, 0xff, 60);
-	cr_expect_eq(endpoint_write(ep, &p, 1), -EPIPE);
-	pool_put_burst(pool, &p, 1);
-	pool_destroy(pool);
-	endpoint_close(ep);
+	for (size_t m = 0; m < TAP_MODES; m++) {
+		ep = open_in_mode(&tap_modes[m], &cfg, &info, 1, &pool);
+		cr_assert_eq(pool_get_burst(pool, &p, 1), 1);
+		run("ip link del tap-test0");
+		/* The engine learns of it from its poller: an error event. */
+		pfd.fd = ep->fd;
+		cr_expect_eq(poll(&pfd, 1, 1000), 1);
+		cr_expect(pfd.revents & POLLERR, "revents %#x", pfd.revents);
+		cr_expect_eq(endpoint_read(ep, &p, 1), -EPIPE, "%s",
+			     tap_modes[m].name);
+		p->len = 60;
+		memset(p->data, 0xff, 60);
+		cr_expect_eq(endpoint_write(ep, &p, 1), -EPIPE, "%s",
+			     tap_modes[m].name);
+		pool_put_burst(pool, &p, 1);
+		close_in_mode(ep, pool);
+	}
 }
 
 Test(host_tap, down_tap_drops_frames_until_up_again)
@@ -718,31 +880,26 @@ Test(host_tap, down_tap_drops_frames_until_up_again)
 	struct refused why;
 
 	test_need_private_netns();
-	for (size_t m = 0; m < 2; m++) {
-		use_write_mode(write_modes[m]);
-		ep = open_ok(&cfg, &info);
-		cr_assert_eq(pool_create(1, ep->max_frame, &pool), 0);
+	for (size_t m = 0; m < TAP_MODES; m++) {
+		const char *mode = tap_modes[m].name;
+
+		ep = open_in_mode(&tap_modes[m], &cfg, &info, 1, &pool);
 		cr_assert_eq(pool_get_burst(pool, &p, 1), 1);
 		p->len = 60;
 		p->flags = 0;
 		memset(p->data, 0xff, 60);
 		run("ip link set tap-test0 down");
-		cr_expect_eq(write_like_worker(ep, &p, 1, &why), 0, "%s",
-			     write_modes[m]);
+		cr_expect_eq(write_like_worker(ep, &p, 1, &why), 0, "%s", mode);
 		/* Not a frame too big: the link is down. */
-		cr_expect_eq(why.link_down, batch_mode(m) ? 0 : 1, "%s",
-			     write_modes[m]);
-		cr_expect_eq(why.unsent, batch_mode(m) ? 1 : 0, "%s",
-			     write_modes[m]);
-		cr_expect_eq(why.too_big, 0, "%s", write_modes[m]);
+		cr_expect_eq(why.link_down, batch_mode(m) ? 0 : 1, "%s", mode);
+		cr_expect_eq(why.unsent, batch_mode(m) ? 1 : 0, "%s", mode);
+		cr_expect_eq(why.too_big, 0, "%s", mode);
 		run("ip link set tap-test0 up");
-		cr_expect_eq(write_like_worker(ep, &p, 1, &why), 1, "%s",
-			     write_modes[m]);
+		cr_expect_eq(write_like_worker(ep, &p, 1, &why), 1, "%s", mode);
 		cr_expect_eq(why.link_down + why.unsent + why.too_big, 0, "%s",
-			     write_modes[m]);
+			     mode);
 		pool_put_burst(pool, &p, 1);
-		pool_destroy(pool);
-		endpoint_close(ep);
+		close_in_mode(ep, pool);
 	}
 }
 
@@ -751,54 +908,48 @@ Test(host_tap, down_tap_drops_frames_until_up_again)
 Test(host_tap, frame_longer_than_max_frame_is_flagged_truncated)
 {
 	struct host_config cfg = config("tap-test0");
-	struct sockaddr_in to = {.sin_family = AF_INET, .sin_port = htons(9)};
-	static char big[2000];
 	struct host_info info;
 	struct endpoint *ep;
 	struct pool *pool;
 	struct pkt *pkts[TEST_BATCH];
-	long long deadline;
-	bool seen = false;
-	int s;
 
 	test_need_private_netns();
-	ep = open_ok(&cfg, &info);
-	cr_assert_eq(ep->max_frame, 1514);
-	run("ip link set tap-test0 mtu 3000 && "
-	    "ip addr add " HOST_IP "/24 dev tap-test0 && "
-	    "ip neigh add " VM_IP " lladdr %s dev tap-test0",
-	    info.mac_address);
-	cr_assert_eq(pool_create(TEST_BATCH, ep->max_frame, &pool), 0);
-	cr_assert_eq(pool_get_burst(pool, pkts, TEST_BATCH), TEST_BATCH);
+	for (size_t m = 0; m < TAP_MODES; m++) {
+		const char *mode = tap_modes[m].name;
+		long long deadline;
+		bool seen = false;
 
-	s = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
-	cr_assert_geq(s, 0);
-	put_ip((unsigned char *)&to.sin_addr, VM_IP);
-	cr_assert_eq(
-	    sendto(s, big, sizeof(big), 0, (struct sockaddr *)&to, sizeof(to)),
-	    (ssize_t)sizeof(big), "sendto: %s", strerror(errno));
-	close(s);
+		ep =
+		    open_in_mode(&tap_modes[m], &cfg, &info, TEST_BATCH, &pool);
+		cr_assert_eq(ep->max_frame, 1514);
+		run("ip link set tap-test0 mtu 3000");
+		route_to_vm(&info);
+		cr_assert_eq(pool_get_burst(pool, pkts, TEST_BATCH),
+			     TEST_BATCH);
+		/* 2000 bytes of UDP payload: a 2042-byte frame. */
+		send_udp_to_vm(0, 1, 2000);
 
-	deadline = now_ms() + 5000;
-	while (!seen && now_ms() < deadline) {
-		struct pollfd pfd = {.fd = ep->fd, .events = POLLIN};
-		int r;
+		deadline = now_ms() + 5000;
+		while (!seen && now_ms() < deadline) {
+			struct pollfd pfd = {.fd = ep->fd, .events = POLLIN};
+			int r;
 
-		poll(&pfd, 1, 100);
-		r = endpoint_read(ep, pkts, TEST_BATCH);
-		if (r == -EAGAIN)
-			continue;
-		cr_assert_gt(r, 0, "read: %d", r);
-		for (int i = 0; i < r; i++) {
-			if (get16(pkts[i]->data + 12) != 0x0800)
+			poll(&pfd, 1, 100);
+			r = endpoint_read(ep, pkts, TEST_BATCH);
+			if (r == -EAGAIN)
 				continue;
-			cr_expect_eq(pkts[i]->flags, PKT_F_TRUNCATED);
-			cr_expect_eq(pkts[i]->len, 1514);
-			seen = true;
+			cr_assert_gt(r, 0, "%s: read: %d", mode, r);
+			for (int i = 0; i < r; i++) {
+				if (get16(pkts[i]->data + 12) != 0x0800)
+					continue;
+				cr_expect_eq(pkts[i]->flags, PKT_F_TRUNCATED,
+					     "%s", mode);
+				cr_expect_eq(pkts[i]->len, 1514, "%s", mode);
+				seen = true;
+			}
 		}
+		cr_expect(seen, "%s: the 2042-byte frame never came", mode);
+		pool_put_burst(pool, pkts, TEST_BATCH);
+		close_in_mode(ep, pool);
 	}
-	cr_expect(seen, "the 2042-byte frame never came");
-	pool_put_burst(pool, pkts, TEST_BATCH);
-	pool_destroy(pool);
-	endpoint_close(ep);
 }

@@ -5,6 +5,7 @@
 #include <errno.h>
 #include <iconv.h>
 #include <json-c/json.h>
+#include <math.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <string.h>
@@ -398,6 +399,36 @@ Test(json_writer, writes_u64_max_and_i64_min)
 		     INT64_MIN);
 	cr_assert_eq(json_object_get_int64(member(o, "imax", json_type_int)),
 		     INT64_MAX);
+	json_object_put(o);
+}
+
+Test(json_writer, writes_fixed_point_numbers_and_null_for_nan)
+{
+	char buf[256];
+	struct json_writer w;
+	json_object *o;
+
+	json_begin(&w, buf, sizeof(buf));
+	json_add_fixed(&w, "pct", 12.345, 1);
+	json_add_fixed(&w, "s", 2.0, 3);
+	json_add_fixed(&w, "pps", 1999.6, 0);
+	json_add_fixed(&w, "tiny", -0.0004, 3);
+	json_add_fixed(&w, "neg", -1.25, 2);
+	json_add_fixed(&w, "nan", NAN, 2);
+	json_add_fixed(&w, "inf", INFINITY, 2);
+	json_add_fixed(&w, "many", 1.0, 40);
+	cr_assert_gt(json_end(&w), 0);
+	cr_assert_str_eq(buf, "{\"pct\":12.3,\"s\":2.000,\"pps\":2000,"
+			      "\"tiny\":0.000,\"neg\":-1.25,\"nan\":null,"
+			      "\"inf\":null,\"many\":1.000000000}");
+	o = parse(buf);
+	cr_assert_float_eq(
+	    json_object_get_double(member(o, "pct", json_type_double)), 12.3,
+	    1e-9);
+	cr_assert_eq(json_object_get_int64(member(o, "pps", json_type_int)),
+		     2000);
+	cr_assert_eq(json_object_get_type(json_object_object_get(o, "nan")),
+		     json_type_null);
 	json_object_put(o);
 }
 

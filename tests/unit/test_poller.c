@@ -426,3 +426,122 @@ Test(poller, destroy_accepts_null, .timeout = 10)
 	cr_assert_eq(wait_one(p, 0).tag, WAKE_TAG);
 	poller_destroy(p);
 }
+
+/* poller_wait_on(): fds watched for one call, level-triggered. */
+
+static int wait_on(struct poller *p, int fd, uint32_t events,
+		   struct poller_event *ev, int max, int64_t timeout_us)
+{
+	struct poller_fd f = {.fd = fd, .events = events, .tag = FD_TAG};
+
+	return poller_wait_on(p, &f, 1, ev, max, timeout_us);
+}
+
+Test(poller, wait_on_reports_a_ready_fd_every_time_until_drained, .timeout = 10)
+{
+	struct poller *p = make_poller();
+	struct poller_event ev[4];
+	int sv[2];
+
+	make_pair(SOCK_DGRAM, sv);
+	cr_assert_eq(wait_on(p, sv[0], POLLER_IN, ev, 4, 0), 0);
+	send_byte(sv[1]);
+	/* Level-triggered: unlike poller_add_fd()'s edges, the same
+	 * readiness comes back until the data is read. */
+	for (int i = 0; i < 2; i++) {
+		cr_assert_eq(wait_on(p, sv[0], POLLER_IN, ev, 4, -1), 1);
+		cr_assert_eq(ev[0].tag, FD_TAG);
+		cr_assert_eq(ev[0].events, POLLER_IN);
+	}
+	drain(sv[0]);
+	cr_assert_eq(wait_on(p, sv[0], POLLER_IN, ev, 4, 0), 0);
+	poller_destroy(p);
+	close(sv[0]);
+	close(sv[1]);
+}
+
+Test(poller, wait_on_asks_only_for_the_events_given, .timeout = 10)
+{
+	struct poller *p = make_poller();
+	struct poller_event ev[4];
+	int sv[2];
+
+	make_pair(SOCK_DGRAM, sv);
+	/* Writable, but only IN is asked for: nothing to report. */
+	cr_assert_eq(wait_on(p, sv[0], POLLER_IN, ev, 4, 0), 0);
+	cr_assert_eq(wait_on(p, sv[0], POLLER_OUT, ev, 4, 0), 1);
+	cr_assert_eq(ev[0].tag, FD_TAG);
+	cr_assert_eq(ev[0].events, POLLER_OUT);
+	poller_destroy(p);
+	close(sv[0]);
+	close(sv[1]);
+}
+
+Test(poller, wait_on_reports_wake_ups_and_registered_fds_too, .timeout = 10)
+{
+	struct poller *p = make_poller();
+	struct poller_event ev[4];
+	int a[2], b[2];
+
+	make_pair(SOCK_DGRAM, a);
+	make_pair(SOCK_DGRAM, b);
+	cr_assert_eq(poller_add_fd(p, b[0], POLLER_IN, FD_TAG + 1), 0);
+	cr_assert_eq(poller_wake(p), 0);
+	cr_assert_eq(wait_on(p, a[0], POLLER_IN, ev, 4, -1), 1);
+	cr_assert_eq(ev[0].tag, WAKE_TAG);
+	/* Consumed: the next call sees no wake-up. */
+	cr_assert_eq(wait_on(p, a[0], POLLER_IN, ev, 4, 0), 0);
+	send_byte(b[1]);
+	cr_assert_eq(wait_on(p, a[0], POLLER_IN, ev, 4, -1), 1);
+	cr_assert_eq(ev[0].tag, FD_TAG + 1);
+	cr_assert_eq(ev[0].events, POLLER_IN);
+	poller_destroy(p);
+	for (int i = 0; i < 2; i++) {
+		close(a[i]);
+		close(b[i]);
+	}
+}
+
+Test(poller, wait_on_times_out_with_nothing_ready, .timeout = 10)
+{
+	struct poller *p = make_poller();
+	struct poller_event ev[4];
+	int sv[2];
+
+	make_pair(SOCK_DGRAM, sv);
+	cr_assert_eq(wait_on(p, sv[0], POLLER_IN, ev, 4, 2000), 0);
+	cr_assert_eq(poller_wait_on(p, NULL, 0, ev, 4, 0), 0);
+	poller_destroy(p);
+	close(sv[0]);
+	close(sv[1]);
+}
+
+Test(poller, wait_on_wake_from_another_thread_ends_an_endless_wait,
+     .timeout = 10)
+{
+	struct poller *p = make_poller();
+	struct poller_event ev[4];
+	pthread_t t;
+	int sv[2];
+
+	make_pair(SOCK_DGRAM, sv);
+	cr_assert_eq(pthread_create(&t, NULL, wake_thread, p), 0);
+	cr_assert_eq(wait_on(p, sv[0], POLLER_IN, ev, 4, -1), 1);
+	cr_assert_eq(ev[0].tag, WAKE_TAG);
+	pthread_join(t, NULL);
+	poller_destroy(p);
+	close(sv[0]);
+	close(sv[1]);
+}
+
+Test(poller, wait_on_refuses_too_many_fds, .timeout = 10)
+{
+	struct poller *p = make_poller();
+	struct poller_fd f[POLLER_WAIT_ON_MAX + 1] = {0};
+	struct poller_event ev[4];
+
+	cr_assert_eq(poller_wait_on(p, f, POLLER_WAIT_ON_MAX + 1, ev, 4, 0),
+		     -EINVAL);
+	cr_assert_eq(poller_wait_on(p, f, 0, ev, 0, 0), -EINVAL);
+	poller_destroy(p);
+}

@@ -74,6 +74,24 @@ Test(pool, buffers_are_aligned_and_disjoint)
 	}
 }
 
+Test(pool, every_buffer_holds_its_frame_size_and_the_spare_bytes)
+{
+	/* 1536 + the 64-byte header is a whole number of cache lines: no
+	 * rounding leaves room by luck, only POOL_SPARE does (ASan checks
+	 * the last buffer against the end of the block). */
+	const uint32_t size = 1536, count = 4;
+	struct pool *p = make_pool(count, size);
+
+	for (uint32_t i = 0; i < count; i++)
+		memset(pool_pkt(p, i)->data, 0xa5, size + POOL_SPARE);
+	for (uint32_t i = 0; i < count; i++) {
+		cr_assert_eq(pool_pkt(p, i)->index, i, "header %u overwritten",
+			     i);
+		cr_assert_eq(pool_pkt(p, i)->data[size + POOL_SPARE - 1], 0xa5);
+	}
+	pool_destroy(p);
+}
+
 Test(pool, hands_out_each_buffer_once_until_returned)
 {
 	struct pool *p = make_pool(100, 1514);

@@ -74,3 +74,20 @@ Test(signals, take_blocks_the_answered_ones_and_ignores_the_rest)
 			     signal_name(ignored[i]));
 	}
 }
+
+/* The macOS start waits in slices and asks this between them: a pending
+ * stop signal is seen and stays pending; SIGUSR1 is not a stop. */
+Test(signals, a_pending_stop_signal_is_seen_and_left_pending)
+{
+	sigset_t pending;
+
+	cr_assert_eq(signals_take(), 0);
+	cr_assert_eq(signals_stop_pending(), 0, "nothing raised yet");
+	cr_assert_eq(raise(SIGUSR1), 0);
+	cr_assert_eq(signals_stop_pending(), 0, "SIGUSR1 is not a stop");
+	cr_assert_eq(raise(SIGHUP), 0);
+	cr_assert_eq(signals_stop_pending(), SIGHUP);
+	cr_assert_eq(signals_stop_pending(), SIGHUP, "asking consumed it");
+	cr_assert_eq(sigpending(&pending), 0);
+	cr_assert_eq(sigismember(&pending, SIGHUP), 1);
+}

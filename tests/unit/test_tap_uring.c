@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: Apache-2.0 */
-/* test_tap_uring.c - the TAP's io_uring writer, over a pipe: a batch goes
- * out whole and in order, and the ring refuses everything but writes to
- * its one registered file, which the helper's seccomp filter relies on
+/* test_tap_uring.c - the TAP's io_uring, over a pipe: a batch goes out
+ * whole and in order, and the ring refuses everything but reads and writes
+ * of its one registered file, which the helper's seccomp filter relies on
  * (io_uring operations are not system calls, so the filter never sees
  * them). */
 #include <criterion/criterion.h>
@@ -86,7 +86,7 @@ Test(tap_uring, writes_a_batch_whole_and_in_order)
 	cr_assert_str_eq(got, "frame-0;frame-1;frame-2;");
 }
 
-Test(tap_uring, ring_refuses_all_but_writes_to_its_registered_file)
+Test(tap_uring, ring_refuses_all_but_reads_and_writes_of_its_registered_file)
 {
 	struct io_uring_sqe *sqe;
 	struct io_uring *ring;
@@ -101,10 +101,14 @@ Test(tap_uring, ring_refuses_all_but_writes_to_its_registered_file)
 	sqe->flags |= IOSQE_FIXED_FILE;
 	cr_assert_eq(submit_one(ring), 1, "the allowed write failed");
 
-	/* A write by plain fd number could reach any fd of the process. */
+	/* A write or read by plain fd number could reach any fd of the
+	 * process. */
 	sqe = io_uring_get_sqe(ring);
 	io_uring_prep_write(sqe, pipefd[1], &byte, 1, 0);
 	cr_assert_eq(submit_one(ring), -EACCES, "write to a plain fd");
+	sqe = io_uring_get_sqe(ring);
+	io_uring_prep_read(sqe, pipefd[0], &byte, 1, 0);
+	cr_assert_eq(submit_one(ring), -EACCES, "read of a plain fd");
 
 	/* Any other operation: opening a file, or a no-op. */
 	sqe = io_uring_get_sqe(ring);
@@ -114,10 +118,13 @@ Test(tap_uring, ring_refuses_all_but_writes_to_its_registered_file)
 	io_uring_prep_nop(sqe);
 	cr_assert_eq(submit_one(ring), -EACCES, "nop");
 
-	/* Nor can the registered file be swapped for another. */
+	/* Nor can the registered file be swapped for another, or more
+	 * files added. */
 	int other = pipefd[0];
 	cr_assert_eq(io_uring_register_files_update(ring, 0, &other, 1),
 		     -EACCES, "files update");
+	cr_assert_eq(io_uring_register_files(ring, &other, 1), -EACCES,
+		     "files register");
 
 	char got[4];
 	cr_assert_eq(read(pipefd[0], got, sizeof(got)), 1,

@@ -8,6 +8,7 @@
 
 #include "errmsg.h"
 #include "host_vmnet_waiter.h"
+#include "signals.h"
 
 /* Seconds to wait for vmnet-broker's reply to "acquire". */
 #define BROKER_TIMEOUT_S 10
@@ -61,7 +62,17 @@ int host_vmnet_broker_acquire(struct host_vmnet *h, const char *name,
 	      host_vmnet_waiter_done(w, VMNET_SUCCESS, rep);
 	    });
 	xpc_release(req);
-	if (!host_vmnet_waiter_wait(w, BROKER_TIMEOUT_S)) {
+	int waited = host_vmnet_waiter_wait_or_stop(w, BROKER_TIMEOUT_S);
+	if (waited < 0) {
+		const char *sig = signal_name(-waited);
+
+		r = errmsg_fail(err, errlen, -EINTR,
+				"stopped by %s while waiting for "
+				"vmnet-broker",
+				sig ? sig : "a stop signal");
+		goto out;
+	}
+	if (waited == 0) {
 		r = errmsg_fail(
 		    err, errlen, -ETIMEDOUT,
 		    "vmnet-broker did not answer within %d s; check that "

@@ -13,6 +13,7 @@
 #include "host_vmnet_status.h"
 #include "host_vmnet_waiter.h"
 #include "log.h"
+#include "signals.h"
 #include "vmnet_network_plan.h"
 
 _Static_assert(VMNET_DESC_MODE_HOST == VMNET_HOST_MODE, "vmnet host mode");
@@ -160,7 +161,19 @@ int host_vmnet_start_and_wait(struct host_vmnet *h,
 			    what);
 		goto out;
 	}
-	if (!host_vmnet_waiter_wait(w, START_TIMEOUT_S)) {
+	int waited = host_vmnet_waiter_wait_or_stop(w, START_TIMEOUT_S);
+	if (waited < 0) {
+		const char *sig = signal_name(-waited);
+
+		r = errmsg_fail(err, errlen, -EINTR,
+				"stopped by %s while vmnet was starting "
+				"the %s",
+				sig ? sig : "a stop signal", what);
+		/* As on a time-out: vmnet drops it if it ever starts. */
+		host_vmnet_stop_interface(h->iface, h->queue, 0);
+		goto out;
+	}
+	if (waited == 0) {
 		r = errmsg_fail(
 		    err, errlen, -ETIMEDOUT,
 		    "vmnet did not start the %s within %d s; try again, "

@@ -8,6 +8,11 @@
 
 #include "host_vmnet_status.h"
 #include "log.h"
+#include "signals.h"
+
+/* How often a wait before the engine runs looks for a stop signal: short
+ * beside a person's patience, long beside the cost of a wake-up. */
+#define STOP_CHECK_MS 100
 
 struct host_vmnet_waiter *host_vmnet_waiter_new(void)
 {
@@ -66,6 +71,23 @@ bool host_vmnet_waiter_wait(struct host_vmnet_waiter *w, unsigned seconds)
 	    DISPATCH_TIME_NOW, (int64_t)seconds * (int64_t)NSEC_PER_SEC);
 
 	return dispatch_semaphore_wait(w->sem, t) == 0;
+}
+
+int host_vmnet_waiter_wait_or_stop(struct host_vmnet_waiter *w,
+				   unsigned seconds)
+{
+	for (unsigned long ms = 0; ms < seconds * 1000ul; ms += STOP_CHECK_MS) {
+		dispatch_time_t t = dispatch_time(
+		    DISPATCH_TIME_NOW, (int64_t)STOP_CHECK_MS * NSEC_PER_MSEC);
+		int signo;
+
+		if (dispatch_semaphore_wait(w->sem, t) == 0)
+			return 1;
+		signo = signals_stop_pending();
+		if (signo)
+			return -signo;
+	}
+	return 0;
 }
 
 /*

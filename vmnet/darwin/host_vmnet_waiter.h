@@ -67,6 +67,22 @@ void host_vmnet_waiter_done(struct host_vmnet_waiter *w, vmnet_return_t status,
 bool host_vmnet_waiter_wait(struct host_vmnet_waiter *w, unsigned seconds);
 
 /**
+ * host_vmnet_waiter_wait_or_stop() - host_vmnet_waiter_wait(), ended early
+ * by a pending stop signal
+ * @w:		the waiter
+ * @seconds:	how long at most
+ *
+ * For the waits before the engine runs (the start, vmnet-broker), which
+ * must not keep a SIGTERM waiting for up to @seconds. Not for stopping an
+ * interface, which runs after the signal and must still wait for vmnet.
+ *
+ * Return: 1 if the block ran in time, 0 on time-out, or minus the number
+ * of the stop signal that is pending (signals_stop_pending()).
+ */
+int host_vmnet_waiter_wait_or_stop(struct host_vmnet_waiter *w,
+				   unsigned seconds);
+
+/**
  * host_vmnet_stop_interface() - stop a vmnet interface, never hanging
  * @iface:	the interface
  * @q:		its queue

@@ -7,13 +7,12 @@
 #include <net/if.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/uio.h>
 #include <unistd.h>
 
 #include "errmsg.h"
+#include "host_identity.h"
 #include "log.h"
 #include "tap_device.h"
-#include "tap_mac.h"
 #include "tap_uring.h"
 
 /*
@@ -40,7 +39,9 @@
 struct host_tap {
 	struct endpoint ep; /* first: the engine sees only this */
 	char name[IFNAMSIZ];
-	struct tap_uring *uring; /* batch writes, or NULL: write() each */
+	struct tap_uring *uring; /* batch I/O, or NULL: a call per frame */
+	bool uring_read;	 /* reads through it too */
+	bool uring_write;	 /* writes through it too */
 };
 
 /* Errors that say the TAP is gone. Deleting it makes reads and writes fail
@@ -55,24 +56,27 @@ static bool tap_gone(int err)
 
 /*
  * One frame per read. tun copies what fits and returns the bytes copied, so
- * a longer frame would be cut without a word; the byte of @spare after the
- * buffer turns that into a length of max_frame + 1, which we flag. With
- * max_frame = MTU + 14 the kernel should never send more (it segments
- * before a TAP without vnet headers), but a VLAN tag added on the way out,
- * or an MTU raised by hand after start, would.
+ * a longer frame would be cut without a word; asking for the spare byte
+ * every buffer has beyond max_frame (POOL_SPARE) turns that into a length
+ * of max_frame + 1, which we flag. With max_frame = MTU + 14 the kernel
+ * should never send more (it segments before a TAP without vnet headers),
+ * but a VLAN tag added on the way out, or an MTU raised by hand after
+ * start, would. A plain read() rather than readv() with a second iovec for
+ * that byte: the kernel then has no iovec array to copy in and check per
+ * frame.
  */
 static int tap_read(struct endpoint *ep, struct pkt **pkts, unsigned n)
 {
-	unsigned char spare;
+	struct host_tap *t = (struct host_tap *)ep;
 	unsigned i = 0;
+
+	if (t->uring_read)
+		return tap_uring_read(t->uring, pkts, n,
+				      ep->max_frame + POOL_SPARE, tap_gone);
 
 	while (i < n) {
 		struct pkt *p = pkts[i];
-		struct iovec iov[2] = {
-		    {.iov_base = p->data, .iov_len = ep->max_frame},
-		    {.iov_base = &spare, .iov_len = 1},
-		};
-		ssize_t r = readv(ep->fd, iov, 2);
+		ssize_t r = read(ep->fd, p->data, ep->max_frame + POOL_SPARE);
 
 		if (r < 0) {
 			int e = errno;
@@ -108,7 +112,7 @@ static int tap_write(struct endpoint *ep, struct pkt *const *pkts, unsigned n)
 	struct host_tap *t = (struct host_tap *)ep;
 	unsigned i = 0;
 
-	if (t->uring)
+	if (t->uring_write)
 		return tap_uring_write(t->uring, pkts, n, tap_gone);
 
 	while (i < n) {
@@ -142,6 +146,23 @@ static int tap_write(struct endpoint *ep, struct pkt *const *pkts, unsigned n)
 	return (int)i;
 }
 
+/* The engine's pools: registered with io_uring, so that reads and writes
+ * use fixed buffers. */
+static int tap_use_buffers(struct endpoint *ep,
+			   const struct endpoint_region *regions, unsigned n)
+{
+	struct host_tap *t = (struct host_tap *)ep;
+	struct iovec iov[2];
+
+	if (!t->uring)
+		return 0;
+	if (n > 2)
+		return -EINVAL;
+	for (unsigned i = 0; i < n; i++)
+		iov[i] = (struct iovec){regions[i].base, regions[i].len};
+	return tap_uring_use_buffers(t->uring, n ? iov : NULL, n);
+}
+
 static void tap_close(struct endpoint *ep)
 {
 	struct host_tap *t = (struct host_tap *)ep;
@@ -155,31 +176,48 @@ static const struct endpoint_ops tap_ops = {
     .read_batch = tap_read,
     .write_batch = tap_write,
     .set_notify = NULL,
+    .use_buffers = tap_use_buffers,
     .close = tap_close,
 };
 
-/* io_uring where it works; VMNET_TAP_WRITE=write asks for one write() per
- * frame instead, to compare the two (docs/vmnet-helper.md). */
-static void open_batch_writer(struct host_tap *t, unsigned max_batch)
+/* Whether the environment variable @var asks for @value. */
+static bool env_is(const char *var, const char *value)
 {
-	const char *choice = getenv("VMNET_TAP_WRITE");
+	const char *v = getenv(var);
+
+	return v && strcmp(v, value) == 0;
+}
+
+/* io_uring where it works; VMNET_TAP_WRITE=write and VMNET_TAP_READ=read
+ * ask for one call per frame instead, to compare (docs/vmnet-helper.md). */
+static void open_batch_io(struct host_tap *t, unsigned max_batch)
+{
+	bool per_frame_write = env_is("VMNET_TAP_WRITE", "write");
+	bool per_frame_read = env_is("VMNET_TAP_READ", "read");
 	int r;
 
-	if (choice && strcmp(choice, "write") == 0) {
+	if (per_frame_write)
 		log_info("[host] %s: one write() per frame "
 			 "(VMNET_TAP_WRITE=write)",
 			 t->name);
+	if (per_frame_read)
+		log_info("[host] %s: one read() per frame "
+			 "(VMNET_TAP_READ=read)",
+			 t->name);
+	if (per_frame_write && per_frame_read)
+		return;
+	r = tap_uring_open(t->ep.fd, max_batch ? max_batch : 1, &t->uring);
+	if (r) {
+		log_info("[host] %s: io_uring unavailable (%s): one read() or "
+			 "write() per frame",
+			 t->name, strerror(-r));
 		return;
 	}
-	r = tap_uring_open(t->ep.fd, max_batch ? max_batch : 1, &t->uring);
-	if (r)
-		log_info("[host] %s: io_uring unavailable (%s): one write() "
-			 "per frame",
-			 t->name, strerror(-r));
-	else
-		log_debug("[host] %s: frames written with io_uring, one "
-			  "submission per batch",
-			  t->name);
+	t->uring_read = !per_frame_read;
+	t->uring_write = !per_frame_write;
+	log_debug("[host] %s: frames read and written with io_uring, one "
+		  "submission per batch",
+		  t->name);
 }
 
 int host_open(const struct host_config *cfg, struct endpoint **epp,
@@ -219,7 +257,7 @@ int host_open(const struct host_config *cfg, struct endpoint **epp,
 		}
 	}
 
-	r = tap_identity(cfg, info, err, errlen);
+	r = host_identity(cfg, info, err, errlen);
 	if (r)
 		return r;
 
@@ -251,7 +289,7 @@ int host_open(const struct host_config *cfg, struct endpoint **epp,
 	t->ep.name = t->name;
 	t->ep.fd = fd;
 	t->ep.max_frame = info->max_packet_size;
-	open_batch_writer(t, cfg->max_batch);
+	open_batch_io(t, cfg->max_batch);
 	*epp = &t->ep;
 	return 0;
 }

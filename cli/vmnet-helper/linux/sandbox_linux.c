@@ -62,7 +62,7 @@
  *
  * io_uring: operations submitted through a ring are not system calls and
  * seccomp never sees them. The TAP's ring (vmnet/linux/tap_uring.c) is
- * therefore created disabled and locked to IORING_OP_WRITE on its one
+ * therefore created disabled and locked to reads and writes on its one
  * registered file before it is enabled, and io_uring_setup() is not on the
  * list: no new ring can be made after start.
  *
@@ -102,20 +102,21 @@
 static const int sandbox_allowed[] = {
     /* The datapath: batches to and from the VM's socket with recvmmsg()
      * and sendmmsg() (engine/os/linux/dgram_io_linux.c); the TAP read
-     * one frame per readv() (vmnet/linux/host_tap.c), written a batch per
-     * io_uring_enter() (vmnet/linux/tap_uring.c) or, without io_uring,
-     * one write() per frame. */
+     * and written a batch per io_uring_enter() (vmnet/linux/tap_uring.c)
+     * or, without io_uring, one read() and write() per frame
+     * (vmnet/linux/host_tap.c; read() is listed with the poller below). */
     __NR_recvmmsg,
     __NR_sendmmsg,
-    __NR_readv,
     __NR_io_uring_enter,
     __NR_write,
-    /* The poller (engine/os/linux/poller_epoll.c): epoll_pwait2(), and
+    /* The poller (engine/os/linux/poller_epoll.c): the workers wait in
+     * ppoll() (poller_wait_on()), the supervisor in epoll_pwait2(), and
      * epoll_wait() where it is missing (ENOSYS before Linux 5.11; glibc
      * makes epoll_wait() an epoll_pwait() where the architecture has no
      * epoll_wait, as on aarch64: read from glibc's epoll_wait.c); the
      * eventfd, timerfd and signalfd counters are read with read(). Each
      * serve makes its pollers anew, so the creating calls are here too. */
+    __NR_ppoll,
     __NR_epoll_pwait2,
     __NR_read,
 #ifdef __NR_epoll_wait
@@ -134,7 +135,9 @@ static const int sandbox_allowed[] = {
      * glibc's pthread_create() maps the stack (mmap, mprotect: checked
      * below), blocks signals around clone(), installs its own SIGSETXID
      * handler the first time, and each new thread registers
-     * set_robust_list() and rseq(); --cpus pins them; their CPU time is
+     * set_robust_list() and rseq(); the engine reads the CPUs it may
+     * use to choose one worker or two (placement_cpu_count()), --cpus
+     * pins them; their CPU time is
      * clock_gettime(CLOCK_THREAD_CPUTIME_ID), a real call (the vDSO only
      * has the wall clocks); at exit a thread gives its stack back with
      * madvise() and exit(), and pthread_join() or free() unmap. */
@@ -143,6 +146,7 @@ static const int sandbox_allowed[] = {
     __NR_rt_sigaction,
     __NR_set_robust_list,
     __NR_rseq,
+    __NR_sched_getaffinity,
     __NR_sched_setaffinity,
     __NR_clock_gettime,
     __NR_madvise,
@@ -188,9 +192,13 @@ static const int sandbox_allowed[] = {
 #else
     __NR_fchmodat,
 #endif
-    /* The end: the ring's file dropped before its fd closes
-     * (io_uring_register(IORING_UNREGISTER_FILES), tap_uring_close()),
-     * then exit_group() when main returns. */
+    /* The TAP's ring: the engine's pools registered with it as fixed
+     * buffers at each serve and dropped after it
+     * (io_uring_register(IORING_[UN]REGISTER_BUFFERS),
+     * tap_uring_use_buffers()); at the end the ring's file dropped before
+     * its fd closes (IORING_UNREGISTER_FILES, tap_uring_close()); then
+     * exit_group() when main returns. The ring itself refuses any other
+     * register operation (tap_uring.c). */
     __NR_io_uring_register,
     __NR_exit_group,
     /* abort() (an assert, glibc's own checks) signals the calling thread
@@ -201,12 +209,11 @@ static const int sandbox_allowed[] = {
 #ifdef SANDBOX_SANITIZER
     /* ASan and UBSan (make test-asan; measured with the filter logging
      * instead of killing, since LeakSanitizer cannot run under strace):
-     * each new thread gets an alternate signal stack and reads its CPU
-     * set; the leak check at exit runs a tracer child (clone, checked
-     * below) that lists /proc/self/task, stops each thread with ptrace()
-     * and checks on its parent, while the parent waits and yields. */
+     * each new thread gets an alternate signal stack (and reads its CPU
+     * set, allowed above); the leak check at exit runs a tracer child (clone,
+     * checked below) that lists /proc/self/task, stops each thread with
+     * ptrace() and checks on its parent, while the parent waits and yields. */
     __NR_sigaltstack,
-    __NR_sched_getaffinity,
     __NR_sched_yield,
     __NR_getppid,
     __NR_ptrace,

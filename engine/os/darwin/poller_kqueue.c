@@ -53,6 +53,16 @@
  * when the poller runs on the main thread, as every poller that watches
  * signals here does. From another thread a pending signal is missed there
  * and left pending, as before.
+ *
+ * poller_wait_on() registers each fd it is given like poller_add_fd()
+ * (both filters, EV_CLEAR) the first time, remembers it, and then waits
+ * like poller_wait(). Nothing measured on macOS says that a knote left in
+ * place costs the writer into the fd what an epoll entry costs on Linux,
+ * so the registration is kept rather than redone per call.
+ *
+ * Edges: adding a filter that already exists (EV_ADD on a live knote) makes
+ * the kernel evaluate it again, so poller_mod_fd() re-arms a ready fd as on
+ * Linux.
  */
 
 /* kevents fetched per poller_wait(), on the stack. */
@@ -66,6 +76,9 @@ struct poller {
 	uint64_t wake_tag;
 	uintptr_t next_timer;	      /* ident of the next EVFILT_TIMER */
 	struct xnu_sig_backlog early; /* signals pending when registered */
+	/* fds poller_wait_on() registered: they stay registered. */
+	int wait_on[POLLER_WAIT_ON_MAX];
+	int nwait_on;
 };
 
 static void *poller_udata(uint64_t tag)
@@ -382,4 +395,28 @@ int poller_wait(struct poller *p, struct poller_event *events, int max,
 		count++;
 	}
 	return count;
+}
+
+int poller_wait_on(struct poller *p, const struct poller_fd *fds, int nfds,
+		   struct poller_event *events, int max, int64_t timeout_us)
+{
+	if (max < 1 || nfds < 0 || nfds > POLLER_WAIT_ON_MAX)
+		return -EINVAL;
+	for (int i = 0; i < nfds; i++) {
+		bool known = false;
+		int err;
+
+		for (int k = 0; k < p->nwait_on && !known; k++)
+			known = p->wait_on[k] == fds[i].fd;
+		if (known)
+			continue;
+		if (p->nwait_on == POLLER_WAIT_ON_MAX)
+			return -ENOSPC;
+		err = poller_add_fd(p, fds[i].fd, POLLER_IN | POLLER_OUT,
+				    fds[i].tag);
+		if (err)
+			return err;
+		p->wait_on[p->nwait_on++] = fds[i].fd;
+	}
+	return poller_wait(p, events, max, timeout_us);
 }

@@ -4,6 +4,7 @@
 
 #include <errno.h>
 #include <limits.h>
+#include <poll.h>
 #include <signal.h>
 #include <stdbool.h>
 #include <stdlib.h>
@@ -41,6 +42,14 @@
  * thread, a signal aimed at another thread (pthread_kill) is not.
  */
 
+/*
+ * poller_wait_on() is ppoll() over the wake-up eventfd, the caller's fds
+ * and, only when something else is registered (timers, signals, fds), the
+ * epoll fd itself, which is readable while an event is queued in it; its
+ * events are then collected with a non-blocking pass of poller_wait()'s
+ * own loop. ppoll() hangs its wait entries on the fds for the call only.
+ */
+
 /* epoll events fetched per poller_wait(), on the stack. */
 #define POLLER_EPOLL_BATCH 64
 /* The table starts with room for this many fds, then doubles. */
@@ -65,6 +74,7 @@ struct poller {
 	int wake_fd;
 	int signal_fd;	/* -1 until the first poller_add_signal() */
 	bool no_pwait2; /* epoll_pwait2() failed with ENOSYS once */
+	unsigned nregs; /* registrations besides the wake-up eventfd */
 	uint64_t wake_tag;
 	sigset_t sig_set;	   /* signals the signalfd accepts */
 	uint64_t sig_pending;	   /* bit signo - 1: read, not reported */
@@ -107,6 +117,8 @@ static int poller_register(struct poller *p, int fd, uint32_t ep_events,
 		return -errno;
 	p->slots[fd].kind = kind;
 	p->slots[fd].tag = tag;
+	if (kind != POLLER_KIND_WAKE)
+		p->nregs++;
 	return 0;
 }
 
@@ -216,6 +228,7 @@ int poller_del_fd(struct poller *p, int fd)
 	 * closed it first, which already took it out of the epoll set.
 	 */
 	p->slots[fd].kind = POLLER_KIND_NONE;
+	p->nregs--;
 	return err;
 }
 
@@ -353,24 +366,12 @@ static int poller_epoll_wait(struct poller *p, struct epoll_event *evs, int max,
 	return epoll_wait(p->epfd, evs, max, ms > INT_MAX ? INT_MAX : (int)ms);
 }
 
-int poller_wait(struct poller *p, struct poller_event *events, int max,
-		int64_t timeout_us)
+/* Turn @n epoll events into poller events in @events (room @max). */
+static int poller_collect(struct poller *p, const struct epoll_event *evs,
+			  int n, struct poller_event *events, int max)
 {
-	struct epoll_event evs[POLLER_EPOLL_BATCH];
 	bool signal_ready = false;
-	int n, count = 0;
-
-	if (max < 1)
-		return -EINVAL;
-	/* Signals read last time that did not fit come first, at once. */
-	if (p->sig_pending)
-		return poller_report_signals(p, events, 0, max);
-
-	n = poller_epoll_wait(
-	    p, evs, max < POLLER_EPOLL_BATCH ? max : POLLER_EPOLL_BATCH,
-	    timeout_us);
-	if (n < 0)
-		return errno == EINTR ? 0 : -errno;
+	int count = 0;
 
 	for (int i = 0; i < n; i++) {
 		int fd = (int)evs[i].data.u64;
@@ -401,6 +402,101 @@ int poller_wait(struct poller *p, struct poller_event *events, int max,
 	if (signal_ready) {
 		poller_drain_signals(p);
 		count = poller_report_signals(p, events, count, max);
+	}
+	return count;
+}
+
+int poller_wait(struct poller *p, struct poller_event *events, int max,
+		int64_t timeout_us)
+{
+	struct epoll_event evs[POLLER_EPOLL_BATCH];
+	int n;
+
+	if (max < 1)
+		return -EINVAL;
+	/* Signals read last time that did not fit come first, at once. */
+	if (p->sig_pending)
+		return poller_report_signals(p, events, 0, max);
+
+	n = poller_epoll_wait(
+	    p, evs, max < POLLER_EPOLL_BATCH ? max : POLLER_EPOLL_BATCH,
+	    timeout_us);
+	if (n < 0)
+		return errno == EINTR ? 0 : -errno;
+	return poller_collect(p, evs, n, events, max);
+}
+
+static short poll_events(uint32_t events)
+{
+	return (short)(((events & POLLER_IN) ? POLLIN : 0) |
+		       ((events & POLLER_OUT) ? POLLOUT : 0));
+}
+
+static uint32_t poller_from_poll(short revents)
+{
+	uint32_t events = 0;
+
+	if (revents & POLLIN)
+		events |= POLLER_IN;
+	if (revents & POLLOUT)
+		events |= POLLER_OUT;
+	if (revents & (POLLERR | POLLNVAL))
+		events |= POLLER_ERR;
+	if (revents & (POLLHUP | POLLRDHUP))
+		events |= POLLER_HUP;
+	return events;
+}
+
+int poller_wait_on(struct poller *p, const struct poller_fd *fds, int nfds,
+		   struct poller_event *events, int max, int64_t timeout_us)
+{
+	struct pollfd pfd[POLLER_WAIT_ON_MAX + 2];
+	struct timespec ts;
+	int n = 0, first, count = 0, r;
+
+	if (max < 1 || nfds < 0 || nfds > POLLER_WAIT_ON_MAX)
+		return -EINVAL;
+	if (p->sig_pending)
+		return poller_report_signals(p, events, 0, max);
+	pfd[n++] = (struct pollfd){.fd = p->wake_fd, .events = POLLIN};
+	if (p->nregs)
+		pfd[n++] = (struct pollfd){.fd = p->epfd, .events = POLLIN};
+	first = n;
+	for (int i = 0; i < nfds; i++)
+		pfd[n++] = (struct pollfd){
+		    .fd = fds[i].fd, .events = poll_events(fds[i].events)};
+	if (timeout_us >= 0) {
+		ts.tv_sec = timeout_us / 1000000;
+		ts.tv_nsec = (long)(timeout_us % 1000000) * 1000;
+	}
+	r = ppoll(pfd, (nfds_t)n, timeout_us >= 0 ? &ts : NULL, NULL);
+	if (r < 0)
+		return errno == EINTR ? 0 : -errno;
+	if (r == 0)
+		return 0;
+	for (int i = 0; i < nfds && count < max; i++) {
+		if (!pfd[first + i].revents)
+			continue;
+		events[count].tag = fds[i].tag;
+		events[count].events = poller_from_poll(pfd[first + i].revents);
+		count++;
+	}
+	if ((pfd[0].revents & POLLIN) && count < max &&
+	    poller_consume(p->wake_fd)) {
+		events[count].tag = p->wake_tag;
+		events[count].events = POLLER_IN;
+		count++;
+	}
+	if (first > 1 && (pfd[1].revents & POLLIN) && count < max) {
+		struct epoll_event evs[POLLER_EPOLL_BATCH];
+		int room = max - count;
+		int got = epoll_wait(
+		    p->epfd, evs,
+		    room < POLLER_EPOLL_BATCH ? room : POLLER_EPOLL_BATCH, 0);
+
+		if (got > 0)
+			count +=
+			    poller_collect(p, evs, got, events + count, room);
 	}
 	return count;
 }

@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: Apache-2.0 */
-/* tap_mac.c - the VM's interface id (given, or a random v4 UUID) and the
- * MAC address derived from it, the same on every run. */
-#include "tap_mac.h"
+/* host_identity.c - the VM's interface id (given, or a random v4 UUID) and
+ * the MAC address derived from it, the same on every run; plain C for both
+ * platforms. */
+#include "host_identity.h"
 
 #include <errno.h>
 #include <stdint.h>
@@ -11,22 +12,11 @@
 
 #include "errmsg.h"
 
-static int tap_random(void *buf, size_t len)
+/* getentropy(): glibc 2.25 and macOS 10.12 both have it, for up to 256
+ * bytes, and it does not return short. */
+static int random_bytes(void *buf, size_t len)
 {
-	unsigned char *p = buf;
-
-	while (len > 0) {
-		ssize_t r = getrandom(p, len, 0);
-
-		if (r < 0) {
-			if (errno == EINTR)
-				continue;
-			return -errno;
-		}
-		p += r;
-		len -= (size_t)r;
-	}
-	return 0;
+	return getentropy(buf, len) ? -errno : 0;
 }
 
 /*
@@ -35,7 +25,7 @@ static int tap_random(void *buf, size_t len)
  * unicast (bit 0 clear). The same id gives the same MAC on every run and
  * host, so a VM keeps its DHCP lease and neighbour entries.
  */
-static void tap_mac_from_id(const unsigned char id[16], unsigned char mac[6])
+static void mac_from_id(const unsigned char id[16], unsigned char mac[6])
 {
 	uint64_t h = UINT64_C(0xcbf29ce484222325);
 
@@ -48,7 +38,7 @@ static void tap_mac_from_id(const unsigned char id[16], unsigned char mac[6])
 	mac[0] = (unsigned char)((mac[0] & 0xfc) | 0x02);
 }
 
-static void tap_format_uuid(const unsigned char id[16], char out[37])
+static void format_uuid(const unsigned char id[16], char out[37])
 {
 	char *p = out;
 
@@ -59,8 +49,8 @@ static void tap_format_uuid(const unsigned char id[16], char out[37])
 	}
 }
 
-int tap_identity(const struct host_config *cfg, struct host_info *info,
-		 char *err, size_t errlen)
+int host_identity(const struct host_config *cfg, struct host_info *info,
+		  char *err, size_t errlen)
 {
 	unsigned char id[16], mac[6];
 	int r;
@@ -70,17 +60,17 @@ int tap_identity(const struct host_config *cfg, struct host_info *info,
 	if (cfg->interface_id_given) {
 		memcpy(id, cfg->interface_id, sizeof(id));
 	} else {
-		r = tap_random(id, sizeof(id));
+		r = random_bytes(id, sizeof(id));
 		if (r) {
-			errmsg_format(err, errlen, "getrandom: %s",
+			errmsg_format(err, errlen, "getentropy: %s",
 				      strerror(-r));
 			return r;
 		}
 		id[6] = (unsigned char)((id[6] & 0x0f) | 0x40);
 		id[8] = (unsigned char)((id[8] & 0x3f) | 0x80);
 	}
-	tap_format_uuid(id, info->interface_id);
-	tap_mac_from_id(id, mac);
+	format_uuid(id, info->interface_id);
+	mac_from_id(id, mac);
 	snprintf(info->mac_address, sizeof(info->mac_address),
 		 "%02x:%02x:%02x:%02x:%02x:%02x", mac[0], mac[1], mac[2],
 		 mac[3], mac[4], mac[5]);
