@@ -7,6 +7,7 @@
 #   $(O)/tests/unit-tests       every tests/*/*.c in one Criterion binary
 #   $(O)/perf/micro/NAME        one benchmark per perf/micro/NAME.c
 #   $(O)/perf/micro/linux/NAME  ... and per perf/micro/linux/NAME.c, on Linux
+#                               (with NAME_*.c beside it: its parts)
 # Platform code lives in DIR/linux/ and DIR/darwin/; the one matching
 # `uname -s` is compiled, the other never is (check-macos compiles darwin/
 # here). docs/layout.md says what each folder holds.
@@ -88,7 +89,12 @@ TSAN_SCENARIO_SRCS := tests/scenarios/stress.c \
 	tests/scenarios/engine_scenarios.c tests/scenarios/guest_scenarios.c \
 	tests/harness/test_frames.c
 TEST_SRCS := $(filter-out $(TSAN_RUNNER_SRC),$(wildcard tests/*/*.c))
-BENCH_SRCS := $(wildcard perf/micro/*.c perf/micro/$(PLATFORM)/*.c)
+# A benchmark is NAME.c, which holds main(), and its parts NAME_*.c if
+# any (perf/micro/linux/tap_write_bench_*.c). bench_parts SRCS: the parts.
+bench_parts = $(foreach s,$(1),$(filter $(s:.c=)_%.c,$(1)))
+BENCH_ALL_SRCS := $(wildcard perf/micro/*.c perf/micro/$(PLATFORM)/*.c)
+BENCH_SRCS := $(filter-out $(call bench_parts,$(BENCH_ALL_SRCS)), \
+	$(BENCH_ALL_SRCS))
 
 LIB := $(O)/libvmnet-helper.a
 LIB_OBJS := $(LIB_SRCS:%.c=$(O)/%.o)
@@ -99,7 +105,7 @@ TEST_BIN := $(O)/tests/unit-tests
 TSAN_RUNNER := $(O)/tests/tsan-runner
 TSAN_RUNNER_OBJS := $(TSAN_RUNNER_SRC:%.c=$(O)/%.o) \
 	$(TSAN_SCENARIO_SRCS:%.c=$(O)/%.o)
-BENCH_OBJS := $(BENCH_SRCS:%.c=$(O)/%.o)
+BENCH_OBJS := $(BENCH_ALL_SRCS:%.c=$(O)/%.o)
 BENCH_BINS := $(BENCH_SRCS:%.c=$(O)/%)
 
 # Criterion options: one test at a time, because the stress tests want both
@@ -159,8 +165,11 @@ $(foreach p,$(PROGRAMS),$(eval $(p): \
 	$(call program_entitlements,$(notdir $(p)))))
 endif
 
+# Objects before the library, which the parts use too.
 $(BENCH_BINS): $(O)/%: $(O)/%.o $(LIB)
-	$(LINK) $^ $(LDLIBS) $(VMH_LDLIBS) -lm -o $@
+	$(LINK) $(filter %.o,$^) $(LIB) $(LDLIBS) $(VMH_LDLIBS) -lm -o $@
+$(foreach s,$(BENCH_SRCS),$(eval $(s:%.c=$(O)/%): \
+	$(patsubst %.c,$(O)/%.o,$(filter $(s:.c=)_%.c,$(BENCH_ALL_SRCS)))))
 
 $(TEST_BIN): $(TEST_OBJS) $(LIB)
 	$(LINK) $^ $(CRITERION_LIBS) $(LDLIBS) $(VMH_LDLIBS) -o $@
@@ -168,8 +177,10 @@ $(TEST_BIN): $(TEST_OBJS) $(LIB)
 $(TSAN_RUNNER): $(TSAN_RUNNER_OBJS) $(LIB)
 	$(LINK) $^ $(LDLIBS) $(VMH_LDLIBS) -o $@
 
+# A failing run repeats what failed at its end (tests/scripts/run_suite.sh).
 test: $(TEST_BIN) $(PROGRAMS)
-	$(TEST_BIN) $(TEST_FLAGS)
+	bash tests/scripts/run_suite.sh $(O)/tests/unit-tests.tap \
+		$(TEST_BIN) $(TEST_FLAGS)
 
 test-asan:
 	$(MAKE) O=$(O)/asan SAN=address,undefined test
@@ -353,8 +364,12 @@ MACOS_LIB_SRCS := $(filter-out $(PROGRAM_SRCS), \
 MACOS_BENCH_SRCS := $(wildcard perf/micro/*.c perf/micro/darwin/*.c)
 # Program and benchmark names: cli/vmnet-run/main.c -> vmnet-run,
 # perf/micro/ring_bench.c -> perf/micro/ring_bench.
-MACOS_EXE_NAMES := $(PROGRAM_SRCS:cli/%/main.c=%) $(MACOS_BENCH_SRCS:%.c=%)
-macos_exe_main = $(if $(filter perf/%,$(1)),$(1).c,cli/$(1)/main.c)
+MACOS_EXE_NAMES := $(PROGRAM_SRCS:cli/%/main.c=%) \
+	$(patsubst %.c,%,$(filter-out $(call bench_parts,$(MACOS_BENCH_SRCS)), \
+	$(MACOS_BENCH_SRCS)))
+# An executable's own files: main and a benchmark's parts.
+macos_exe_srcs = $(if $(filter perf/%,$(1)), \
+	$(1).c $(filter $(1)_%.c,$(MACOS_BENCH_SRCS)),cli/$(1)/main.c)
 
 # The host's search paths must not leak into a build for another OS.
 MACOS_ENV := env -u CPATH -u C_INCLUDE_PATH -u LIBRARY_PATH -u SDKROOT \
@@ -378,10 +393,10 @@ $(PROGRAM_SRCS:%.c=$(MACOS_O)/$(1)/%.o): \
 	$(MACOS_BENCH_SRCS:%.c=$(MACOS_O)/$(1)/%.d)
 endef
 
-# macos_link_rule ARCH NAME: NAME's main object and every library object.
+# macos_link_rule ARCH NAME: NAME's own objects and every library object.
 define macos_link_rule
 $(MACOS_O)/$(1)/$(2).macho: $(MACOS_LIB_SRCS:%.c=$(MACOS_O)/$(1)/%.o) \
-		$(patsubst %.c,$(MACOS_O)/$(1)/%.o,$(call macos_exe_main,$(2)))
+		$(patsubst %.c,$(MACOS_O)/$(1)/%.o,$(call macos_exe_srcs,$(2)))
 	@echo "check-macos: link [$(1)] $(2)"
 	@$$(MACOS_LD) -arch $(1) -platform_version macos $$(MACOS_MIN) \
 		$$(MACOS_MIN) -syslibroot $$(MACOS_SDK) -o $$@ $$^ -lSystem \

@@ -105,12 +105,16 @@ static int check_config(const struct engine_config *c, uint32_t frame,
 			      c->workers);
 		return -EINVAL;
 	}
-	if (c->retry_us < 1 || c->write_wait_us < c->retry_us) {
+	if (c->retry_us < 1 || c->write_wait_us < c->retry_us ||
+	    (c->socket_write_wait_us &&
+	     c->socket_write_wait_us < c->retry_us)) {
 		errmsg_format(
 		    err, errlen,
 		    "write wait %u us and retry %u us: retry must be at "
 		    "least 1 us and the wait at least one retry",
-		    c->write_wait_us, c->retry_us);
+		    c->write_wait_us < c->retry_us ? c->write_wait_us
+						   : c->socket_write_wait_us,
+		    c->retry_us);
 		return -EINVAL;
 	}
 	if (c->stats_interval_s > ENGINE_STATS_INTERVAL_MAX_S) {
@@ -155,7 +159,9 @@ static int setup_ports(struct engine *e)
 		int r;
 
 		p->cfg.batch = cfg->batch;
-		p->cfg.write_wait_us = cfg->write_wait_us;
+		p->cfg.write_wait_us = i == SOCKET && cfg->socket_write_wait_us
+					   ? cfg->socket_write_wait_us
+					   : cfg->write_wait_us;
 		p->cfg.retry_us = cfg->retry_us;
 		p->ep = e->ep[i];
 		p->rx_pool = e->pool[i];

@@ -102,14 +102,18 @@ struct engine_stats {
 };
 
 struct engine_config {
-	unsigned batch;		/* frames per call, 1 to ENGINE_BATCH_MAX */
-	unsigned ring_size;	/* slots per direction: power of 2, >= batch;
-				 * with batch, within ENGINE_MEMORY_MAX */
-	unsigned write_wait_us; /* longest a refused batch waits, then drop */
-	unsigned retry_us;	/* retry period when no event will come */
-	unsigned spin_us;	/* look for work this long before sleeping */
-	int host_cpu;		/* CPU for the host worker, or -1: unpinned */
-	int socket_cpu;		/* CPU for the socket worker, or -1 */
+	unsigned batch;	    /* frames per call, 1 to ENGINE_BATCH_MAX */
+	unsigned ring_size; /* slots per direction: power of 2, >= batch;
+			     * with batch, within ENGINE_MEMORY_MAX */
+	/* Longest a refused batch waits while its reader takes nothing;
+	 * then the rest of it is dropped. socket_write_wait_us, if not 0,
+	 * replaces it for the batches towards the VM. */
+	unsigned write_wait_us;
+	unsigned socket_write_wait_us;
+	unsigned retry_us; /* retry period when no event will come */
+	unsigned spin_us;  /* look for work this long before sleeping */
+	int host_cpu;	   /* CPU for the host worker, or -1: unpinned */
+	int socket_cpu;	   /* CPU for the socket worker, or -1 */
 	/*
 	 * Worker threads: 2 (one per endpoint, each on its own CPU), 1 (one
 	 * thread serves both endpoints, pinned to host_cpu if set), or

@@ -29,11 +29,17 @@
  * vmnet), which is where a slow consumer's traffic should queue and be
  * dropped, and reading resumes as soon as the peer frees space. A batch the
  * endpoint refuses waits for writability (-EAGAIN, an OUT event) or retries
- * every retry_us (-ENOBUFS, no event exists), but never longer than
- * write_wait_us after its first refusal; then the rest of the batch is
- * dropped and counted. That bound is what keeps a stalled reader from
- * blocking the other direction and small frames from starving behind bulk
- * ones (the same reasoning as vmnet-helper's 10 x 50 us retry budget).
+ * every retry_us (-ENOBUFS, no event exists), but only while the reader
+ * keeps taking frames: once it has taken none for write_wait_us (counted
+ * from the first refusal, and again from every write that went through
+ * after one), the rest of the batch is dropped and counted. A slow reader
+ * is thus waited for, however slow, and a stalled one costs at most one
+ * batch per write_wait_us; that bound keeps it from holding frames forever
+ * and small frames from starving behind bulk ones (the same reasoning as
+ * vmnet-helper's 10 x 50 us retry budget). Counting from the first refusal
+ * alone dropped frames a draining reader would have taken: a client whose
+ * kernel queue holds 11 datagrams (a --socket client that never connects
+ * back, as QEMU's) refuses a 64-frame batch several times over.
  */
 
 uint64_t port_now_us(void)
@@ -135,6 +141,12 @@ int port_write(struct port *p, bool *progress, bool *kick)
 			counter_add(&c->batches, 1);
 			p->pending_off += (unsigned)r;
 			*progress = true;
+			/* The reader took something: it is slow, not
+			 * stalled, so the rest of the batch gets a full wait
+			 * again from now. */
+			if (p->write_deadline_us)
+				p->write_deadline_us =
+				    port_now_us() + p->cfg.write_wait_us;
 			continue;
 		}
 		if (r == -EMSGSIZE || r == -ENETDOWN) {

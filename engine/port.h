@@ -27,7 +27,8 @@ enum port_exit {
 
 struct port_config {
 	unsigned batch;		/* frames per read and per write call */
-	unsigned write_wait_us; /* longest a batch waits for a full peer */
+	unsigned write_wait_us; /* longest a refused batch waits while the
+				   reader takes nothing */
 	unsigned retry_us;	/* retry period when no event will come */
 };
 
@@ -59,7 +60,8 @@ struct port {
 	struct pkt **good;    /* scratch: frames of one read that pass checks */
 	struct pkt **pending; /* frames taken from tx_ring, being written */
 	unsigned pending_n, pending_off;
-	uint64_t write_deadline_us; /* 0 while the batch has not been refused */
+	uint64_t write_deadline_us; /* 0 while the batch has not been refused;
+				       moved on by every write after */
 	uint64_t retry_at_us;	    /* 0 unless waiting out an ENOBUFS */
 };
 

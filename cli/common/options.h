@@ -43,6 +43,10 @@ struct options {
 	/* The VM's socket: exactly one of these is set for OPTIONS_RUN. */
 	int fd;			 /* -1: not given */
 	const char *socket_path; /* NULL: not given */
+	/* --stream: each frame after its 4-byte big-endian length on a
+	 * stream socket (QEMU's -netdev stream, socket_vmnet's clients);
+	 * false: one frame per datagram. */
+	bool socket_stream;
 
 	/*
 	 * The host interface, as host_open() takes it: every --interface-id,
@@ -58,6 +62,7 @@ struct options {
 
 	/* The engine. */
 	int host_cpu, socket_cpu; /* -1: not pinned */
+	unsigned workers;	  /* 1 or 2, 0: auto (engine_config.workers) */
 	unsigned batch_size;	  /* the sizes to run with: as given, or */
 	unsigned ring_size;	  /* the defaults (options_sizing.h) */
 

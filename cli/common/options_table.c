@@ -11,8 +11,8 @@
 
 /* In the order --help shows them; help lines fit 80 columns. */
 const struct opt_desc opt_descs[] = {
-    {"VM socket, exactly one of:", "fd", required_argument, OPT_FD, SCOPE_ANY,
-     "FD",
+    {"VM socket (exactly one of --fd and --socket):", "fd", required_argument,
+     OPT_FD, SCOPE_ANY, "FD",
      "Inherited unix datagram socket, e.g. one end of\n"
      "socketpair(AF_UNIX, SOCK_DGRAM) from vmnet-run or\n"
      "QEMU; 3 or above, as 0-2 are stdin/out/err.",
@@ -22,6 +22,13 @@ const struct opt_desc opt_descs[] = {
      "first VM that sends to it (vfkit, krunkit); when\n"
      "it leaves, wait for the next. At most 103 bytes\n"
      "on macOS, 107 on Linux.",
+     NULL, NULL},
+    {NULL, "stream", no_argument, OPT_STREAM, SCOPE_ANY, NULL,
+     "The socket is a stream, each frame after its\n"
+     "4-byte big-endian length: a connected stream\n"
+     "socket (--fd), or one client at a time at PATH\n"
+     "(--socket); QEMU's -netdev stream, socket_vmnet's\n"
+     "clients. Default: off (one frame per datagram).",
      NULL, NULL},
     {"Host network, both platforms:", "interface-id", required_argument,
      OPT_INTERFACE_ID, SCOPE_ANY, "UUID",
@@ -148,6 +155,13 @@ const struct opt_desc opt_descs[] = {
      "Pin the thread on the host interface to CPU HOST\n"
      "and the one on the VM's socket to CPU SOCKET, or\n"
      "'none'. Default: none (not pinned).",
+     NULL, NULL},
+    {NULL, "workers", required_argument, OPT_WORKERS, SCOPE_ANY, "auto|1|2",
+     "Threads that move frames: 2 (one on each side,\n"
+     "joined by rings), 1 (one serving both sides), or\n"
+     "auto: 1 where the helper may run on one CPU only\n"
+     "(its affinity, or --cpus naming one CPU twice),\n"
+     "else 2. Default: auto.",
      NULL, NULL},
     {NULL, "batch-size", required_argument, OPT_BATCH_SIZE, SCOPE_ANY, "N",
      BATCH_SIZE_HELP, NULL, NULL},

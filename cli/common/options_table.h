@@ -32,7 +32,9 @@ enum opt_val {
 	OPT_LIST_SHARED_INTERFACES,
 	OPT_TAP,
 	OPT_BRIDGE,
+	OPT_STREAM,
 	OPT_CPUS,
+	OPT_WORKERS,
 	OPT_BATCH_SIZE,
 	OPT_RING_SIZE,
 	OPT_STATS_INTERVAL,
@@ -108,7 +110,7 @@ _Static_assert(ENGINE_STATS_INTERVAL_MAX_S == 4294967,
 	       "update STATS_INTERVAL_MAX_TEXT");
 
 /* Entries in opt_descs[]; options_table.c checks the count. */
-#define OPT_COUNT 37
+#define OPT_COUNT 39
 
 /* Every option, in the order --help shows them. */
 extern const struct opt_desc opt_descs[];

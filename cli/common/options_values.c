@@ -341,6 +341,23 @@ static int parse_cpus(struct options *o, const char *s, char *err,
 	return 0;
 }
 
+static int parse_workers(struct options *o, const char *s, char *err,
+			 size_t errlen)
+{
+	if (strcmp(s, "auto") == 0) {
+		o->workers = 0;
+		return 0;
+	}
+	if (strcmp(s, "1") == 0 || strcmp(s, "2") == 0) {
+		o->workers = (unsigned)(s[0] - '0');
+		return 0;
+	}
+	return errmsg_fail(err, errlen, -1,
+			   "invalid --workers '%s': pass 1, 2 or auto, e.g. "
+			   "--workers 2",
+			   s);
+}
+
 static int parse_ring_size(struct options *o, const char *s, char *err,
 			   size_t errlen)
 {
@@ -368,6 +385,9 @@ int options_apply(struct options *o, struct options_typed *t, int c,
 		return parse_fd(o, arg, err, errlen);
 	case OPT_SOCKET:
 		return parse_socket(o, arg, err, errlen);
+	case OPT_STREAM:
+		o->socket_stream = true;
+		return 0;
 	case OPT_INTERFACE_ID:
 		return parse_interface_id(o, arg, err, errlen);
 	case OPT_ENABLE_TSO:
@@ -417,6 +437,8 @@ int options_apply(struct options *o, struct options_typed *t, int c,
 		return parse_bridge(o, arg, err, errlen);
 	case OPT_CPUS:
 		return parse_cpus(o, arg, err, errlen);
+	case OPT_WORKERS:
+		return parse_workers(o, arg, err, errlen);
 	case OPT_BATCH_SIZE:
 		t->batch = arg;
 		if (parse_option_number("batch-size", arg, 1, ENGINE_BATCH_MAX,

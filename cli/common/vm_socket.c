@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /* vm_socket.c - check an inherited --fd, or bind --socket PATH and wait for
- * the VM's first datagram. */
+ * the VM's first datagram or, with stream framing, its connection. */
 #include "vm_socket.h"
 
 #include "dgram_io.h"
@@ -57,10 +57,12 @@ static int check_socket_path(const char *path, bool *is_socket, char *err,
 			   path, owned_file_kind(st.st_mode));
 }
 
-int vm_socket_check_fd(int fd, char *err, size_t errlen)
+int vm_socket_check_fd(int fd, bool stream, char *err, size_t errlen)
 {
-	static const char hint[] =
-	    "pass one end of a socketpair(AF_UNIX, SOCK_DGRAM)";
+	const char *hint =
+	    stream ? "pass one end of a socketpair(AF_UNIX, SOCK_STREAM), or a "
+		     "connected unix stream socket"
+		   : "pass one end of a socketpair(AF_UNIX, SOCK_DGRAM)";
 	struct sockaddr_storage ss;
 	socklen_t len = sizeof(ss);
 	struct stat st;
@@ -80,27 +82,36 @@ int vm_socket_check_fd(int fd, char *err, size_t errlen)
 	if (getsockopt(fd, SOL_SOCKET, SO_TYPE, &type, &len) < 0)
 		return errmsg_fail(err, errlen, -errno, "--fd %d: SO_TYPE: %s",
 				   fd, strerror(errno));
-	if (type != SOCK_DGRAM)
+	if (stream && type != SOCK_STREAM)
+		return errmsg_fail(
+		    err, errlen, -EPROTOTYPE,
+		    "--fd %d: a %s socket, but --stream frames a byte "
+		    "stream; %s, or drop --stream",
+		    fd, type == SOCK_DGRAM ? "datagram" : "non-stream", hint);
+	if (!stream && type != SOCK_DGRAM)
 		return errmsg_fail(
 		    err, errlen, -EPROTOTYPE,
 		    "--fd %d: a %s socket, but frames travel one per "
-		    "datagram; %s",
+		    "datagram; %s%s",
 		    fd,
 		    type == SOCK_STREAM	     ? "stream"
 		    : type == SOCK_SEQPACKET ? "seqpacket"
 					     : "non-datagram",
-		    hint);
+		    hint,
+		    type == SOCK_STREAM ? ", or add --stream for "
+					  "frames after a 4-byte length"
+					: "");
 	len = sizeof(ss);
 	if (getsockname(fd, (struct sockaddr *)&ss, &len) < 0)
 		return errmsg_fail(err, errlen, -errno,
 				   "--fd %d: getsockname: %s", fd,
 				   strerror(errno));
 	if (ss.ss_family != AF_UNIX)
-		return errmsg_fail(
-		    err, errlen, -EAFNOSUPPORT,
-		    "--fd %d: a datagram socket of address family %d, "
-		    "not AF_UNIX; %s",
-		    fd, ss.ss_family, hint);
+		return errmsg_fail(err, errlen, -EAFNOSUPPORT,
+				   "--fd %d: a %s socket of address family %d, "
+				   "not AF_UNIX; %s",
+				   fd, stream ? "stream" : "datagram",
+				   ss.ss_family, hint);
 	return 0;
 }
 
@@ -125,12 +136,15 @@ static int bind_path(struct vm_socket *s, char *err, size_t errlen)
 				   "--socket: cannot remove stale '%s': %s",
 				   s->path, strerror(errno));
 
-	s->fd = socket(AF_UNIX, SOCK_DGRAM, 0);
+	s->fd = socket(AF_UNIX, s->stream ? SOCK_STREAM : SOCK_DGRAM, 0);
 	if (s->fd < 0)
 		return errmsg_fail(err, errlen, -errno, "socket(AF_UNIX): %s",
 				   strerror(errno));
 	fcntl(s->fd, F_SETFD, FD_CLOEXEC);
-	vm_socket_set_buffers(s->fd, s->tso);
+	/* A listener's buffers are not its connections': those are sized
+	 * when accepted. */
+	if (!s->stream)
+		vm_socket_set_buffers(s->fd, s->tso);
 	memcpy(addr.sun_path, s->path, strlen(s->path) + 1);
 	/* The umask makes bind() create the socket 0600 from the start;
 	 * chmod() afterwards would leave a window where others could
@@ -150,7 +164,54 @@ static int bind_path(struct vm_socket *s, char *err, size_t errlen)
 				   "--socket: '%s' vanished after bind: %s",
 				   s->path, strerror(errno));
 	s->bound = true;
+	/* Nonblocking, so that accept() after a wake-up whose connection
+	 * went away again cannot block the helper. */
+	if (s->stream &&
+	    (fcntl(s->fd, F_SETFL, fcntl(s->fd, F_GETFL) | O_NONBLOCK) < 0 ||
+	     listen(s->fd, 1) < 0))
+		return errmsg_fail(err, errlen, -errno,
+				   "--socket: cannot listen on '%s': %s",
+				   s->path, strerror(errno));
 	return 0;
+}
+
+/* The directory @path is in, in @dir (room for a sun_path). */
+static void dir_of(const char *path, char *dir, size_t len)
+{
+	const char *slash = strrchr(path, '/');
+
+	if (!slash)
+		snprintf(dir, len, ".");
+	else if (slash == path)
+		snprintf(dir, len, "/");
+	else
+		snprintf(dir, len, "%.*s", (int)(slash - path), path);
+}
+
+/*
+ * Whoever may write the socket's directory may remove the socket and bind
+ * their own in its place, between the VM's starts or before the first, and
+ * read every frame the VM sends; the sticky bit (/tmp has it) limits
+ * removing and renaming to a file's owner. So a directory that others may
+ * write, and that has no sticky bit, is refused. The directory itself is
+ * followed if it is a link (/tmp is one on macOS): its final target is
+ * what is judged.
+ */
+static int check_socket_dir(const char *path, const char *dir,
+			    const struct stat *st, char *err, size_t errlen)
+{
+	mode_t mode = st->st_mode & 07777;
+
+	if (!(mode & (S_IWGRP | S_IWOTH)) || (mode & S_ISVTX))
+		return 0;
+	return errmsg_fail(
+	    err, errlen, -EPERM,
+	    "--socket '%s': its directory '%s' (mode %04o) may be written "
+	    "by %s and has no sticky bit, so they could replace the socket "
+	    "and take the VM's frames; choose a directory only you can "
+	    "write (chmod go-w '%s'), or one with the sticky bit, as /tmp",
+	    path, dir, (unsigned)mode,
+	    (mode & S_IWOTH) ? "every user" : "its group", dir);
 }
 
 int vm_socket_lock(struct vm_socket *s, uid_t uid, gid_t gid, char *err,
@@ -160,12 +221,26 @@ int vm_socket_lock(struct vm_socket *s, uid_t uid, gid_t gid, char *err,
 	bool stale;
 	int r;
 
-	s->lock.fd = s->fd = -1;
+	s->lock.fd = s->fd = s->conn_fd = -1;
 	if (strlen(s->path) >= room)
 		return errmsg_fail(err, errlen, -ENAMETOOLONG,
 				   "--socket '%s': longer than %zu bytes",
 				   s->path, room - 1);
 	r = check_socket_path(s->path, &stale, err, errlen);
+	if (r)
+		return r;
+	char dir[sizeof(((struct sockaddr_un *)0)->sun_path)];
+	struct stat dst;
+	dir_of(s->path, dir, sizeof(dir));
+	if (stat(dir, &dst) < 0)
+		return errmsg_fail(err, errlen, -errno,
+				   "--socket '%s': its directory '%s': %s",
+				   s->path, dir, strerror(errno));
+	if (!S_ISDIR(dst.st_mode))
+		return errmsg_fail(err, errlen, -ENOTDIR,
+				   "--socket '%s': '%s' is not a directory",
+				   s->path, dir);
+	r = check_socket_dir(s->path, dir, &dst, err, errlen);
 	if (r)
 		return r;
 	/* Asked while still root: a directory the user cannot write would
@@ -242,10 +317,45 @@ static void discard_one(int fd)
 	(void)!recv(fd, &drop, 1, MSG_DONTWAIT);
 }
 
+/* Stream: take the first connection and stop listening. */
+static int try_accept_stream(struct vm_socket *s, char *err, size_t errlen)
+{
+	for (;;) {
+		int fd = accept(s->fd, NULL, NULL);
+
+		if (fd < 0) {
+			int e = errno;
+
+			if (e == EINTR || e == ECONNABORTED)
+				continue; /* the next one, if any */
+			if (e == EAGAIN || e == EWOULDBLOCK)
+				return 1;
+			return errmsg_fail(err, errlen, -e,
+					   "--socket '%s': accept: %s", s->path,
+					   strerror(e));
+		}
+		fcntl(fd, F_SETFD, FD_CLOEXEC);
+		int r = vm_socket_set_buffers(fd, s->tso);
+		if (r)
+			log_warn("[main] --socket '%s': cannot size the "
+				 "client's socket buffers: %s",
+				 s->path, strerror(-r));
+		/* While this client is served, nobody else may connect:
+		 * without a listener the kernel refuses them at once. The
+		 * path stays bound (s->bound), and is ours to remove. */
+		close(s->fd);
+		s->fd = -1;
+		s->conn_fd = fd;
+		return 0;
+	}
+}
+
 int vm_socket_try_accept(struct vm_socket *s, char *err, size_t errlen)
 {
 	const size_t path_off = offsetof(struct sockaddr_un, sun_path);
 
+	if (s->stream)
+		return try_accept_stream(s, err, errlen);
 	for (;;) {
 		struct sockaddr_un from;
 		socklen_t fromlen = 0;
@@ -328,6 +438,9 @@ void vm_socket_close(struct vm_socket *s)
 	}
 	if (s->fd >= 0)
 		close(s->fd);
+	if (s->conn_fd >= 0)
+		close(s->conn_fd);
+	s->conn_fd = -1;
 	owned_file_remove(&s->lock);
 	s->fd = -1;
 	s->bound = false;

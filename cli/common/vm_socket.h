@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /* vm_socket.h - the VM's end of the cable: check an inherited --fd, or
- * bind --socket PATH and wait for the VM to send its first datagram. */
+ * bind --socket PATH and wait for the VM: its first datagram, or with
+ * stream framing its connection. */
 #ifndef VMNET_HELPER_VM_SOCKET_H
 #define VMNET_HELPER_VM_SOCKET_H
 
@@ -21,27 +22,36 @@
 #define VM_SOCKET_RCVBUF_TSO (8 * 1024 * 1024)
 
 /**
- * vm_socket_check_fd() - check that @fd is an open unix datagram socket
+ * vm_socket_check_fd() - check that @fd is an open unix socket of the
+ * expected type
  * @fd:		the --fd value
+ * @stream:	a connected stream socket is expected (frames after their
+ *		4-byte length), else a datagram socket
  * @err:	on failure, what it is instead and what to pass
  * @errlen:	room in @err
  *
  * Return: 0, or -EBADF (not open), -ENOTSOCK (another kind of file),
- * -EPROTOTYPE (a stream or seqpacket socket), -EAFNOSUPPORT (not AF_UNIX).
+ * -EPROTOTYPE (a socket of another type), -EAFNOSUPPORT (not AF_UNIX).
  */
-int vm_socket_check_fd(int fd, char *err, size_t errlen);
+int vm_socket_check_fd(int fd, bool stream, char *err, size_t errlen);
 
 struct vm_socket {
 	const char *path;
+	/* Set by the caller: listen for stream clients (each frame after
+	 * its 4-byte length) instead of taking datagrams. */
+	bool stream;
 	char lock_path[512];
 	struct owned_file lock; /* PATH.lock, held for the process's life */
 	int fd;
 	bool bound;	      /* path exists and is ours to remove */
 	struct stat bound_st; /* the socket bound at path, likewise */
 	bool tso;	      /* buffers sized for 64 KiB frames */
-	/* The client being served, set by vm_socket_try_accept(). */
+	/* The client being served, set by vm_socket_try_accept(): for
+	 * datagrams its address; for a stream its connection, the caller's
+	 * to take (and set to -1). */
 	struct sockaddr_un client;
 	socklen_t client_len;
+	int conn_fd;
 	/* The last sender it could not answer, so each is logged once. */
 	struct sockaddr_un gone;
 	socklen_t gone_len;
@@ -81,34 +91,42 @@ int vm_socket_lock(struct vm_socket *s, uid_t uid, gid_t gid, char *err,
  * @errlen:	room in @err
  *
  * Called after privileges are dropped, so the socket file belongs to the
- * user who runs the VM.
+ * user who runs the VM. A stream socket listens, for one client at a
+ * time.
  *
  * Return: 0 or a negative errno.
  */
 int vm_socket_bind(struct vm_socket *s, bool tso, char *err, size_t errlen);
 
 /**
- * vm_socket_try_accept() - connect to the sender of the first datagram, if
- * one has arrived; never blocks
+ * vm_socket_try_accept() - take the next client, if one has come; never
+ * blocks
  * @s:		bound socket
  * @err:	on failure, one line
  * @errlen:	room in @err
  *
- * A first datagram that is exactly vfkit's "VFKT" hello is consumed; any
- * other first datagram stays queued for the engine. A sender that cannot
- * be answered (unbound, gone before the helper connects back, connected
+ * Datagrams: connect to the sender of the first datagram. A first
+ * datagram that is exactly vfkit's "VFKT" hello is consumed; any other
+ * first datagram stays queued for the engine. A sender that cannot be
+ * answered (unbound, gone before the helper connects back, connected
  * elsewhere) is logged once, its datagram dropped, and waiting goes on.
- * Every datagram taken here is counted in s->accept_drops. Call it again
- * whenever the socket becomes readable.
+ * Every datagram taken here is counted in s->accept_drops.
  *
- * Return: 0 when connected (s->client and s->client_len say to whom), 1
- * when no client has sent yet, or a negative errno.
+ * Stream: accept the first connection into s->conn_fd, its buffers sized,
+ * and close the listening socket, so that while it is served others are
+ * refused at once (ECONNREFUSED) rather than left waiting in the backlog;
+ * vm_socket_rebind() listens again.
+ *
+ * Call it again whenever the socket becomes readable.
+ *
+ * Return: 0 when a client is taken, 1 when none has come yet, or a
+ * negative errno.
  */
 int vm_socket_try_accept(struct vm_socket *s, char *err, size_t errlen);
 
 /**
  * vm_socket_rebind() - forget the client: a fresh socket on the same path,
- * ready for vm_socket_try_accept() again
+ * ready for vm_socket_try_accept() again (for a stream, listening again)
  * @s:		socket from vm_socket_bind(); the lock stays held
  * @err:	on failure, one line naming the path and the cause
  * @errlen:	room in @err

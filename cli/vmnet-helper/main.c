@@ -12,6 +12,7 @@
 #include <unistd.h>
 
 #include "endpoint_dgram.h"
+#include "endpoint_stream.h"
 #include "engine.h"
 #include "host.h"
 #include "guest_report.h"
@@ -34,6 +35,17 @@
  * exists: a closed datagram peer raises no event on Linux (peer_watch.h).
  * One sock_diag query costs a few microseconds. */
 #define VM_CHECK_MS 250
+
+/* How long a batch towards a --socket client waits while the client takes
+ * nothing. Such a client may never connect back to the helper (QEMU's
+ * -netdev dgram with unix paths does not), and then Linux queues only
+ * net.unix.max_dgram_qlen + 1 datagrams towards it (11 by default): the
+ * client's queue cannot absorb a pause of its reader, so the helper's ring
+ * must, for longer than the engine's default 500 us. Measured with the
+ * QEMU guest over --socket fetching 1 MiB with two busy loops beside it:
+ * 25 and 60 of ~760 frames dropped with 500 us, none with 5 ms or 50 ms
+ * (docs/vmnet-helper.md). */
+#define SOCKET_WRITE_WAIT_US 10000
 
 /* @line and a newline on standard output, with write() and not stdio:
  * glibc's stdout asks whether a character device (a terminal, /dev/null)
@@ -116,13 +128,15 @@ struct helper {
 	struct engine_config cfg;
 	struct host_info info;
 	struct endpoint *host;
+	bool stream; /* --stream: frames after a 4-byte length */
 	struct vm_socket sock;
 	struct peer_watch *fd_watch; /* --fd: the VM's end, or NULL */
 	int pid_fd;		     /* --pid: readable once it exits, or -1 */
 	char pid_why[64];
-	struct pidfile pidfile;		/* --pidfile, or file.fd -1 */
-	struct guest_report guest;	/* with the learner on */
-	struct engine_stats total;	/* over every client served */
+	struct pidfile pidfile;	   /* --pidfile, or file.fd -1 */
+	struct guest_report guest; /* with the learner on */
+	struct engine_stats total; /* over every client served */
+	bool workers_said;	   /* the first engine logged its workers */
 	char why[OPTIONS_ERR_MAX + 64]; /* why it stopped, for the last line */
 };
 
@@ -130,6 +144,21 @@ struct helper {
 static struct guest_report *helper_guest(struct helper *h)
 {
 	return h->o.learn_addresses ? &h->guest : NULL;
+}
+
+/* Once, for the first client: what --workers came to (engine.h). */
+static void log_workers(const struct helper *h, unsigned n)
+{
+	if (n == 2)
+		log_info("[main] two worker threads: one on the host "
+			 "interface, one on the VM's socket");
+	else if (h->o.workers == 1)
+		log_info("[main] one worker thread serves the host interface "
+			 "and the VM's socket (--workers 1)");
+	else
+		log_info("[main] one worker thread serves the host interface "
+			 "and the VM's socket: the helper may run on one CPU "
+			 "only (--workers 2 runs two)");
 }
 
 static int vm_alive(void *arg)
@@ -217,7 +246,10 @@ static int wait_for_client(struct helper *h, char *err, size_t errlen)
 			r = vm_socket_try_accept(s, err, errlen);
 	}
 	poller_destroy(p);
-	if (r == 0)
+	if (r == 0 && s->stream)
+		log_info("[main] serving a stream client; others are refused "
+			 "until it leaves");
+	else if (r == 0)
 		log_info("[main] serving client \"%.*s\"",
 			 (int)(s->client_len -
 			       offsetof(struct sockaddr_un, sun_path)),
@@ -239,8 +271,9 @@ static int exit_status(enum engine_exit verdict)
 }
 
 /* Serve one VM socket until something ends it. @vm_fd is owned from here.
- * @client: for a --socket, whom to accept frames from, else NULL.
- * @watch: the VM's end to poll, or NULL. h->why says why it ended. */
+ * @client: for a --socket datagram socket, whom to accept frames from,
+ * else NULL. @watch: the VM's end to poll, or NULL. h->why says why it
+ * ended. */
 static enum engine_exit serve(struct helper *h, int vm_fd,
 			      const struct sockaddr_un *client,
 			      socklen_t client_len, struct peer_watch *watch)
@@ -254,12 +287,18 @@ static enum engine_exit serve(struct helper *h, int vm_fd,
 	char err[OPTIONS_ERR_MAX];
 	int r;
 
-	r = client
-		? endpoint_dgram_open_client(vm_fd, "vm socket",
-					     h->info.max_packet_size, cfg.batch,
-					     client, client_len, &vm)
-		: endpoint_dgram_open(vm_fd, "vm socket",
-				      h->info.max_packet_size, cfg.batch, &vm);
+	if (h->stream)
+		r = endpoint_stream_open(vm_fd, "vm socket",
+					 h->info.max_packet_size, cfg.batch,
+					 &vm);
+	else if (client)
+		r = endpoint_dgram_open_client(
+		    vm_fd, "vm socket", h->info.max_packet_size, cfg.batch,
+		    client, client_len, &vm);
+	else
+		r = endpoint_dgram_open(vm_fd, "vm socket",
+					h->info.max_packet_size, cfg.batch,
+					&vm);
 	if (r) {
 		close(vm_fd);
 		snprintf(h->why, sizeof(h->why), "VM socket: %s", strerror(-r));
@@ -277,6 +316,10 @@ static enum engine_exit serve(struct helper *h, int vm_fd,
 		endpoint_close(vm);
 		snprintf(h->why, sizeof(h->why), "%s", err);
 		return ENGINE_EXIT_FAILED;
+	}
+	if (!h->workers_said) {
+		log_workers(h, engine_workers(engine));
+		h->workers_said = true;
 	}
 	enum engine_exit verdict = engine_run(engine);
 	snprintf(h->why, sizeof(h->why), "%s", engine_exit_message(engine));
@@ -307,22 +350,31 @@ static int serve_clients(struct helper *h)
 			return 1;
 		}
 
-		struct peer_watch *watch = NULL;
-		r = peer_watch_open(h->sock.fd, &watch);
-		if (r)
-			log_warn("[main] cannot watch the client's socket "
-				 "(%s): a client that leaves is noticed "
-				 "only when frames are sent to it",
-				 strerror(-r));
-		int fd = dup(h->sock.fd); /* the endpoint's to close */
-		enum engine_exit verdict =
-		    fd < 0 ? ENGINE_EXIT_FAILED
-			   : serve(h, fd, &h->sock.client, h->sock.client_len,
-				   watch);
-		if (fd < 0)
-			snprintf(h->why, sizeof(h->why), "dup: %s",
-				 strerror(errno));
-		peer_watch_close(watch);
+		enum engine_exit verdict;
+		if (h->stream) {
+			/* A stream ends with an end of file: no watch. */
+			int fd = h->sock.conn_fd;
+
+			h->sock.conn_fd = -1;
+			verdict = serve(h, fd, NULL, 0, NULL);
+		} else {
+			struct peer_watch *watch = NULL;
+			r = peer_watch_open(h->sock.fd, &watch);
+			if (r)
+				log_warn("[main] cannot watch the client's "
+					 "socket (%s): a client that leaves is "
+					 "noticed only when frames are sent to "
+					 "it",
+					 strerror(-r));
+			int fd = dup(h->sock.fd); /* the endpoint's to close */
+			verdict = fd < 0 ? ENGINE_EXIT_FAILED
+					 : serve(h, fd, &h->sock.client,
+						 h->sock.client_len, watch);
+			if (fd < 0)
+				snprintf(h->why, sizeof(h->why), "dup: %s",
+					 strerror(errno));
+			peer_watch_close(watch);
+		}
 		if (verdict != ENGINE_EXIT_VM_GONE)
 			return exit_status(verdict);
 
@@ -385,7 +437,7 @@ static int prepare(struct helper *h, const struct privdrop_target *target)
 	}
 
 	if (o->fd >= 0) {
-		if (vm_socket_check_fd(o->fd, err, sizeof(err))) {
+		if (vm_socket_check_fd(o->fd, h->stream, err, sizeof(err))) {
 			log_error("%s", err);
 			return -1;
 		}
@@ -398,14 +450,16 @@ static int prepare(struct helper *h, const struct privdrop_target *target)
 			log_warn("[main] cannot size the buffers of --fd %d: "
 				 "%s",
 				 o->fd, strerror(-r));
-		r = peer_watch_open(o->fd, &h->fd_watch);
+		/* A stream reads an end of file when its peer closes;
+		 * only a datagram socket needs the kernel asked. */
+		r = h->stream ? 0 : peer_watch_open(o->fd, &h->fd_watch);
 		if (r)
 			log_warn("[main] cannot watch the VM's end of --fd "
 				 "%d (%s): a VM that closes it is noticed "
 				 "only when frames are sent to it; --pid "
 				 "helps",
 				 o->fd, strerror(-r));
-		else if (peer_watch_check(h->fd_watch) == 0) {
+		else if (h->fd_watch && peer_watch_check(h->fd_watch) == 0) {
 			log_error("--fd %d: the other end of this socket is "
 				  "already closed (or was never connected); "
 				  "pass one end of a socketpair and keep the "
@@ -441,6 +495,9 @@ static void configure_engine(struct helper *h)
 	cfg->ring_size = o->ring_size;
 	cfg->host_cpu = o->host_cpu;
 	cfg->socket_cpu = o->socket_cpu;
+	cfg->workers = o->workers ? o->workers : ENGINE_WORKERS_AUTO;
+	if (o->socket_path)
+		cfg->socket_write_wait_us = SOCKET_WRITE_WAIT_US;
 	cfg->handle_signals = true;
 	cfg->stats_interval_s = (unsigned)o->stats_interval;
 	cfg->on_stats = on_stats;
@@ -503,8 +560,10 @@ static int run(struct helper *h, const struct privdrop_target *target)
 	}
 	/* From here on the helper only serves: confine it before the first
 	 * frame from the VM is read. */
-	if (sandbox_enter(!h->o.no_sandbox, h->o.address_file != NULL, what,
-			  sizeof(what), err, sizeof(err))) {
+	if (sandbox_enter(!h->o.no_sandbox,
+			  (h->stream ? SANDBOX_STREAM : 0) |
+			      (h->o.address_file ? SANDBOX_NEW_FILES : 0),
+			  what, sizeof(what), err, sizeof(err))) {
 		snprintf(h->why, sizeof(h->why), "%s", err);
 		return 1;
 	}
@@ -598,8 +657,12 @@ int main(int argc, char **argv)
 	 * interface starts, so a bad input never leaves one half-started. */
 	struct privdrop_target target;
 	configure_engine(&h);
-	h.sock = (struct vm_socket){
-	    .path = h.o.socket_path, .fd = -1, .lock = {.fd = -1}};
+	h.stream = h.o.socket_stream;
+	h.sock = (struct vm_socket){.path = h.o.socket_path,
+				    .stream = h.stream,
+				    .fd = -1,
+				    .lock = {.fd = -1},
+				    .conn_fd = -1};
 	if (privdrop_resolve(h.o.user, h.o.group, getenv("SUDO_UID"),
 			     getenv("SUDO_GID"), getuid(), getgid(), &target,
 			     err, sizeof(err))) {

@@ -32,12 +32,20 @@
  */
 int sandbox_before_privdrop(char *err, size_t errlen);
 
+/* What sandbox_enter()'s filter allows beyond the helper's plain calls. */
+enum sandbox_allow {
+	SANDBOX_STREAM = 1u << 0,    /* --stream */
+	SANDBOX_NEW_FILES = 1u << 1, /* --address-file */
+};
+
 /**
  * sandbox_enter() - confine the process for the rest of its life
  * @filter:	also restrict the system calls (false: --no-sandbox)
- * @new_files:	the helper will create files and rename them into place
- *		(--address-file, cli/common/owned_file.c): with @filter, allow
- *		that too
+ * @allow:	with @filter, what the filter also lets through, any of
+ *		SANDBOX_STREAM (the VM's socket is a stream, --stream:
+ *		listening, accepting, sendmsg(), a unix stream socket) and
+ *		SANDBOX_NEW_FILES (the helper creates files and renames them
+ *		into place: --address-file, cli/common/owned_file.c), or 0
  * @what:	on success, one line saying what is now in place, for the log
  * @whatlen:	room in @what
  * @err:	one-line message on failure, naming the step and the way out
@@ -48,9 +56,9 @@ int sandbox_before_privdrop(char *err, size_t errlen);
  * installs on every thread a seccomp filter that allows only the system
  * calls the running helper makes and kills the whole process (SIGSYS) on
  * any other (docs/security.md lists them and how they were measured);
- * @new_files adds open() only to create a new file write-only
+ * SANDBOX_NEW_FILES adds open() only to create a new file write-only
  * (O_CREAT | O_EXCL, so no existing file is opened, for reading or
- * writing) and rename(), nothing when it is false.
+ * writing) and rename().
  * macOS: forbids new processes (RLIMIT_NPROC 0) once the helper runs as
  * another user than root; see darwin/sandbox_darwin.c for what else the
  * platform offers and why it is not used.
@@ -59,7 +67,7 @@ int sandbox_before_privdrop(char *err, size_t errlen);
  * failure as fatal, since the helper would run less confined than the
  * user was told.
  */
-int sandbox_enter(bool filter, bool new_files, char *what, size_t whatlen,
+int sandbox_enter(bool filter, unsigned allow, char *what, size_t whatlen,
 		  char *err, size_t errlen);
 
 #endif

@@ -56,20 +56,20 @@ static int parse_stop_timeout(const char *s, unsigned *out, char *err,
 }
 
 /*
- * Copy argv[1..end) into a->helper_opts, taking out --stop-timeout and its
- * value. Only the exact name counts: the helper has no option it could
- * abbreviate, and a value such as "--tap --stop-timeout" is not worth
- * guessing at.
+ * Split argv[1..end) into the NICs' helper options at each --nic, taking
+ * out --stop-timeout and its value wherever it is. Only the exact names
+ * count: the helper has no option they could abbreviate, and a value such
+ * as "--tap --stop-timeout" is not worth guessing at.
  */
 static int take_own_options(struct run_args *a, int end, char *const argv[],
 			    char *err, size_t errlen)
 {
-	a->helper_opts = calloc((size_t)end + 1, sizeof(char *));
-	if (a->helper_opts == NULL)
-		return errmsg_fail(err, errlen, -1, "out of memory");
+	const size_t n = strlen(STOP_TIMEOUT_OPT);
+	struct run_nic *nic = &a->nics[0];
+
+	a->nnics = 1;
 	for (int i = 1; i < end; i++) {
 		const char *arg = argv[i];
-		size_t n = strlen(STOP_TIMEOUT_OPT);
 
 		if (strcmp(arg, STOP_TIMEOUT_OPT) == 0) {
 			if (i + 1 >= end)
@@ -80,27 +80,63 @@ static int take_own_options(struct run_args *a, int end, char *const argv[],
 			if (parse_stop_timeout(argv[++i], &a->stop_timeout, err,
 					       errlen) < 0)
 				return -1;
-		} else if (strncmp(arg, STOP_TIMEOUT_OPT, n) == 0 &&
-			   arg[n] == '=') {
+			continue;
+		}
+		if (strncmp(arg, STOP_TIMEOUT_OPT, n) == 0 && arg[n] == '=') {
 			if (parse_stop_timeout(arg + n + 1, &a->stop_timeout,
 					       err, errlen) < 0)
 				return -1;
-		} else {
-			a->helper_opts[a->nhelper_opts++] = argv[i];
+			continue;
 		}
+		if (strcmp(arg, RUN_NIC_OPT) == 0) {
+			if (a->nnics == 1 && nic->nhelper_opts == 0)
+				return errmsg_fail(
+				    err, errlen, -1,
+				    "--nic before any option: the options "
+				    "before the first --nic are the first "
+				    "NIC's and each --nic starts one more, so "
+				    "this would add a first NIC of defaults; "
+				    "drop the first --nic, e.g. vmnet-run "
+				    "--tap tap0 --nic --tap tap1 -- COMMAND");
+			if (a->nnics == RUN_NICS_MAX)
+				return errmsg_fail(
+				    err, errlen, -1,
+				    "--nic: at most %d NICs, COMMAND's fds "
+				    "%d to %d; drop one",
+				    RUN_NICS_MAX, RUN_COMMAND_FD,
+				    RUN_COMMAND_FD + RUN_NICS_MAX - 1);
+			nic = &a->nics[a->nnics++];
+			continue;
+		}
+		if (nic->helper_opts == NULL) {
+			nic->helper_opts =
+			    calloc((size_t)end + 1, sizeof(char *));
+			if (nic->helper_opts == NULL)
+				return errmsg_fail(err, errlen, -1,
+						   "out of memory");
+		}
+		nic->helper_opts[nic->nhelper_opts++] = argv[i];
 	}
+	/* Every NIC's list is a list, empty or not. */
+	for (unsigned k = 0; k < a->nnics; k++)
+		if (a->nics[k].helper_opts == NULL) {
+			a->nics[k].helper_opts = calloc(1, sizeof(char *));
+			if (a->nics[k].helper_opts == NULL)
+				return errmsg_fail(err, errlen, -1,
+						   "out of memory");
+		}
 	return 0;
 }
 
 /*
  * options_parse() on "vmnet-helper" + @extra (NULL or a NULL-terminated
- * list) + the helper options. @extra goes first so that it cannot become
- * the value of an option the user left without one ("--tap" "--fd"), and
- * a message about a user's --fd quotes the user's value. getopt reorders
- * what it is given, so it gets a copy and a->helper_opts keeps the order
- * the user typed.
+ * list) + @nic's helper options. @extra goes first so that it cannot
+ * become the value of an option the user left without one ("--tap"
+ * "--fd"), and a message about a user's --fd quotes the user's value.
+ * getopt reorders what it is given, so it gets a copy and nic->helper_opts
+ * keeps the order the user typed.
  */
-static int parse_helper(struct run_args *a, struct options *o,
+static int parse_helper(const struct run_nic *nic, struct options *o,
 			char *const *extra, enum options_platform platform,
 			char *err, size_t errlen)
 {
@@ -111,38 +147,41 @@ static int parse_helper(struct run_args *a, struct options *o,
 
 	while (extra != NULL && extra[nextra] != NULL)
 		nextra++;
-	v = calloc((size_t)a->nhelper_opts + nextra + 2, sizeof(char *));
+	v = calloc((size_t)nic->nhelper_opts + nextra + 2, sizeof(char *));
 	if (v == NULL)
 		return errmsg_fail(err, errlen, -1, "out of memory");
 	v[0] = prog;
 	for (size_t i = 0; i < nextra; i++)
 		v[1 + i] = extra[i];
-	memcpy(v + 1 + nextra, a->helper_opts,
-	       (size_t)a->nhelper_opts * sizeof(char *));
-	r = options_parse(o, 1 + a->nhelper_opts + (int)nextra, v, platform,
+	memcpy(v + 1 + nextra, nic->helper_opts,
+	       (size_t)nic->nhelper_opts * sizeof(char *));
+	r = options_parse(o, 1 + nic->nhelper_opts + (int)nextra, v, platform,
 			  err, errlen);
 	free(v);
 	return r;
 }
 
 /*
- * The helper options alone. options_parse() fails on them with "missing
- * --fd or --socket" unless the user gave one, so success here means either
- * --help / --version / --list-shared-interfaces, or a --fd or --socket to
- * refuse. On failure every other error comes back the same from the parse
- * with "--fd 3" in front (getopt meets the user's options in the same
- * order), so nothing is lost by ignoring it here. Both --fd and --socket
- * fail both parses; the helper's message about the pair then stands.
+ * One NIC's helper options alone. options_parse() fails on them with
+ * "missing --fd or --socket" unless the user gave one, so success here
+ * means either --help / --version / --list-shared-interfaces, or a --fd or
+ * --socket to refuse. On failure every other error comes back the same
+ * from the parse with "--fd 3" in front (getopt meets the user's options
+ * in the same order), so nothing is lost by ignoring it here. Both --fd
+ * and --socket fail both parses; the helper's message about the pair then
+ * stands.
  *
  * Return: 1 to go on, 0 when @a->action is settled, -1 with @err.
  */
-static int check_alone(struct run_args *a, enum options_platform platform,
-		       char *err, size_t errlen)
+static int check_alone(struct run_args *a, unsigned k,
+		       enum options_platform platform, char *err, size_t errlen)
 {
+	const unsigned fd = RUN_COMMAND_FD + k;
 	struct options o;
 	char ignored[OPTIONS_ERR_MAX];
 
-	if (parse_helper(a, &o, NULL, platform, ignored, sizeof(ignored)) < 0)
+	if (parse_helper(&a->nics[k], &o, NULL, platform, ignored,
+			 sizeof(ignored)) < 0)
 		return 1;
 	switch (o.action) {
 	case OPTIONS_HELP:
@@ -164,16 +203,43 @@ static int check_alone(struct run_args *a, enum options_platform platform,
 		return errmsg_fail(
 		    err, errlen, -1,
 		    "--fd/--socket: vmnet-run connects the helper "
-		    "itself, its fd %d to COMMAND's fd %d; drop --fd "
-		    "%d and use fd %d in COMMAND",
-		    RUN_HELPER_FD, RUN_COMMAND_FD, o.fd, RUN_COMMAND_FD);
+		    "itself, its fd %d to COMMAND's fd %u; drop --fd "
+		    "%d and use fd %u in COMMAND",
+		    RUN_HELPER_FD, fd, o.fd, fd);
 	return errmsg_fail(
 	    err, errlen, -1,
 	    "--fd/--socket: vmnet-run connects the helper itself, its "
-	    "fd %d to COMMAND's fd %d; drop --socket '%s' and use fd "
-	    "%d in COMMAND",
-	    RUN_HELPER_FD, RUN_COMMAND_FD, o.socket_path ? o.socket_path : "",
-	    RUN_COMMAND_FD);
+	    "fd %d to COMMAND's fd %u; drop --socket '%s' and use fd "
+	    "%u in COMMAND",
+	    RUN_HELPER_FD, fd, o.socket_path ? o.socket_path : "", fd);
+}
+
+/* Two NICs on one TAP, or with one interface id (so one MAC), cannot
+ * both work: say which. */
+static int check_distinct(const struct run_args *a, char *err, size_t errlen)
+{
+	for (unsigned i = 0; i < a->nnics; i++)
+		for (unsigned j = i + 1; j < a->nnics; j++) {
+			const struct host_config *x = &a->nics[i].opts.host;
+			const struct host_config *y = &a->nics[j].opts.host;
+
+			if (x->tap && y->tap && strcmp(x->tap, y->tap) == 0)
+				return errmsg_fail(
+				    err, errlen, -1,
+				    "--nic: NIC %u and NIC %u both have --tap "
+				    "%s; give each NIC its own TAP",
+				    i, j, x->tap);
+			if (x->interface_id_given && y->interface_id_given &&
+			    memcmp(x->interface_id, y->interface_id,
+				   sizeof(x->interface_id)) == 0)
+				return errmsg_fail(
+				    err, errlen, -1,
+				    "--nic: NIC %u and NIC %u both have "
+				    "--interface-id %s, so one MAC address; "
+				    "give each NIC its own",
+				    i, j, a->nics[i].opts.interface_id_str);
+		}
+	return 0;
 }
 
 int run_args_parse(struct run_args *a, int argc, char *const argv[],
@@ -196,9 +262,11 @@ int run_args_parse(struct run_args *a, int argc, char *const argv[],
 	}
 	if (take_own_options(a, dashes, argv, err, errlen) < 0)
 		return -1;
-	r = check_alone(a, platform, err, errlen);
-	if (r <= 0)
-		return r;
+	for (unsigned k = 0; k < a->nnics; k++) {
+		r = check_alone(a, k, platform, err, errlen);
+		if (r <= 0)
+			return r;
+	}
 	/* Before the helper's own errors: "vmnet-run qemu -m 1G" lacks the
 	 * "--", and "unknown option '-m'" would only mislead. */
 	if (dashes + 1 >= argc)
@@ -207,25 +275,40 @@ int run_args_parse(struct run_args *a, int argc, char *const argv[],
 		    "no command specified: put the VM's command after "
 		    "'--', e.g. vmnet-run --tap tap0 -- "
 		    "qemu-system-x86_64 ...; see vmnet-run --help");
-	if (parse_helper(a, &a->opts, with_fd, platform, err, errlen) < 0)
+	for (unsigned k = 0; k < a->nnics; k++) {
+		struct run_nic *nic = &a->nics[k];
+		char why[OPTIONS_ERR_MAX];
+
+		if (parse_helper(nic, &nic->opts, with_fd, platform,
+				 a->nnics > 1 ? why : err,
+				 a->nnics > 1 ? sizeof(why) : errlen) < 0) {
+			if (a->nnics > 1)
+				errmsg_format(err, errlen, "NIC %u: %s", k,
+					      why);
+			return -1;
+		}
+		if (nic->opts.pid != 0)
+			return errmsg_fail(
+			    err, errlen, -1,
+			    "--pid: vmnet-run stops the helper itself when "
+			    "COMMAND exits; drop --pid %d",
+			    (int)nic->opts.pid);
+		a->verbose |= nic->opts.verbose;
+	}
+	if (check_distinct(a, err, errlen) < 0)
 		return -1;
-	if (a->opts.pid != 0)
-		return errmsg_fail(
-		    err, errlen, -1,
-		    "--pid: vmnet-run stops the helper itself when "
-		    "COMMAND exits; drop --pid %d",
-		    (int)a->opts.pid);
 	a->command = (char **)&argv[dashes + 1];
 	return 0;
 }
 
 void run_args_free(struct run_args *a)
 {
-	free(a->helper_opts);
+	for (unsigned k = 0; k < RUN_NICS_MAX; k++)
+		free(a->nics[k].helper_opts);
 	memset(a, 0, sizeof(*a));
 }
 
-char **run_helper_argv(const struct run_args *a, const char *const *prefix,
+char **run_helper_argv(const struct run_nic *a, const char *const *prefix,
 		       const char *helper)
 {
 	size_t nprefix = 0, n = 0;
@@ -280,7 +363,10 @@ bool run_needs_sudo(unsigned euid, const char *macos_version)
 
 void run_usage(FILE *out, const char *prog)
 {
-	fprintf(out, "Usage: %s [OPTION]... -- COMMAND [ARG]...\n", prog);
+	fprintf(out,
+		"Usage: %s [OPTION]... [--nic OPTION...]... -- COMMAND "
+		"[ARG]...\n",
+		prog);
 	fputs(
 	    "\n"
 	    "Runs vmnet-helper and COMMAND (a VM: QEMU, say) joined by a unix "
@@ -289,9 +375,16 @@ void run_usage(FILE *out, const char *prog)
 	    "end as fd 4,\n"
 	    "e.g. qemu-system-x86_64 -netdev "
 	    "dgram,id=net0,local.type=fd,local.str=4.\n"
-	    "COMMAND starts once the helper is ready; when either one exits, "
-	    "vmnet-run\n"
-	    "stops the other and exits.\n"
+	    "With the helper's --stream the socketpair is a stream one, each "
+	    "frame after\n"
+	    "its 4-byte length, e.g. -netdev socket,id=net0,fd=4.\n"
+	    "With --nic, one helper per NIC, each on a socketpair of its own: "
+	    "COMMAND\n"
+	    "gets NIC 0's end as fd 4, NIC 1's as fd 5, and so on. COMMAND "
+	    "starts once\n"
+	    "every helper is ready; when any one of them exits, vmnet-run "
+	    "stops the\n"
+	    "others and exits.\n"
 	    "\n"
 	    "Options:\n"
 	    "  Any of vmnet-helper's options (vmnet-helper --help lists them), "
@@ -301,9 +394,17 @@ void run_usage(FILE *out, const char *prog)
 	    "  itself), --pid and --list-shared-interfaces. -v also shows "
 	    "vmnet-run's DEBUG\n"
 	    "  lines.\n"
+	    "      --nic                   The options after it are one more "
+	    "NIC's (up to\n"
+	    "                              8): those before the first --nic "
+	    "are NIC 0's,\n"
+	    "                              e.g. --tap tap0 --nic --tap tap1. "
+	    "No two NICs\n"
+	    "                              on one --tap or with one "
+	    "--interface-id.\n"
 	    "      --stop-timeout SECONDS\n"
-	    "                              After SIGTERM, how long the helper "
-	    "or COMMAND\n"
+	    "                              After SIGTERM, how long a helper or "
+	    "COMMAND\n"
 	    "                              may take to exit before SIGKILL, 1 "
 	    "to 3600.\n"
 	    "                              Default: 5.\n"
@@ -312,42 +413,43 @@ void run_usage(FILE *out, const char *prog)
 	    "  -h, --help                  Print this help, and exit.\n"
 	    "\n"
 	    "COMMAND's environment, besides vmnet-run's own:\n"
-	    "  VMNET_FD=4                  Its end of the socketpair.\n"
-	    "  VMNET_HELPER_JSON=LINE      The helper's JSON line (MAC "
-	    "address, MTU, ...),\n"
-	    "                              also logged on stderr; never "
-	    "printed on stdout.\n"
-	    "  VMNET_HELPER_PID=PID        The helper's process id (sudo's "
+	    "  VMNET_FD=4                  Its end of NIC 0's socketpair.\n"
+	    "  VMNET_HELPER_JSON=LINE      NIC 0's helper's JSON line (MAC "
+	    "address, MTU,\n"
+	    "                              ...), also logged on stderr; never "
+	    "printed on\n"
+	    "                              stdout.\n"
+	    "  VMNET_HELPER_PID=PID        NIC 0's helper's process id (sudo's "
 	    "where sudo\n"
 	    "                              starts it).\n"
+	    "  VMNET_NIC_COUNT=N           How many NICs.\n"
+	    "  VMNET_FD_K, VMNET_HELPER_JSON_K, VMNET_HELPER_PID_K\n"
+	    "                              The same for NIC K, from 0 to N-1.\n"
 	    "\n"
 	    "The helper:\n"
 	    "  The vmnet-helper in the directory of the running vmnet-run "
 	    "(links resolved),\n"
 	    "  whatever argv[0] says. On macOS before 26, when not root, it "
 	    "runs as\n"
-	    "  'sudo --non-interactive --close-from=4 vmnet-helper ...', "
-	    "which needs the\n"
-	    "  sudoers rule docs/examples/sudoers.d/vmnet-helper. Its logs "
-	    "share\n"
-	    "  vmnet-run's stderr; vmnet-run's own lines are tagged "
-	    "[runner].\n"
+	    "  'sudo --non-interactive --close-from=4 vmnet-helper ...'. Its "
+	    "logs share\n"
+	    "  vmnet-run's stderr; vmnet-run's own lines are tagged [runner].\n"
 	    "\n"
 	    "Signals and exit status:\n"
-	    "  SIGTERM, SIGINT, SIGHUP and SIGQUIT are forwarded to both, "
+	    "  SIGTERM, SIGINT, SIGHUP and SIGQUIT are forwarded to all, "
 	    "SIGUSR1 to the\n"
-	    "  helper, which logs its stats line. To stop a process, "
+	    "  helpers, which log their stats lines. To stop a process, "
 	    "vmnet-run sends\n"
 	    "  SIGTERM, then SIGKILL after --stop-timeout seconds, and it "
 	    "always waits for\n"
-	    "  both before it exits. It exits with:\n"
+	    "  all before it exits. It exits with:\n"
 	    "    COMMAND's status (128+N if signal N killed it) when COMMAND "
 	    "exits first,\n"
 	    "      or after a forwarded stop signal;\n"
-	    "    1 when the helper exits first, or fails before it is ready "
+	    "    1 when a helper exits first, or fails before it is ready "
 	    "(COMMAND is\n"
 	    "      then not started), or on a bad option;\n"
-	    "    128+N when signal N arrives before the helper is ready;\n"
+	    "    128+N when signal N arrives before the helpers are ready;\n"
 	    "    127 or 126 when COMMAND is not found or cannot be run; "
 	    "nothing starts.\n",
 	    out);

@@ -26,6 +26,10 @@
 #include "version.h"
 #include "vm_socket.h"
 
+/* COMMAND's fds 4 to 4 + RUN_NICS_MAX - 1 must be below the fds
+ * vmnet-run keeps for itself (spawn.h). */
+_Static_assert(RUN_COMMAND_FD + RUN_NICS_MAX <= RUN_FD_LOW, "raise RUN_FD_LOW");
+
 /* Blocked from the start so that only the poller sees it; never runs. */
 static void on_sigchld(int signo)
 {
@@ -63,12 +67,13 @@ static void take_signals(sigset_t *child_mask)
 	signal(SIGPIPE, SIG_IGN);
 }
 
-/* socketpair(AF_UNIX, SOCK_DGRAM) with both ends high and close-on-exec. */
-static int make_socketpair(int sv[2], bool tso)
+/* socketpair(AF_UNIX, SOCK_DGRAM), or SOCK_STREAM for a helper given
+ * --stream, with both ends high and close-on-exec. */
+static int make_socketpair(int sv[2], bool stream, bool tso)
 {
 	int r;
 
-	if (socketpair(AF_UNIX, SOCK_DGRAM, 0, sv) != 0)
+	if (socketpair(AF_UNIX, stream ? SOCK_STREAM : SOCK_DGRAM, 0, sv) != 0)
 		return -errno;
 	for (int i = 0; i < 2; i++) {
 		r = run_fd_move_high(sv[i]);
@@ -129,33 +134,57 @@ static void join_argv(char *const argv[], char *buf, size_t len)
 	}
 }
 
-/* COMMAND's environment: what it needs to know of the helper. */
-static int set_command_env(const char *line, pid_t helper)
+/* setenv(NAME, VALUE) and, with several NICs' worth of names, NAME_K. */
+static int set_nic_env(const char *name, unsigned k, const char *value)
 {
-	char num[32];
+	char key[64];
 
-	snprintf(num, sizeof(num), "%d", (int)helper);
-	if (setenv("VMNET_HELPER_JSON", line, 1) != 0 ||
-	    setenv("VMNET_HELPER_PID", num, 1) != 0)
+	snprintf(key, sizeof(key), "%s_%u", name, k);
+	if (setenv(key, value, 1) != 0)
 		return -errno;
-	snprintf(num, sizeof(num), "%d", RUN_COMMAND_FD);
-	if (setenv("VMNET_FD", num, 1) != 0)
+	/* The first NIC's also under the names vmnet-run always used. */
+	if (k == 0 && setenv(name, value, 1) != 0)
 		return -errno;
 	return 0;
 }
 
-/*
- * Make the socketpair and the pipe for the helper's stdout, and start the
- * helper. Return: 0 with COMMAND's end of the socketpair in *@command_end
- * and the pipe's read end in *@out_rd, or -1 with nothing left open and
- * nothing started.
- */
-static int start_helper(const struct run_args *a, const char *helper,
-			struct run_sup *s, const sigset_t *mask,
-			int *command_end, int *out_rd)
+/* COMMAND's environment: what it needs to know of each helper. */
+static int set_command_env(const struct run_sup *s)
 {
+	char num[32];
+	int r = 0;
+
+	snprintf(num, sizeof(num), "%u", s->nhelpers);
+	if (setenv("VMNET_NIC_COUNT", num, 1) != 0)
+		return -errno;
+	for (unsigned k = 0; k < s->nhelpers && !r; k++) {
+		const struct run_helper *h = &s->helpers[k];
+
+		r = set_nic_env("VMNET_HELPER_JSON", k, h->line);
+		snprintf(num, sizeof(num), "%d", (int)h->proc.pid);
+		if (!r)
+			r = set_nic_env("VMNET_HELPER_PID", k, num);
+		snprintf(num, sizeof(num), "%u", RUN_COMMAND_FD + k);
+		if (!r)
+			r = set_nic_env("VMNET_FD", k, num);
+	}
+	return r;
+}
+
+/*
+ * Make NIC @k's socketpair and a pipe for its helper's stdout, and start
+ * the helper. Return: 0 with COMMAND's end of the socketpair in
+ * *@command_end and the pipe's read end in s->helpers[k].out_fd, or -1
+ * with nothing of this NIC left open and nothing started.
+ */
+static int start_helper(const struct run_args *a, unsigned k,
+			const char *helper, struct run_sup *s,
+			const sigset_t *mask, int *command_end)
+{
+	const struct run_nic *nic = &a->nics[k];
+	struct run_helper *h = &s->helpers[k];
 	const char *const *prefix = run_platform_helper_prefix();
-	char **argv = run_helper_argv(a, prefix, helper);
+	char **argv = run_helper_argv(nic, prefix, helper);
 	char cmdline[1024];
 	int sv[2], out[2], r;
 
@@ -164,11 +193,12 @@ static int start_helper(const struct run_args *a, const char *helper,
 	s->helper_via_sudo = prefix[0] != NULL;
 
 	if (argv == NULL) {
-		log_error("[runner] cannot build the helper's command line: %s",
-			  strerror(ENOMEM));
+		log_error("[runner] cannot build %s's command line: %s",
+			  h->name, strerror(ENOMEM));
 		return -1;
 	}
-	r = make_socketpair(sv, a->opts.host.enable_tso);
+	r = make_socketpair(sv, nic->opts.socket_stream,
+			    nic->opts.host.enable_tso);
 	if (r) {
 		log_error("[runner] cannot make the socketpair: %s",
 			  strerror(-r));
@@ -177,9 +207,8 @@ static int start_helper(const struct run_args *a, const char *helper,
 	}
 	r = make_pipe(out);
 	if (r) {
-		log_error("[runner] cannot make a pipe for vmnet-helper's "
-			  "stdout: %s",
-			  strerror(-r));
+		log_error("[runner] cannot make a pipe for %s's stdout: %s",
+			  h->name, strerror(-r));
 		close(sv[0]);
 		close(sv[1]);
 		free(argv);
@@ -188,12 +217,12 @@ static int start_helper(const struct run_args *a, const char *helper,
 
 	const struct run_fd_map map[] = {{out[1], STDOUT_FILENO},
 					 {sv[0], RUN_HELPER_FD}};
-	r = run_spawn(&s->helper.pid, argv, map, 2, mask);
+	r = run_spawn(&h->proc.pid, argv, map, 2, mask);
 	/* The helper's ends are the helper's alone. */
 	close(out[1]);
 	close(sv[0]);
 	if (r) {
-		log_error("[runner] cannot start vmnet-helper: %s",
+		log_error("[runner] cannot start %s: %s", h->name,
 			  strerror(-r));
 		close(out[0]);
 		close(sv[1]);
@@ -201,30 +230,38 @@ static int start_helper(const struct run_args *a, const char *helper,
 		return -1;
 	}
 	join_argv(argv, cmdline, sizeof(cmdline));
-	log_info("[runner] started vmnet-helper (pid %d): %s",
-		 (int)s->helper.pid, cmdline);
+	log_info("[runner] started %s (pid %d): %s", h->name, (int)h->proc.pid,
+		 cmdline);
 	free(argv);
 	*command_end = sv[1];
-	*out_rd = out[0];
+	h->out_fd = out[0];
 	return 0;
 }
 
-/* Start COMMAND with @command_end as its fd 4, which is closed here. On
- * failure s->command.pid stays 0, and run_sup_run() stops the helper. */
+/* Start COMMAND with NIC k's end, @ends[k], as its fd 4 + k; the ends are
+ * closed here. On failure s->command.pid stays 0, and run_sup_run() stops
+ * the helpers. */
 static void start_command(const struct run_args *a, struct run_sup *s,
-			  int command_end, const sigset_t *mask)
+			  const int *ends, const sigset_t *mask)
 {
-	const struct run_fd_map map[] = {{command_end, RUN_COMMAND_FD}};
+	struct run_fd_map map[RUN_NICS_MAX];
 	int r;
 
+	for (unsigned k = 0; k < s->nhelpers; k++)
+		map[k] = (struct run_fd_map){ends[k], RUN_COMMAND_FD + (int)k};
 	s->command.name = a->command[0];
-	r = set_command_env(s->line, s->helper.pid);
+	r = set_command_env(s);
 	if (!r)
-		r = run_spawn(&s->command.pid, a->command, map, 1, mask);
-	close(command_end);
+		r = run_spawn(&s->command.pid, a->command, map,
+			      (int)s->nhelpers, mask);
+	for (unsigned k = 0; k < s->nhelpers; k++)
+		if (ends[k] >= 0)
+			close(ends[k]);
 	if (r)
-		log_error("[runner] cannot start %s: %s; stopping vmnet-helper",
-			  a->command[0], strerror(-r));
+		log_error("[runner] cannot start %s: %s; stopping %s",
+			  a->command[0], strerror(-r),
+			  s->nhelpers > 1 ? "the vmnet-helpers"
+					  : "vmnet-helper");
 	else
 		log_info("[runner] started %s (pid %d)", a->command[0],
 			 (int)s->command.pid);
@@ -234,29 +271,45 @@ static void start_command(const struct run_args *a, struct run_sup *s,
 static int run(const struct run_args *a, const char *helper)
 {
 	struct run_outcome outcome;
-	struct run_sup s;
+	static struct run_sup s; /* 40 KiB of lines: not on the stack */
 	sigset_t mask;
-	int command_end, out_rd, r, status;
+	int ends[RUN_NICS_MAX], r, status;
+	unsigned started = 0;
 
+	/* -1 until NIC k's helper has started. */
+	for (unsigned k = 0; k < RUN_NICS_MAX; k++)
+		ends[k] = -1;
 	take_signals(&mask);
 	run_cloexec_inherited();
-	r = run_sup_init(&s, a->stop_timeout);
+	r = run_sup_init(&s, a->stop_timeout, a->nnics);
 	if (r) {
 		log_error("[runner] cannot watch signals: %s", strerror(-r));
 		return 1;
 	}
-	if (start_helper(a, helper, &s, &mask, &command_end, &out_rd)) {
-		run_sup_destroy(&s);
-		return 1;
+	/* Every helper starts before COMMAND; one that cannot start stops
+	 * those that did, through the wait below. */
+	while (started < a->nnics &&
+	       !start_helper(a, started, helper, &s, &mask, &ends[started]))
+		started++;
+	if (started < a->nnics) {
+		s.nhelpers = started; /* the rest never ran */
+		if (started == 0) {
+			run_sup_destroy(&s);
+			return 1;
+		}
+		s.stopping = true;
 	}
-	enum run_ready ready = run_sup_wait_ready(&s, out_rd);
-	close(out_rd);
-	if (ready == RUN_READY) {
-		log_info("[runner] helper ready: %s", s.line);
-		start_command(a, &s, command_end, &mask);
+	enum run_ready ready = run_sup_wait_ready(&s);
+	if (ready == RUN_READY && started == a->nnics) {
+		for (unsigned k = 0; k < s.nhelpers; k++)
+			log_info("[runner] %s ready: %s",
+				 s.nhelpers > 1 ? s.helpers[k].name : "helper",
+				 s.helpers[k].line);
+		start_command(a, &s, ends, &mask);
 		run_sup_run(&s, &outcome);
 	} else {
-		close(command_end);
+		for (unsigned k = 0; k < started; k++)
+			close(ends[k]);
 		memset(&outcome, 0, sizeof(outcome));
 		outcome.signo = ready == RUN_SIGNALLED ? s.signo : 0;
 	}
@@ -291,7 +344,7 @@ int main(int argc, char **argv)
 	case RUN_START:
 		break;
 	}
-	log_set_debug(a.opts.verbose);
+	log_set_debug(a.verbose);
 
 	/* Both programs must be there before either starts. */
 	r = self_exe_path(self, sizeof(self));

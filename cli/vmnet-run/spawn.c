@@ -124,7 +124,12 @@ int run_fd_move_high(int fd)
 static void exec_child(char *const argv[], const struct run_fd_map *map,
 		       int nmap, const sigset_t *mask)
 {
-	static const int reset[] = {SIGCHLD, SIGTERM, SIGINT, SIGPIPE};
+	/* Every signal vmnet-run forwards (signals.h) starts at its default,
+	 * whatever vmnet-run inherited: a shell without job control starts
+	 * background commands with SIGINT and SIGQUIT ignored, and a
+	 * forwarded SIGQUIT would then stop nobody. */
+	static const int reset[] = {SIGCHLD, SIGTERM, SIGINT,
+				    SIGHUP,  SIGQUIT, SIGPIPE};
 	struct sigaction dfl;
 	int e;
 

@@ -10,9 +10,9 @@
 #include <sys/types.h>
 
 /* vmnet-run keeps its own fds at or above this, so that none of them is
- * ever one of the numbers a child gets (0-4) and dup2() never clobbers one
- * source with another. */
-#define RUN_FD_LOW 10
+ * ever one of the numbers a child gets (0-3, and COMMAND's 4 to 11, one
+ * per NIC) and dup2() never clobbers one source with another. */
+#define RUN_FD_LOW 16
 
 /* One fd to pass: the child gets @from as fd @to. */
 struct run_fd_map {

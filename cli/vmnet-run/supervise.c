@@ -4,6 +4,7 @@
 
 #include <errno.h>
 #include <signal.h>
+#include <stdio.h>
 #include <string.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -17,13 +18,12 @@
  * How it works
  *
  * One poller (epoll and signalfd on Linux, kqueue on macOS) reports
- * SIGCHLD, the stop signals (signals.h) and, until the helper is ready,
- * its stdout.
- * Every wake-up, whatever its cause, first reaps both children with
- * waitpid(WNOHANG), so a SIGCHLD folded into another event or seen before
- * the poller existed can delay nothing. Then the state is looked at:
- * which child exited, whether the other must be stopped, whether a
- * SIGKILL is due.
+ * SIGCHLD, the stop signals (signals.h) and, until the helpers are ready,
+ * their stdouts. Every wake-up, whatever its cause, first reaps every
+ * child with waitpid(WNOHANG), so a SIGCHLD folded into another event or
+ * seen before the poller existed can delay nothing. Then the state is
+ * looked at: which child exited, whether the others must be stopped,
+ * whether a SIGKILL is due.
  *
  * Deadlines (SIGKILL after the stop timeout) are one-shot, one per child,
  * and change as children are stopped; the poller's timers are periodic and
@@ -33,12 +33,12 @@
 
 enum {
 	TAG_WAKE,
-	TAG_LINE,
 	TAG_SIGCHLD,
+	TAG_LINE_BASE = 100,	/* + helper index */
 	TAG_SIGNAL_BASE = 1000, /* + signal number (signals_watch()) */
 };
 
-#define EVENTS_MAX 8
+#define EVENTS_MAX 16
 
 static int64_t now_ms(void)
 {
@@ -48,13 +48,28 @@ static int64_t now_ms(void)
 	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
-int run_sup_init(struct run_sup *s, unsigned stop_timeout_s)
+int run_sup_init(struct run_sup *s, unsigned stop_timeout_s, unsigned nhelpers)
 {
 	int r;
 
 	memset(s, 0, sizeof(*s));
+	if (nhelpers < 1 || nhelpers > RUN_NICS_MAX)
+		return -EINVAL;
 	s->stop_timeout_ms = stop_timeout_s * 1000u;
-	s->helper.name = "vmnet-helper";
+	s->nhelpers = nhelpers;
+	for (unsigned i = 0; i < nhelpers; i++) {
+		struct run_helper *h = &s->helpers[i];
+
+		/* One NIC: named as it always was. */
+		if (nhelpers == 1)
+			snprintf(h->name, sizeof(h->name), "vmnet-helper");
+		else
+			snprintf(h->name, sizeof(h->name),
+				 "vmnet-helper (NIC %u, fd %u)", i,
+				 RUN_COMMAND_FD + i);
+		h->proc.name = h->name;
+		h->out_fd = -1;
+	}
 	r = poller_create(&s->poller, TAG_WAKE);
 	if (!r)
 		r = poller_add_signal(s->poller, SIGCHLD, TAG_SIGCHLD);
@@ -69,6 +84,11 @@ int run_sup_init(struct run_sup *s, unsigned stop_timeout_s)
 
 void run_sup_destroy(struct run_sup *s)
 {
+	for (unsigned i = 0; i < s->nhelpers; i++)
+		if (s->helpers[i].out_fd >= 0) {
+			close(s->helpers[i].out_fd);
+			s->helpers[i].out_fd = -1;
+		}
 	poller_destroy(s->poller);
 	s->poller = NULL;
 }
@@ -76,6 +96,25 @@ void run_sup_destroy(struct run_sup *s)
 static bool running(const struct run_proc *p)
 {
 	return p->pid > 0 && !p->exited;
+}
+
+/* Every child: the helpers, then COMMAND. */
+static unsigned all_procs(struct run_sup *s, struct run_proc **procs)
+{
+	unsigned n = 0;
+
+	for (unsigned i = 0; i < s->nhelpers; i++)
+		procs[n++] = &s->helpers[i].proc;
+	procs[n++] = &s->command;
+	return n;
+}
+
+static bool any_helper_running(const struct run_sup *s)
+{
+	for (unsigned i = 0; i < s->nhelpers; i++)
+		if (running(&s->helpers[i].proc))
+			return true;
+	return false;
 }
 
 static void reap_one(struct run_proc *p)
@@ -99,11 +138,13 @@ static void reap_one(struct run_proc *p)
 	}
 }
 
-/* COMMAND first: when both are found exited, COMMAND counts as first. */
+/* COMMAND first: when it and a helper are found exited, COMMAND counts as
+ * first. */
 static void reap(struct run_sup *s)
 {
 	reap_one(&s->command);
-	reap_one(&s->helper);
+	for (unsigned i = 0; i < s->nhelpers; i++)
+		reap_one(&s->helpers[i].proc);
 }
 
 static void signal_proc(struct run_sup *s, struct run_proc *p, int signo)
@@ -130,13 +171,22 @@ void run_sup_stop(struct run_sup *s, struct run_proc *p)
 		signal_proc(s, p, SIGTERM);
 }
 
+/* Stop every helper but @except (NULL: all). */
+static void stop_helpers(struct run_sup *s, const struct run_proc *except)
+{
+	for (unsigned i = 0; i < s->nhelpers; i++)
+		if (&s->helpers[i].proc != except)
+			run_sup_stop(s, &s->helpers[i].proc);
+}
+
 /* SIGKILL whoever outlived the stop timeout. */
 static void escalate(struct run_sup *s)
 {
-	struct run_proc *procs[] = {&s->helper, &s->command};
+	struct run_proc *procs[RUN_NICS_MAX + 1];
+	unsigned n = all_procs(s, procs);
 	int64_t now = now_ms();
 
-	for (size_t i = 0; i < 2; i++) {
+	for (unsigned i = 0; i < n; i++) {
 		struct run_proc *p = procs[i];
 
 		if (!running(p) || !p->term_sent || p->kill_sent ||
@@ -150,12 +200,13 @@ static void escalate(struct run_sup *s)
 }
 
 /* Microseconds to the nearest SIGKILL due, or -1 for none. */
-static int64_t next_timeout_us(const struct run_sup *s)
+static int64_t next_timeout_us(struct run_sup *s)
 {
-	const struct run_proc *procs[] = {&s->helper, &s->command};
+	struct run_proc *procs[RUN_NICS_MAX + 1];
+	unsigned n = all_procs(s, procs);
 	int64_t now = now_ms(), best = -1;
 
-	for (size_t i = 0; i < 2; i++) {
+	for (unsigned i = 0; i < n; i++) {
 		const struct run_proc *p = procs[i];
 		int64_t left;
 
@@ -168,36 +219,45 @@ static int64_t next_timeout_us(const struct run_sup *s)
 	return best < 0 ? -1 : best * 1000;
 }
 
+/* "vmnet-helper", or "the vmnet-helpers" when there are several. */
+static const char *helpers_name(const struct run_sup *s)
+{
+	return s->nhelpers == 1 ? "vmnet-helper" : "the vmnet-helpers";
+}
+
 /* A stop signal to vmnet-run (signals.h: SIGTERM, SIGINT, SIGHUP,
  * SIGQUIT): pass it on to whoever runs. */
 static void on_signal(struct run_sup *s, int signo)
 {
+	struct run_proc *procs[RUN_NICS_MAX + 1];
+	unsigned n = all_procs(s, procs);
 	const char *name = signal_name(signo);
 
 	if (s->signo == 0) {
+		bool helpers = any_helper_running(s);
+		bool command = running(&s->command);
+
 		s->signo = signo;
-		if (running(&s->helper) && running(&s->command))
-			log_info("[runner] got %s; forwarding it to "
-				 "vmnet-helper and %s",
-				 name, s->command.name);
-		else if (running(&s->helper) || running(&s->command))
+		if (helpers && command)
+			log_info("[runner] got %s; forwarding it to %s and %s",
+				 name, helpers_name(s), s->command.name);
+		else if (helpers || command)
 			log_info("[runner] got %s; forwarding it to %s", name,
-				 running(&s->helper) ? "vmnet-helper"
-						     : s->command.name);
+				 helpers ? helpers_name(s) : s->command.name);
 	} else {
 		log_debug("[runner] got %s again; forwarding it", name);
 	}
 	s->stopping = true;
 	/* Forwarded as it came, each child's own stop timeout starting at
 	 * the first. */
-	signal_proc(s, &s->helper, signo);
-	signal_proc(s, &s->command, signo);
+	for (unsigned i = 0; i < n; i++)
+		signal_proc(s, procs[i], signo);
 }
 
 /*
  * Wait for the next events and handle the signals among them. Return the
  * events (for the caller's own fds), 0 on a timeout, or -1 when the poller
- * failed, which the caller answers with SIGKILL for both: waiting is all
+ * failed, which the caller answers with SIGKILL for all: waiting is all
  * vmnet-run can do for them, and it can no longer.
  */
 static int wait_events(struct run_sup *s, struct poller_event *ev)
@@ -205,9 +265,9 @@ static int wait_events(struct run_sup *s, struct poller_event *ev)
 	int n = poller_wait(s->poller, ev, EVENTS_MAX, next_timeout_us(s));
 
 	if (n < 0) {
-		log_error("[runner] waiting for events: %s; killing "
-			  "vmnet-helper and COMMAND",
-			  strerror(-n));
+		log_error("[runner] waiting for events: %s; killing %s and "
+			  "COMMAND",
+			  strerror(-n), helpers_name(s));
 		return -1;
 	}
 	for (int i = 0; i < n; i++) {
@@ -217,24 +277,27 @@ static int wait_events(struct run_sup *s, struct poller_event *ev)
 
 		if (act == SIGNAL_STOP) {
 			on_signal(s, signo);
-		} else if (act == SIGNAL_STATS && running(&s->helper)) {
-			/* The helper's counters are what a user asks for:
-			 * it prints them on the stderr we share. Not
+		} else if (act == SIGNAL_STATS) {
+			/* The helpers' counters are what a user asks for:
+			 * they print them on the stderr we share. Not
 			 * signal_proc(): this stops nothing. */
-			log_debug("[runner] got SIGUSR1; forwarding it to "
-				  "vmnet-helper");
-			kill(s->helper.pid, SIGUSR1);
+			log_debug("[runner] got SIGUSR1; forwarding it to %s",
+				  helpers_name(s));
+			for (unsigned k = 0; k < s->nhelpers; k++)
+				if (running(&s->helpers[k].proc))
+					kill(s->helpers[k].proc.pid, SIGUSR1);
 		}
 	}
 	return n;
 }
 
-/* The poller failed: kill both and wait for them, blocking. */
+/* The poller failed: kill all and wait for them, blocking. */
 static void kill_and_reap(struct run_sup *s)
 {
-	struct run_proc *procs[] = {&s->command, &s->helper};
+	struct run_proc *procs[RUN_NICS_MAX + 1];
+	unsigned n = all_procs(s, procs);
 
-	for (size_t i = 0; i < 2; i++) {
+	for (unsigned i = 0; i < n; i++) {
 		struct run_proc *p = procs[i];
 
 		if (!running(p))
@@ -248,116 +311,167 @@ static void kill_and_reap(struct run_sup *s)
 }
 
 /*
- * Read what the helper printed. Return 1 when a whole line is there, 0 to
+ * Read what helper @h printed. Return 1 when a whole line is there, 0 to
  * wait for more, -1 when no line can come (end of file, too long, error).
  */
-static int read_line(struct run_sup *s, int fd)
+static int read_line(struct run_helper *h)
 {
 	for (;;) {
-		size_t room = sizeof(s->line) - 1 - s->line_len;
+		size_t room = sizeof(h->line) - 1 - h->line_len;
 		ssize_t n;
 		char *nl;
 
 		if (room == 0) {
-			log_error("[runner] vmnet-helper printed %zu bytes "
-				  "without a newline, more than a JSON line "
-				  "can be; stopping it",
-				  s->line_len);
+			log_error("[runner] %s printed %zu bytes without a "
+				  "newline, more than a JSON line can be; "
+				  "stopping it",
+				  h->name, h->line_len);
 			return -1;
 		}
-		n = read(fd, s->line + s->line_len, room);
+		n = read(h->out_fd, h->line + h->line_len, room);
 		if (n < 0 && errno == EINTR)
 			continue;
 		if (n < 0 && errno == EAGAIN)
 			return 0;
 		if (n < 0) {
-			log_error("[runner] reading vmnet-helper's stdout: %s; "
-				  "stopping it",
-				  strerror(errno));
+			log_error("[runner] reading %s's stdout: %s; stopping "
+				  "it",
+				  h->name, strerror(errno));
 			return -1;
 		}
 		if (n == 0) {
 			/* It is exiting, surely: its exit status will say
 			 * why. Stopped all the same, in case it is not. */
-			log_debug("[runner] vmnet-helper's stdout ended "
-				  "before a whole line");
+			log_debug("[runner] %s's stdout ended before a whole "
+				  "line",
+				  h->name);
 			return -1;
 		}
-		s->line_len += (size_t)n;
-		s->line[s->line_len] = '\0';
-		nl = memchr(s->line, '\n', s->line_len);
+		h->line_len += (size_t)n;
+		h->line[h->line_len] = '\0';
+		nl = memchr(h->line, '\n', h->line_len);
 		if (nl != NULL) {
 			*nl = '\0';
-			s->line_len = (size_t)(nl - s->line);
+			h->line_len = (size_t)(nl - h->line);
 			return 1;
 		}
 	}
 }
 
-enum run_ready run_sup_wait_ready(struct run_sup *s, int fd)
+/* Done with helper @i's stdout, whatever came of it. */
+static void close_line(struct run_sup *s, unsigned i)
+{
+	struct run_helper *h = &s->helpers[i];
+
+	if (h->out_fd < 0)
+		return;
+	poller_del_fd(s->poller, h->out_fd);
+	close(h->out_fd);
+	h->out_fd = -1;
+}
+
+/* Read helper @i's line; on a line or a failure, stop watching. */
+static void take_line(struct run_sup *s, unsigned i)
+{
+	struct run_helper *h = &s->helpers[i];
+	int r = read_line(h);
+
+	if (r == 0)
+		return;
+	h->ready = r == 1;
+	close_line(s, i);
+	if (r < 0)
+		run_sup_stop(s, &h->proc);
+}
+
+enum run_ready run_sup_wait_ready(struct run_sup *s)
 {
 	struct poller_event ev[EVENTS_MAX];
-	bool ready = false, watching = true;
-	int r = poller_add_fd(s->poller, fd, POLLER_IN, TAG_LINE);
+	struct run_helper *failed = NULL;
 	char how[64];
 
-	if (r) {
-		log_error("[runner] cannot watch vmnet-helper's stdout: %s; "
-			  "stopping it",
-			  strerror(-r));
-		watching = false;
-		run_sup_stop(s, &s->helper);
-	} else {
-		/* Edge-triggered: what came before the add is read now. */
-		r = read_line(s, fd);
-		ready = r == 1;
-		if (r < 0) {
-			watching = false;
-			run_sup_stop(s, &s->helper);
+	for (unsigned i = 0; i < s->nhelpers; i++) {
+		int r = poller_add_fd(s->poller, s->helpers[i].out_fd,
+				      POLLER_IN, TAG_LINE_BASE + i);
+
+		if (r) {
+			log_error("[runner] cannot watch %s's stdout: %s; "
+				  "stopping it",
+				  s->helpers[i].name, strerror(-r));
+			close(s->helpers[i].out_fd);
+			s->helpers[i].out_fd = -1;
+			run_sup_stop(s, &s->helpers[i].proc);
+		} else {
+			/* Edge-triggered: what came before the add is read
+			 * now. */
+			take_line(s, i);
 		}
 	}
 	for (;;) {
+		bool all_ready = true, any_exited = false;
+
 		reap(s);
-		if (s->helper.exited)
+		for (unsigned i = 0; i < s->nhelpers; i++) {
+			all_ready &= s->helpers[i].ready;
+			any_exited |= s->helpers[i].proc.exited;
+			/* The first seen gone is the one that failed: the
+			 * others are stopped only after it. */
+			if (!failed && s->helpers[i].proc.exited)
+				failed = &s->helpers[i];
+		}
+		if (any_exited || s->stopping) {
+			/* One failed, or a signal came: none may stay. */
+			stop_helpers(s, NULL);
+			if (!any_helper_running(s))
+				break;
+		} else if (all_ready) {
 			break;
-		if (ready && !s->stopping)
-			break;
+		}
 		escalate(s);
 		int n = wait_events(s, ev);
 		if (n < 0) {
 			kill_and_reap(s);
 			break;
 		}
-		for (int i = 0; i < n && watching && !ready; i++) {
-			if (ev[i].tag != TAG_LINE)
-				continue;
-			r = read_line(s, fd);
-			ready = r == 1;
-			if (r < 0) {
-				watching = false;
-				run_sup_stop(s, &s->helper);
-			}
+		for (int k = 0; k < n; k++) {
+			uint64_t tag = ev[k].tag;
+
+			if (tag >= TAG_LINE_BASE &&
+			    tag < TAG_LINE_BASE + s->nhelpers)
+				take_line(s, (unsigned)(tag - TAG_LINE_BASE));
 		}
 	}
-	poller_del_fd(s->poller, fd);
-	s->helper.noted = s->helper.exited;
-	if (!s->helper.exited)
-		return RUN_READY;
-	run_describe_wait(s->helper.wstatus, how, sizeof(how));
+	for (unsigned i = 0; i < s->nhelpers; i++) {
+		close_line(s, i);
+		s->helpers[i].proc.noted = s->helpers[i].proc.exited;
+	}
+	if (any_helper_running(s))
+		return RUN_READY; /* all ready, none exited */
 	if (s->signo) {
-		log_info("[runner] vmnet-helper exited (%s)", how);
+		for (unsigned i = 0; i < s->nhelpers; i++)
+			log_info("[runner] %s exited (%s)", s->helpers[i].name,
+				 run_describe_wait(s->helpers[i].proc.wstatus,
+						   how, sizeof(how)));
 		return RUN_SIGNALLED;
 	}
-	if (ready)
-		log_error("[runner] vmnet-helper exited (%s) as soon as it was "
-			  "ready; COMMAND not started",
-			  how);
+	if (!failed)
+		failed = &s->helpers[0]; /* the poller failed: all killed */
+	run_describe_wait(failed->proc.wstatus, how, sizeof(how));
+	if (failed->ready)
+		log_error("[runner] %s exited (%s) as soon as it was ready; "
+			  "COMMAND not started",
+			  failed->name, how);
 	else
-		log_error("[runner] vmnet-helper exited (%s) before it was "
-			  "ready; COMMAND not started%s",
-			  how,
+		log_error("[runner] %s exited (%s) before it was ready; "
+			  "COMMAND not started%s",
+			  failed->name, how,
 			  run_helper_failed_hint(s->helper_via_sudo,
-						 s->helper.wstatus));
+						 failed->proc.wstatus));
+	for (unsigned i = 0; i < s->nhelpers; i++)
+		if (&s->helpers[i] != failed)
+			log_info("[runner] %s exited (%s)", s->helpers[i].name,
+				 run_describe_wait(s->helpers[i].proc.wstatus,
+						   how, sizeof(how)));
 	return RUN_HELPER_FAILED;
 }
 
@@ -369,30 +483,35 @@ static void note_exits(struct run_sup *s)
 	if (s->command.exited && !s->command.noted) {
 		s->command.noted = true;
 		run_describe_wait(s->command.wstatus, how, sizeof(how));
-		if (!s->stopping && running(&s->helper)) {
-			log_info("[runner] %s exited (%s); stopping "
-				 "vmnet-helper",
-				 s->command.name, how);
-			s->stopping = true;
-			run_sup_stop(s, &s->helper);
+		if (!s->stopping && any_helper_running(s)) {
+			log_info("[runner] %s exited (%s); stopping %s",
+				 s->command.name, how, helpers_name(s));
+			stop_helpers(s, NULL);
 		} else {
 			log_info("[runner] %s exited (%s)", s->command.name,
 				 how);
 		}
 		s->stopping = true;
 	}
-	if (s->helper.exited && !s->helper.noted) {
-		s->helper.noted = true;
-		run_describe_wait(s->helper.wstatus, how, sizeof(how));
+	for (unsigned i = 0; i < s->nhelpers; i++) {
+		struct run_proc *p = &s->helpers[i].proc;
+
+		if (!p->exited || p->noted)
+			continue;
+		p->noted = true;
+		run_describe_wait(p->wstatus, how, sizeof(how));
 		if (!s->stopping && running(&s->command)) {
-			log_error("[runner] vmnet-helper exited (%s) while %s "
-				  "was running; stopping %s",
-				  how, s->command.name, s->command.name);
+			log_error(
+			    "[runner] %s exited (%s) while %s was "
+			    "running; stopping %s%s",
+			    p->name, how, s->command.name, s->command.name,
+			    s->nhelpers > 1 ? " and the other helpers" : "");
 			s->helper_exited_first = true;
 			s->stopping = true;
 			run_sup_stop(s, &s->command);
+			stop_helpers(s, p);
 		} else {
-			log_info("[runner] vmnet-helper exited (%s)", how);
+			log_info("[runner] %s exited (%s)", p->name, how);
 		}
 	}
 }
@@ -402,14 +521,14 @@ void run_sup_run(struct run_sup *s, struct run_outcome *out)
 	struct poller_event ev[EVENTS_MAX];
 
 	if (s->command.pid <= 0) {
-		/* COMMAND could not start: nothing for the helper to do. */
+		/* COMMAND could not start: nothing for the helpers to do. */
 		s->stopping = true;
-		run_sup_stop(s, &s->helper);
+		stop_helpers(s, NULL);
 	}
 	for (;;) {
 		reap(s);
 		note_exits(s);
-		if (!running(&s->helper) && !running(&s->command))
+		if (!any_helper_running(s) && !running(&s->command))
 			break;
 		escalate(s);
 		if (wait_events(s, ev) < 0) {

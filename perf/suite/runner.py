@@ -158,6 +158,16 @@ def _forwarder_cmd(name, extra, build, size, workdir, tap):
         cmd = [helper, "--socket", path, "--tap", tap]
         return (cmd + (["--enable-tso"] if big else []) + extra,
                 "socket:" + path, "json")
+    if name == "helper-stream":
+        # The VM's side a stream, each frame after its 4-byte length.
+        cmd = [helper, "--fd", "3", "--stream", "--tap", tap]
+        return (cmd + (["--enable-tso"] if big else []) + extra,
+                "stream-fd", "json")
+    if name == "helper-stream-socket":
+        path = os.path.join(workdir, "helper-%s.sock" % tap)
+        cmd = [helper, "--socket", path, "--stream", "--tap", tap]
+        return (cmd + (["--enable-tso"] if big else []) + extra,
+                "stream:" + path, "json")
     if name == "baseline":
         cmd = [base, "--fd", "3", "--tap", tap]
         return (cmd + (["--mtu", str(TSO_MTU)] if big else []) + extra,
@@ -178,7 +188,8 @@ def _forwarder_cmd(name, extra, build, size, workdir, tap):
         return (["vde_switch", "--sock", sw, "--tap", tap],
                 "vde:" + sw, "tap")
     raise SystemExit("run.py: unknown forwarder '%s' (known: helper, "
-                     "helper-socket, baseline, socat, vde, limit)" % name)
+                     "helper-socket, helper-stream, helper-stream-socket, "
+                     "baseline, socat, vde, limit)" % name)
 
 
 def syscall_events():

@@ -9,7 +9,9 @@
 #include <net/if.h>
 #include <netpacket/packet.h>
 #include <sched.h>
+#include <stdarg.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
 #include <sys/resource.h>
@@ -150,4 +152,17 @@ void test_read_file(const char *path, char *buf, size_t len)
 	close(fd);
 	cr_assert_geq(n, 0, "%s: %s", path, strerror(errno));
 	buf[n] = '\0';
+}
+
+void test_run(const char *fmt, ...)
+{
+	char cmd[1024];
+	va_list ap;
+	int st;
+
+	va_start(ap, fmt);
+	vsnprintf(cmd, sizeof(cmd), fmt, ap);
+	va_end(ap);
+	st = system(cmd);
+	cr_assert_eq(st, 0, "'%s' failed (status %d)", cmd, st);
 }

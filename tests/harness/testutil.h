@@ -75,4 +75,13 @@ void test_proc_status(pid_t pid, const char *key, char *out, size_t len);
  */
 void test_read_file(const char *path, char *buf, size_t len);
 
+/**
+ * test_run() - run a shell command (ip, bridge, ...) with system(); it must
+ * succeed
+ * @fmt:	the command, printf-style
+ *
+ * The test fails, naming the command and its status, if it does not exit 0.
+ */
+void test_run(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
 #endif

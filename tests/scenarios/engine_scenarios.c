@@ -17,6 +17,7 @@
 #include <unistd.h>
 
 #include "endpoint_dgram.h"
+#include "endpoint_stream.h"
 #include "engine.h"
 
 enum { HOST = 0, VM = 1 };
@@ -100,8 +101,10 @@ static uint64_t now_ms(void)
 }
 
 /* The engine with a socketpair on each side: app[i] is the test's end,
- * ep[i] the engine's. */
+ * ep[i] the engine's. The VM's is a datagram socketpair, or with vm_stream
+ * a stream one framed as QEMU's -netdev stream is. */
 struct rig {
+	bool vm_stream;
 	int app[2];
 	struct endpoint *ep[2];
 	struct engine *engine;
@@ -118,24 +121,32 @@ static void *engine_thread(void *arg)
 	return NULL;
 }
 
-static struct stress_result rig_start(struct rig *r,
-				      const struct engine_config *cfg)
+static struct stress_result
+rig_open(struct rig *r, const struct engine_config *cfg, bool vm_stream)
 {
 	static const char *const names[2] = {"test host", "vm socket"};
 	char err[160] = "";
 	int sv[2];
 
 	memset(r, 0, sizeof(*r));
+	r->vm_stream = vm_stream;
 	r->app[HOST] = r->app[VM] = -1;
 	for (int i = 0; i < 2; i++) {
-		if (socketpair(AF_UNIX, SOCK_DGRAM, 0, sv))
+		bool stream = i == VM && vm_stream;
+
+		if (socketpair(AF_UNIX, stream ? SOCK_STREAM : SOCK_DGRAM, 0,
+			       sv))
 			return stress_fail("socketpair: %s", strerror(errno));
 		r->app[i] = sv[0];
-		int e = endpoint_dgram_open(sv[1], names[i], FRAME_MAX,
-					    cfg->batch, &r->ep[i]);
+		int e = stream
+			    ? endpoint_stream_open(sv[1], names[i], FRAME_MAX,
+						   cfg->batch, &r->ep[i])
+			    : endpoint_dgram_open(sv[1], names[i], FRAME_MAX,
+						  cfg->batch, &r->ep[i]);
 		if (e) {
 			close(sv[1]);
-			return stress_fail("endpoint_dgram_open: %s",
+			return stress_fail("endpoint_%s_open: %s",
+					   stream ? "stream" : "dgram",
 					   strerror(-e));
 		}
 	}
@@ -149,6 +160,12 @@ static struct stress_result rig_start(struct rig *r,
 		return stress_fail("pthread_create failed");
 	r->running = true;
 	return stress_pass();
+}
+
+static struct stress_result rig_start(struct rig *r,
+				      const struct engine_config *cfg)
+{
+	return rig_open(r, cfg, false);
 }
 
 /* Wait for the engine to stop by itself. */
@@ -233,6 +250,15 @@ struct peer {
 	uint64_t sent, bad, disorder, last_seq;
 	bool have_last;
 	char err[160];
+
+	/* A stream peer: each frame after its 4-byte big-endian length.
+	 * The record being sent (partial sends resume it), and what was
+	 * received of a record not yet whole. */
+	bool stream;
+	unsigned char out[4 + FRAME_MAX];
+	size_t out_len, out_off;
+	unsigned char in[4 * (4 + FRAME_MAX)];
+	size_t in_len;
 };
 
 /* Sum of the drops of the direction this peer receives. */
@@ -260,37 +286,115 @@ static bool peer_done(struct peer *p)
 	return atomic_load(&p->received) >= p->expect;
 }
 
+static uint32_t get_be32(const unsigned char *b)
+{
+	return (uint32_t)b[0] << 24 | (uint32_t)b[1] << 16 |
+	       (uint32_t)b[2] << 8 | b[3];
+}
+
+static void peer_take(struct peer *p, const unsigned char *buf, size_t n);
+
+/* Stream peer: the whole records among the bytes received so far. */
+static void peer_take_records(struct peer *p)
+{
+	size_t at = 0;
+
+	while (p->in_len - at >= 4) {
+		uint32_t len = get_be32(p->in + at);
+
+		if (len > FRAME_MAX) {
+			snprintf(p->err, sizeof(p->err),
+				 "stream out of step: length %u", len);
+			return;
+		}
+		if (p->in_len - at < 4 + (size_t)len)
+			break;
+		peer_take(p, p->in + at + 4, len);
+		at += 4 + (size_t)len;
+	}
+	memmove(p->in, p->in + at, p->in_len - at);
+	p->in_len -= at;
+}
+
 static void peer_receive(struct peer *p, bool *progress)
 {
 	unsigned char buf[FRAME_MAX + 64];
-	uint64_t seq;
 
 	for (;;) {
-		ssize_t n = recv(p->fd, buf, sizeof(buf), MSG_DONTWAIT);
+		ssize_t n = p->stream
+				? recv(p->fd, p->in + p->in_len,
+				       sizeof(p->in) - p->in_len, MSG_DONTWAIT)
+				: recv(p->fd, buf, sizeof(buf), MSG_DONTWAIT);
 
-		if (n < 0) {
-			if (errno != EAGAIN)
+		if (n < 0 || (n == 0 && p->stream)) {
+			if (n == 0 || errno != EAGAIN)
 				snprintf(p->err, sizeof(p->err), "recv: %s",
-					 strerror(errno));
+					 n == 0 ? "end of file"
+						: strerror(errno));
 			return;
 		}
 		*progress = true;
-		if (!frame_check(buf, (size_t)n, &seq)) {
-			p->bad++;
-			continue;
+		if (p->stream) {
+			p->in_len += (size_t)n;
+			peer_take_records(p);
+		} else {
+			peer_take(p, buf, (size_t)n);
 		}
-		uint64_t got = atomic_load(&p->received);
-		/* Lossless: exactly the next one. Lossy: gaps allowed,
-		 * never backwards or twice. */
-		if (p->lossy ? (p->have_last && seq <= p->last_seq)
-			     : seq != got)
-			p->disorder++;
-		p->last_seq = seq;
-		p->have_last = true;
-		atomic_store(&p->received, got + 1);
-		if (p->signo && got + 1 == p->signal_after)
-			kill(getpid(), p->signo);
 	}
+}
+
+/* One frame received: check it, and its place in the sequence. */
+static void peer_take(struct peer *p, const unsigned char *buf, size_t n)
+{
+	uint64_t seq;
+
+	if (!frame_check(buf, n, &seq)) {
+		p->bad++;
+		return;
+	}
+	uint64_t got = atomic_load(&p->received);
+	/* Lossless: exactly the next one. Lossy: gaps allowed, never
+	 * backwards or twice. */
+	if (p->lossy ? (p->have_last && seq <= p->last_seq) : seq != got)
+		p->disorder++;
+	p->last_seq = seq;
+	p->have_last = true;
+	atomic_store(&p->received, got + 1);
+	if (p->signo && got + 1 == p->signal_after)
+		kill(getpid(), p->signo);
+}
+
+/* Stream peer: send (more of) the record of frame p->sent. Return: true
+ * when it went whole, false when the socket is full or failed. */
+static bool peer_send_record(struct peer *p, bool *want_out)
+{
+	if (p->out_off == p->out_len) {
+		uint32_t len = frame_fill(p->out + 4, p->sent);
+
+		p->out[0] = (unsigned char)(len >> 24);
+		p->out[1] = (unsigned char)(len >> 16);
+		p->out[2] = (unsigned char)(len >> 8);
+		p->out[3] = (unsigned char)len;
+		p->out_len = 4 + (size_t)len;
+		p->out_off = 0;
+	}
+	ssize_t n = send(p->fd, p->out + p->out_off, p->out_len - p->out_off,
+			 MSG_DONTWAIT | MSG_NOSIGNAL);
+	if (n < 0) {
+		if (errno == EAGAIN)
+			*want_out = true;
+		else
+			snprintf(p->err, sizeof(p->err), "send: %s",
+				 strerror(errno));
+		return false;
+	}
+	p->out_off += (size_t)n;
+	if (p->out_off < p->out_len) {
+		*want_out = true;
+		return false;
+	}
+	p->sent++;
+	return true;
 }
 
 static void *peer_main(void *arg)
@@ -305,6 +409,12 @@ static void *peer_main(void *arg)
 		/* A burst of sends, then a look at the receive side, so
 		 * both directions move even when one side floods. */
 		for (int i = 0; i < 64 && p->sent < p->to_send; i++) {
+			if (p->stream) {
+				if (!peer_send_record(p, &want_out))
+					break;
+				progress = true;
+				continue;
+			}
 			uint32_t len = frame_fill(buf, p->sent);
 
 			if (send(p->fd, buf, len, MSG_DONTWAIT | MSG_NOSIGNAL) <
@@ -358,6 +468,7 @@ static void peer_init(struct peer *p, struct rig *r, int side, uint64_t to_send,
 {
 	memset(p, 0, sizeof(*p));
 	p->fd = r->app[side];
+	p->stream = side == VM && r->vm_stream;
 	p->engine = r->engine;
 	p->side = side;
 	p->to_send = to_send;
@@ -413,7 +524,7 @@ static struct stress_result check_intact(const char *who, struct peer *p)
 		}                                                              \
 	} while (0)
 
-struct stress_result scenario_both_directions(unsigned frames)
+static struct stress_result both_directions(unsigned frames, bool vm_stream)
 {
 	struct engine_config cfg;
 	struct engine_stats s;
@@ -425,7 +536,7 @@ struct stress_result scenario_both_directions(unsigned frames)
 	/* Nothing may be dropped here: let a busy peer make the engine
 	 * wait as long as it takes. */
 	cfg.write_wait_us = 30u * 1000000u;
-	CHECK(rig_start(&rig, &cfg));
+	CHECK(rig_open(&rig, &cfg, vm_stream));
 	memset(&vm, 0, sizeof(vm));
 	vm.to_send = frames;
 	peer_init(&host, &rig, HOST, frames, &vm);
@@ -446,6 +557,81 @@ struct stress_result scenario_both_directions(unsigned frames)
 		s.host_to_vm.packets, s.vm_to_host.packets, frames);
 	REQUIRE(s.host_to_vm.drop_stalled + s.vm_to_host.drop_stalled == 0,
 		"engine dropped frames");
+out:
+	return rig_finish(&rig, res);
+}
+
+struct stress_result scenario_both_directions(unsigned frames)
+{
+	return both_directions(frames, false);
+}
+
+struct stress_result scenario_stream_both_directions(unsigned frames)
+{
+	return both_directions(frames, true);
+}
+
+struct stress_result scenario_stream_client_breaks_framing(unsigned how)
+{
+	struct engine_config cfg;
+	struct engine_stats s;
+	struct rig rig;
+	struct stress_result res;
+	unsigned char rec[4 + FRAME_MAX + 1], buf[FRAME_MAX + 64];
+	uint64_t got = 0, seq;
+
+	engine_config_defaults(&cfg);
+	CHECK(rig_open(&rig, &cfg, true));
+	for (uint64_t i = 0; i < 3; i++) {
+		uint32_t len = frame_fill(rec + 4, i);
+
+		rec[0] = rec[1] = 0;
+		rec[2] = (unsigned char)(len >> 8);
+		rec[3] = (unsigned char)len;
+		REQUIRE(send(rig.app[VM], rec, 4 + len, MSG_NOSIGNAL) ==
+			    (ssize_t)(4 + len),
+			"send: %s", strerror(errno));
+	}
+	/* The good frames through first: the client's end ends the engine,
+	 * which drops what is still in its rings (drop_shutdown), so
+	 * frames still on their way would make the count below a race. */
+	while (got < 3) {
+		struct pollfd p = {.fd = rig.app[HOST], .events = POLLIN};
+
+		REQUIRE(poll(&p, 1, 10000) == 1,
+			"the host got %" PRIu64 " of the 3 good frames", got);
+		ssize_t n = recv(rig.app[HOST], buf, sizeof(buf), MSG_DONTWAIT);
+		REQUIRE(n > 0 && frame_check(buf, (size_t)n, &seq) &&
+			    seq == got,
+			"frame %" PRIu64 " damaged or out of order", got);
+		got++;
+	}
+	/* 0: a length one over the max frame; 1: a record cut short by the
+	 * client leaving. Either ends the client, never the engine's
+	 * accounting. */
+	uint32_t len = how == 0 ? FRAME_MAX + 1 : FRAME_MAX;
+	size_t sent = how == 0 ? 4 + (size_t)len : 4 + 100;
+	memset(rec + 4, 0x5a, sizeof(rec) - 4);
+	rec[0] = rec[1] = 0;
+	rec[2] = (unsigned char)(len >> 8);
+	rec[3] = (unsigned char)len;
+	REQUIRE(send(rig.app[VM], rec, sent, MSG_NOSIGNAL) == (ssize_t)sent,
+		"send: %s", strerror(errno));
+	if (how == 1) {
+		close(rig.app[VM]);
+		rig.app[VM] = -1;
+	}
+	REQUIRE(rig_wait(&rig, 30), "engine still running 30 s later");
+	REQUIRE(rig.verdict == ENGINE_EXIT_VM_GONE, "engine exit %d: %s",
+		rig.verdict, engine_exit_message(rig.engine));
+	REQUIRE(recv(rig.app[HOST], buf, sizeof(buf), MSG_DONTWAIT) < 0,
+		"a frame after the 3 good ones reached the host");
+	engine_get_stats(rig.engine, &s);
+	REQUIRE(s.vm_to_host.read_packets == 4 && s.vm_to_host.packets == 3 &&
+		    s.vm_to_host.drop_truncated == 1,
+		"read %" PRIu64 ", delivered %" PRIu64 ", truncated %" PRIu64,
+		s.vm_to_host.read_packets, s.vm_to_host.packets,
+		s.vm_to_host.drop_truncated);
 out:
 	return rig_finish(&rig, res);
 }
@@ -673,6 +859,12 @@ const struct stress_case engine_cases[] = {
     {"engine::host_close_stops_engine", scenario_peer_close, 1},
     {"engine::bad_frames_from_vm_counted", scenario_bad_frames, 0},
     {"engine::bad_frames_from_host_counted", scenario_bad_frames, 1},
+    {"engine::stream_both_directions_arrive_intact_in_order",
+     scenario_stream_both_directions, 200000},
+    {"engine::stream_length_over_max_ends_the_client",
+     scenario_stream_client_breaks_framing, 0},
+    {"engine::stream_client_leaving_mid_frame_is_counted",
+     scenario_stream_client_breaks_framing, 1},
 };
 const unsigned engine_case_count =
     sizeof(engine_cases) / sizeof(engine_cases[0]);

@@ -56,6 +56,26 @@ struct stress_result scenario_peer_close(unsigned host_side);
 struct stress_result scenario_bad_frames(unsigned from_host);
 
 /**
+ * scenario_stream_both_directions() - scenario_both_directions() with the
+ * VM on a stream socket, each frame after its 4-byte length
+ * @frames:	frames each way
+ *
+ * Return: the verdict.
+ */
+struct stress_result scenario_stream_both_directions(unsigned frames);
+
+/**
+ * scenario_stream_client_breaks_framing() - a stream client sends three
+ * frames, then breaks the framing: the three arrive, the bad record is one
+ * drop_truncated, and the engine ends that client (ENGINE_EXIT_VM_GONE)
+ * @how:	0: a length one over the max frame; 1: it leaves in the middle
+ *		of a record
+ *
+ * Return: the verdict.
+ */
+struct stress_result scenario_stream_client_breaks_framing(unsigned how);
+
+/**
  * scenario_set_workers() - run the scenarios below with this many engine
  * worker threads (engine_config.workers); 2 until set
  * @workers:	1 (one worker serves both endpoints) or 2

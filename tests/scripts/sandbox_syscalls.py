@@ -1,8 +1,8 @@
 #!/usr/bin/env python3
 # SPDX-License-Identifier: Apache-2.0
 # sandbox_syscalls.py - measure which system calls vmnet-helper makes once it
-# is sandboxed: every scenario the tests know (the lifecycle, vmnet-run,
-# end-to-end and guest-address tests, a QEMU guest among them) plus the ones only this script
+# is sandboxed: every scenario the tests know (the lifecycle, --stream,
+# vmnet-run, end-to-end and guest-address tests, QEMU guests among them) plus the ones only this script
 # drives (a flood with --stats-interval stopped by SIGTERM, the TAP deleted
 # under the helper, --socket clients one after another stopped by SIGINT,
 # TSO, write() instead of io_uring, --cpus, --pid, SIGSTOP/SIGCONT, SIGUSR1
@@ -413,6 +413,7 @@ def main():
         bindir, traces = setup(build, work)
         scenarios = {
             "helper_lifecycle": lambda: criterion(bindir, "helper_lifecycle/*"),
+            "helper_stream": lambda: criterion(bindir, "helper_stream/*"),
             "vmnet_run": lambda: criterion(bindir, "vmnet_run/*"),
             "end_to_end": lambda: criterion(bindir, "end_to_end/*"),
             # --pidfile, --address-file and --learn-addresses.

@@ -309,6 +309,13 @@ static char **json_argv(struct json_object *a)
 	return v;
 }
 
+static void argv_free(char **v)
+{
+	for (size_t i = 0; v[i]; i++)
+		free(v[i]);
+	free(v);
+}
+
 /* As root, in a namespace: the unit's ExecStartPre and ExecStart with the
  * example vm1.conf (its user replaced by one this machine has) make the
  * socket's folder, open the TAP on the bridge, drop to the user, bind the
@@ -342,6 +349,9 @@ Test(service_files, systemd_unit_serves_a_socket_on_a_tap_on_a_bridge,
 		    NULL};
 
 		cr_assert_eq(run(&c, args, 30000), 0, "%s", c.err);
+		free(args[1]);
+		free(args[3]);
+		free(args[4]);
 	}
 	j = json_tokener_parse(c.out);
 	cr_assert_not_null(j);
@@ -364,10 +374,12 @@ Test(service_files, systemd_unit_serves_a_socket_on_a_tap_on_a_bridge,
 	for (size_t i = 0; i < json_object_array_length(pre); i++) {
 		argv = json_argv(json_object_array_get_idx(pre, i));
 		cr_assert_eq(run_plain(argv), 0);
+		argv_free(argv);
 	}
 	argv = json_argv(start);
 	/* The unit names the installed helper; run the one built here. */
 	cr_assert_not_null(strstr(argv[0], "/vmnet-helper"));
+	free(argv[0]);
 	argv[0] = strdup(child_program("vmnet-helper"));
 	cr_assert_eq(child_start(&helper, argv, NULL, NULL, 0), 0);
 	cr_assert(child_wait_for(&helper, true, "}\n", 10000),
@@ -383,6 +395,7 @@ Test(service_files, systemd_unit_serves_a_socket_on_a_tap_on_a_bridge,
 	kill(helper.pid, SIGTERM);
 	cr_expect_eq(child_wait_exit(&helper, 10000), 0, "%s", helper.err);
 	cr_expect_neq(lstat(sock, &st), 0, "the socket was left behind");
+	argv_free(argv);
 	json_object_put(j);
 	remove_tree(runtime);
 	free(runtime);

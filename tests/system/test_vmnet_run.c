@@ -255,11 +255,16 @@ static void expect_echo(int fd, const unsigned char *sent, size_t len)
 	}
 }
 
-Test(vmnet_run, command_gets_fd_4_and_the_json_line_and_frames_echo)
+/* vmnet-run on TAP vmhrun1, @stream_opt (NULL: none) given to the helper,
+ * and frame_echo.py as COMMAND: a frame sent on the TAP comes back. */
+static void frames_echo_through_command(const char *stream_opt)
 {
 	char echo[PATH_MAX];
-	const char *const args[] = {"--tap",   "vmhrun1", "--",
-				    "python3", echo,	  NULL};
+	const char *const plain[] = {"--tap",	"vmhrun1", "--",
+				     "python3", echo,	   NULL};
+	const char *const stream[] = {"--tap",	 "vmhrun1", stream_opt, "--",
+				      "python3", echo,	    NULL};
+	const char *const *args = stream_opt ? stream : plain;
 	char python[PATH_MAX];
 	unsigned char frame[14 + PAYLOAD], vm_mac[6];
 	struct ifreq ifr;
@@ -277,7 +282,7 @@ Test(vmnet_run, command_gets_fd_4_and_the_json_line_and_frames_echo)
 		     echo);
 	start(args);
 	wait_out("frame_echo: VMNET_HELPER_JSON={");
-	wait_out("}\n");
+	wait_out(stream_opt ? "} type=stream\n" : "} type=dgram\n");
 	wait_err("[runner] helper ready: {\"vmnet_mac_address\"");
 	/* COMMAND's own line is the only JSON on stdout: vmnet-run mixes
 	 * nothing into it. */
@@ -320,6 +325,19 @@ Test(vmnet_run, command_gets_fd_4_and_the_json_line_and_frames_echo)
 	kill(run.pid, SIGTERM);
 	expect_exit(0);
 	expect_no_tap("vmhrun1");
+}
+
+Test(vmnet_run, command_gets_fd_4_and_the_json_line_and_frames_echo)
+{
+	frames_echo_through_command(NULL);
+}
+
+/* --stream: COMMAND's fd 4 is a stream socket (frame_echo.py checks it
+ * and answers in records), as socket_vmnet_client hands QEMU's
+ * -netdev socket,fd=. */
+Test(vmnet_run, stream_gives_command_a_stream_socket_and_frames_echo)
+{
+	frames_echo_through_command("--stream");
 }
 
 Test(vmnet_run, command_exits_first_helper_stopped_status_passed_on)
@@ -841,4 +859,143 @@ Test(vmnet_run_fake, helper_exit_status_0_while_command_runs_is_still_1)
 	expect_err("ERROR [runner] vmnet-helper exited (status 0) while "
 		   "/bin/sh was running; stopping /bin/sh\n");
 	expect_gone(cmd);
+}
+
+/* ---- several NICs: a helper each, all stopped when any of them goes ---- */
+
+/* A stand-in helper that names its TAP (its --tap, "$2") in its JSON line
+ * and then runs @rest, e.g. "exec sleep 600". */
+static void fake_nic_helper(const char *rest)
+{
+	char body[512];
+
+	snprintf(body, sizeof(body),
+		 "echo \"{\\\"vmnet_mac_address\\\":\\\"02:00:00:00:00:01\\\","
+		 "\\\"tap_name\\\":\\\"$2\\\"}\"; %s",
+		 rest);
+	fake_helper(body);
+}
+
+Test(vmnet_run_fake, two_nics_get_a_helper_and_a_socketpair_each)
+{
+	/* COMMAND shows what it got, then talks to NIC 1's helper over fd
+	 * 5: only that helper answers, on its own fd 3. */
+	static const char *const args[] = {
+	    "--tap",
+	    "t0",
+	    "--nic",
+	    "--tap",
+	    "t1",
+	    "--",
+	    "/bin/sh",
+	    "-c",
+	    "echo \"count=$VMNET_NIC_COUNT fds=$VMNET_FD_0,$VMNET_FD_1 "
+	    "fd=$VMNET_FD\"; "
+	    "echo \"json0=$VMNET_HELPER_JSON_0\"; "
+	    "echo \"json1=$VMNET_HELPER_JSON_1\"; "
+	    "echo \"json=$VMNET_HELPER_JSON\"; "
+	    "echo \"pid0=$VMNET_HELPER_PID_0 pid1=$VMNET_HELPER_PID_1\"; "
+	    "[ -S /proc/$$/fd/4 ] && [ -S /proc/$$/fd/5 ] && echo sockets; "
+	    "[ -e /proc/$$/fd/6 ] && echo has-fd6; "
+	    "echo go >&5; head -c 1 <&5 >/dev/null && echo nic1-answered",
+	    NULL};
+
+	fake_nic_helper("if [ \"$2\" = t1 ]; then head -c 1 <&3 >/dev/null; "
+			"echo ack >&3; fi; exec sleep 600");
+	start_fake(args);
+	expect_exit(0);
+	wait_out("nic1-answered\n");
+	wait_out("count=2 fds=4,5 fd=4\n");
+	wait_out("json0={\"vmnet_mac_address\":\"02:00:00:00:00:01\","
+		 "\"tap_name\":\"t0\"}\n");
+	wait_out("json1={\"vmnet_mac_address\":\"02:00:00:00:00:01\","
+		 "\"tap_name\":\"t1\"}\n");
+	wait_out("json={\"vmnet_mac_address\":\"02:00:00:00:00:01\","
+		 "\"tap_name\":\"t0\"}\n");
+	wait_out("sockets\n");
+	cr_assert_null(strstr(run.out, "has-fd6"), "%s", run.out);
+	pid_t h0 = read_pid("pid0="), h1 = read_pid("pid1=");
+	cr_assert_neq(h0, h1);
+	expect_err("[runner] vmnet-helper (NIC 0, fd 4) ready: ");
+	expect_err("[runner] vmnet-helper (NIC 1, fd 5) ready: ");
+	expect_err("[runner] /bin/sh exited (status 0); stopping the "
+		   "vmnet-helpers\n");
+	expect_err("[runner] vmnet-helper (NIC 0, fd 4) exited (killed by "
+		   "SIGTERM)\n");
+	expect_err("[runner] vmnet-helper (NIC 1, fd 5) exited (killed by "
+		   "SIGTERM)\n");
+	expect_gone(h0);
+	expect_gone(h1);
+}
+
+Test(vmnet_run_fake, any_nic_helper_exiting_stops_command_and_the_others)
+{
+	static const char *const args[] = {
+	    "--tap",
+	    "t0",
+	    "--nic",
+	    "--tap",
+	    "t1",
+	    "--",
+	    "/bin/sh",
+	    "-c",
+	    "echo \"cmd=$$ pid0=$VMNET_HELPER_PID_0\"; echo go >&5; "
+	    "exec sleep 600",
+	    NULL};
+
+	/* NIC 1's helper leaves on its own once COMMAND sends to it. */
+	fake_nic_helper("if [ \"$2\" = t1 ]; then head -c 1 <&3 >/dev/null; "
+			"exit 0; fi; exec sleep 600");
+	start_fake(args);
+	wait_out("pid0=");
+	wait_out("\n");
+	pid_t cmd = read_pid("cmd="), h0 = read_pid("pid0=");
+	expect_exit(1);
+	expect_err("ERROR [runner] vmnet-helper (NIC 1, fd 5) exited (status "
+		   "0) while /bin/sh was running; stopping /bin/sh and the "
+		   "other helpers\n");
+	expect_err("[runner] vmnet-helper (NIC 0, fd 4) exited (killed by "
+		   "SIGTERM)\n");
+	expect_gone(cmd);
+	expect_gone(h0);
+}
+
+Test(vmnet_run_fake, a_nic_helper_failing_at_start_stops_the_others)
+{
+	static const char *const args[] = {"--tap",   "t0", "--nic",
+					   "--tap",   "t1", "--",
+					   "/bin/sh", "-c", "echo COMMAND-RAN",
+					   NULL};
+
+	fake_helper("if [ \"$2\" = t1 ]; then echo 'ERROR t1 failing' >&2; "
+		    "exit 3; fi; echo '" FAKE_JSON "'; exec sleep 600");
+	start_fake(args);
+	expect_exit(1);
+	expect_err("ERROR t1 failing\n");
+	expect_err("ERROR [runner] vmnet-helper (NIC 1, fd 5) exited (status "
+		   "3) before it was ready; COMMAND not started\n");
+	expect_err("[runner] vmnet-helper (NIC 0, fd 4) exited (killed by "
+		   "SIGTERM)\n");
+	cr_assert_null(strstr(run.out, "COMMAND-RAN"));
+}
+
+Test(vmnet_run_fake, stop_signal_reaches_every_nic_helper_and_the_command)
+{
+	static const char *const args[] = {
+	    "--tap",   "t0", "--nic",
+	    "--tap",   "t1", "--",
+	    "/bin/sh", "-c", "echo \"up=$VMNET_NIC_COUNT\"; exec sleep 600",
+	    NULL};
+
+	fake_nic_helper("exec sleep 600");
+	start_fake(args);
+	wait_out("up=2\n");
+	kill(run.pid, SIGTERM);
+	expect_exit(128 + SIGTERM);
+	expect_err("[runner] got SIGTERM; forwarding it to the vmnet-helpers "
+		   "and /bin/sh\n");
+	expect_err("[runner] vmnet-helper (NIC 0, fd 4) exited (killed by "
+		   "SIGTERM)\n");
+	expect_err("[runner] vmnet-helper (NIC 1, fd 5) exited (killed by "
+		   "SIGTERM)\n");
 }

@@ -491,3 +491,15 @@ Test(engine, never_run_withdraws_its_pools_when_destroyed)
 		cr_assert_eq(rec[i].withdrawals, 1, "endpoint %d", i);
 	}
 }
+Test(engine_flow, stream_both_directions_arrive_intact_in_order, .timeout = 120)
+{
+	STRESS_ASSERT(scenario_stream_both_directions(200000));
+}
+Test(engine_flow, stream_length_over_max_ends_the_client, .timeout = 60)
+{
+	STRESS_ASSERT(scenario_stream_client_breaks_framing(0));
+}
+Test(engine_flow, stream_client_leaving_mid_frame_is_counted, .timeout = 60)
+{
+	STRESS_ASSERT(scenario_stream_client_breaks_framing(1));
+}

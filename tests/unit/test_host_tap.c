@@ -8,7 +8,6 @@
 #include <net/if.h>
 #include <poll.h>
 #include <sched.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -22,22 +21,6 @@
 #include "testutil.h"
 
 #define TEST_BATCH 8
-
-/* Run a shell command in the test's namespace; it must succeed. */
-static void run(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-
-static void run(const char *fmt, ...)
-{
-	char cmd[512];
-	va_list ap;
-	int st;
-
-	va_start(ap, fmt);
-	vsnprintf(cmd, sizeof(cmd), fmt, ap);
-	va_end(ap);
-	st = system(cmd);
-	cr_assert_eq(st, 0, "'%s' failed (status %d)", cmd, st);
-}
 
 /* The first line `cmd` prints, without its newline. */
 static void output_of(const char *cmd, char *out, size_t len)
@@ -263,7 +246,7 @@ Test(host_tap, attaches_to_existing_persistent_tap)
 	struct endpoint *ep;
 
 	test_need_private_netns();
-	run("ip tuntap add dev tap-persist mode tap");
+	test_run("ip tuntap add dev tap-persist mode tap");
 	ep = open_ok(&cfg, &info);
 	cr_expect_str_eq(info.tap_name, "tap-persist");
 	cr_expect(link_is_up("tap-persist"));
@@ -294,8 +277,8 @@ Test(host_tap, joins_bridge_and_reports_its_subnet)
 	char line[512];
 
 	test_need_private_netns();
-	run("ip link add br-test type bridge && ip link set br-test up && "
-	    "ip addr add 192.0.2.1/24 dev br-test");
+	test_run("ip link add br-test type bridge && ip link set br-test up && "
+		 "ip addr add 192.0.2.1/24 dev br-test");
 	cfg.bridge = "br-test";
 	ep = open_ok(&cfg, &info);
 	output_of("ip -o link show dev tap-test0", line, sizeof(line));
@@ -307,6 +290,89 @@ Test(host_tap, joins_bridge_and_reports_its_subnet)
 	endpoint_close(ep);
 }
 
+/* A VXLAN port takes 50 bytes of outer headers off its underlay's 1500, so
+ * the bridge's MTU is 1450 (the smallest of its ports): the TAP is lowered
+ * to it and reports it, so the VM is told the MTU every port takes. */
+Test(host_tap, lowers_mtu_to_bridge_with_a_vxlan_port)
+{
+	struct host_config cfg = config("tap-test0");
+	struct host_info info;
+	struct endpoint *ep;
+	char line[512];
+
+	test_need_private_netns();
+	test_run("ip link add ul0 type veth peer name ul1 && "
+		 "ip addr add 198.51.100.1/24 dev ul0 && ip link set ul0 up && "
+		 "ip link add vx-test type vxlan id 42 local 198.51.100.1 "
+		 "remote 198.51.100.2 dstport 4789 dev ul0 && "
+		 "ip link add br-test type bridge && "
+		 "ip link set vx-test master br-test");
+	cfg.bridge = "br-test";
+	ep = open_ok(&cfg, &info);
+	cr_expect_eq(info.mtu, 1450);
+	cr_expect_eq(info.max_packet_size, 1464);
+	cr_expect_eq(ep->max_frame, 1464);
+	output_of("ip -o link show dev tap-test0", line, sizeof(line));
+	cr_expect_not_null(strstr(line, " mtu 1450 "), "%s", line);
+	endpoint_close(ep);
+}
+
+/* A bridge set to more than the TAP's MTU (jumbo ports) does not raise it:
+ * the TAP's own MTU is the smaller, and the one served. */
+Test(host_tap, keeps_its_mtu_on_a_bridge_with_a_larger_one)
+{
+	struct host_config cfg = config("tap-test0");
+	struct host_info info;
+	struct endpoint *ep;
+
+	test_need_private_netns();
+	test_run("ip link add br-test type bridge && "
+		 "ip link set br-test mtu 9000");
+	cfg.bridge = "br-test";
+	ep = open_ok(&cfg, &info);
+	cr_expect_eq(info.mtu, 1500);
+	cr_expect_eq(info.max_packet_size, 1514);
+	endpoint_close(ep);
+}
+
+/* TSO asks for the TAP's largest MTU, but a bridge port that takes 1500
+ * bytes would drop every larger frame: the bridge's MTU wins. */
+Test(host_tap, tso_on_a_bridge_gets_no_more_than_the_bridge_mtu)
+{
+	struct host_config cfg = config("tap-test0");
+	struct host_info info;
+	struct endpoint *ep;
+
+	test_need_private_netns();
+	test_run("ip link add br-test type bridge && "
+		 "ip link add p0 type veth peer name p1 && "
+		 "ip link set p0 master br-test");
+	cfg.bridge = "br-test";
+	cfg.enable_tso = true;
+	ep = open_ok(&cfg, &info);
+	cr_expect_eq(info.mtu, 1500);
+	cr_expect_eq(info.max_packet_size, 1514);
+	endpoint_close(ep);
+}
+
+/* A bridge whose ports are all TSO TAPs follows them up (the kernel's
+ * auto-adjust), so TSO frames pass between them. */
+Test(host_tap, tso_on_a_bridge_of_tso_taps_keeps_64k_frames)
+{
+	struct host_config cfg = config("tap-test0");
+	struct host_info info;
+	struct endpoint *ep;
+
+	test_need_private_netns();
+	test_run("ip link add br-test type bridge");
+	cfg.bridge = "br-test";
+	cfg.enable_tso = true;
+	ep = open_ok(&cfg, &info);
+	cr_expect_eq(info.mtu, 65521);
+	cr_expect_eq(info.max_packet_size, 65535);
+	endpoint_close(ep);
+}
+
 Test(host_tap, rejoins_bridge_it_is_already_a_port_of)
 {
 	struct host_config cfg = config("tap-persist");
@@ -314,9 +380,9 @@ Test(host_tap, rejoins_bridge_it_is_already_a_port_of)
 	struct endpoint *ep;
 
 	test_need_private_netns();
-	run("ip link add br-test type bridge && "
-	    "ip tuntap add dev tap-persist mode tap && "
-	    "ip link set tap-persist master br-test");
+	test_run("ip link add br-test type bridge && "
+		 "ip tuntap add dev tap-persist mode tap && "
+		 "ip link set tap-persist master br-test");
 	cfg.bridge = "br-test";
 	ep = open_ok(&cfg, &info);
 	cr_expect_str_eq(info.bridge, "br-test");
@@ -332,7 +398,8 @@ Test(host_tap, refuses_tap_that_is_a_port_of_another_bridge)
 	char err[256] = "";
 
 	test_need_private_netns();
-	run("ip link add br-a type bridge && ip link add br-b type bridge && "
+	test_run(
+	    "ip link add br-a type bridge && ip link add br-b type bridge && "
 	    "ip tuntap add dev tap-persist mode tap && "
 	    "ip link set tap-persist master br-a");
 	cfg.bridge = "br-b";
@@ -610,7 +677,7 @@ Test(host_tap, kernel_answers_arp_and_ping)
 	for (size_t m = 0; m < TAP_MODES; m++) {
 		ep = open_in_mode(&tap_modes[m], &cfg, &info, 2 * TEST_BATCH,
 				  &pool);
-		run("ip addr add " HOST_IP "/24 dev tap-test0");
+		test_run("ip addr add " HOST_IP "/24 dev tap-test0");
 		parse_mac(info.mac_address, vm);
 		cr_assert_eq(pool_get_burst(pool, &p, 1), 1);
 
@@ -645,9 +712,9 @@ Test(host_tap, kernel_answers_arp_and_ping)
 /* Route to the VM through the TAP, so the host stack sends it frames. */
 static void route_to_vm(const struct host_info *info)
 {
-	run("ip addr add " HOST_IP "/24 dev tap-test0 && "
-	    "ip neigh replace " VM_IP " lladdr %s dev tap-test0",
-	    info->mac_address);
+	test_run("ip addr add " HOST_IP "/24 dev tap-test0 && "
+		 "ip neigh replace " VM_IP " lladdr %s dev tap-test0",
+		 info->mac_address);
 }
 
 /* @n UDP datagrams of @payload bytes to the VM, numbered from @first in
@@ -854,7 +921,7 @@ Test(host_tap, deleted_tap_reads_as_peer_gone)
 	for (size_t m = 0; m < TAP_MODES; m++) {
 		ep = open_in_mode(&tap_modes[m], &cfg, &info, 1, &pool);
 		cr_assert_eq(pool_get_burst(pool, &p, 1), 1);
-		run("ip link del tap-test0");
+		test_run("ip link del tap-test0");
 		/* The engine learns of it from its poller: an error event. */
 		pfd.fd = ep->fd;
 		cr_expect_eq(poll(&pfd, 1, 1000), 1);
@@ -888,13 +955,13 @@ Test(host_tap, down_tap_drops_frames_until_up_again)
 		p->len = 60;
 		p->flags = 0;
 		memset(p->data, 0xff, 60);
-		run("ip link set tap-test0 down");
+		test_run("ip link set tap-test0 down");
 		cr_expect_eq(write_like_worker(ep, &p, 1, &why), 0, "%s", mode);
 		/* Not a frame too big: the link is down. */
 		cr_expect_eq(why.link_down, batch_mode(m) ? 0 : 1, "%s", mode);
 		cr_expect_eq(why.unsent, batch_mode(m) ? 1 : 0, "%s", mode);
 		cr_expect_eq(why.too_big, 0, "%s", mode);
-		run("ip link set tap-test0 up");
+		test_run("ip link set tap-test0 up");
 		cr_expect_eq(write_like_worker(ep, &p, 1, &why), 1, "%s", mode);
 		cr_expect_eq(why.link_down + why.unsent + why.too_big, 0, "%s",
 			     mode);
@@ -922,7 +989,7 @@ Test(host_tap, frame_longer_than_max_frame_is_flagged_truncated)
 		ep =
 		    open_in_mode(&tap_modes[m], &cfg, &info, TEST_BATCH, &pool);
 		cr_assert_eq(ep->max_frame, 1514);
-		run("ip link set tap-test0 mtu 3000");
+		test_run("ip link set tap-test0 mtu 3000");
 		route_to_vm(&info);
 		cr_assert_eq(pool_get_burst(pool, pkts, TEST_BATCH),
 			     TEST_BATCH);

@@ -42,7 +42,8 @@ static const struct ok_row ok_rows[] = {
      LINUX,
      "action=run fd=3 socket=- id=- mode=shared mode_given=0 shared_if=- "
      "addrs=- tso=0 csum=0 iso=0 network=- tap=- bridge=- cpus=-1,-1 "
-     "batch=64 ring=512 user=- group=- pid=0 stats=0 no_sandbox=0 verbose=0 "
+     "workers=0 batch=64 ring=512 user=- group=- pid=0 stats=0 no_sandbox=0 "
+     "verbose=0 "
      "warn_id=0"},
     {{"--socket", "/tmp/vm.sock"}, MAC, "fd=-1 socket=/tmp/vm.sock"},
     /* --fd and --socket in every form. */
@@ -123,6 +124,9 @@ static const struct ok_row ok_rows[] = {
     {{"--fd", "3", "--cpus", "2,3"}, LINUX, "cpus=2,3"},
     {{"--fd", "3", "--cpus=0,0"}, MAC, "cpus=0,0"},
     {{"--fd", "3", "--cpus", "1,2", "--cpus", "none"}, LINUX, "cpus=-1,-1"},
+    {{"--fd", "3", "--workers", "1"}, LINUX, "workers=1"},
+    {{"--fd", "3", "--workers=2"}, MAC, "workers=2"},
+    {{"--fd", "3", "--workers", "1", "--workers", "auto"}, LINUX, "workers=0"},
     {{"--fd", "3", "--batch-size", "1"}, LINUX, "batch=1"},
     {{"--fd", "3", "--batch-size=256", "--ring-size=256"},
      LINUX,
@@ -386,7 +390,7 @@ static const struct err_row err_rows[] = {
     {{"-vx", "--fd", "3"}, LINUX, "unknown option '-x'"},
     {{"--fd", "3", "--s", "x"},
      LINUX,
-     "ambiguous option '--s': it matches --socket --shared-interface"},
+     "ambiguous option '--s': it matches --socket --stream --shared-interface"},
     {{"--fd", "3", "--enable"},
      MAC,
      "ambiguous option '--enable': it matches --enable-tso"},
@@ -438,6 +442,14 @@ static const struct err_row err_rows[] = {
      LINUX,
      "host CPU '2147483648': out of range"},
     {{"--fd", "3", "--cpus", "None"}, LINUX, "invalid --cpus 'None'"},
+    /* --workers */
+    {{"--fd", "3", "--workers"}, LINUX, "--workers needs an argument"},
+    {{"--fd", "3", "--workers", "3"},
+     LINUX,
+     "invalid --workers '3': pass 1, 2 or auto, e.g. --workers 2"},
+    {{"--fd", "3", "--workers", "0"}, MAC, "invalid --workers '0'"},
+    {{"--fd", "3", "--workers", "01"}, LINUX, "invalid --workers '01'"},
+    {{"--fd", "3", "--workers", "Auto"}, LINUX, "invalid --workers 'Auto'"},
     /* --batch-size and --ring-size */
     {{"--fd", "3", "--batch-size", "0"},
      LINUX,
@@ -538,7 +550,8 @@ static void describe(const struct options *o, char *buf, size_t size)
 	snprintf(buf, size,
 		 " action=%s fd=%d socket=%s id=%s mode=%s mode_given=%d "
 		 "shared_if=%s addrs=%s tso=%d csum=%d iso=%d network=%s "
-		 "tap=%s bridge=%s cpus=%d,%d batch=%u ring=%u user=%s "
+		 "tap=%s bridge=%s cpus=%d,%d workers=%u batch=%u ring=%u "
+		 "user=%s "
 		 "group=%s pid=%d stats=%u no_sandbox=%d verbose=%d "
 		 "warn_id=%d ",
 		 actions[o->action], o->fd, S(o->socket_path),
@@ -547,9 +560,10 @@ static void describe(const struct options *o, char *buf, size_t size)
 		 S(o->host.shared_interface), addrs, o->host.enable_tso,
 		 o->host.enable_checksum_offload, o->host.enable_isolation,
 		 S(o->host.network), S(o->host.tap), S(o->host.bridge),
-		 o->host_cpu, o->socket_cpu, o->batch_size, o->ring_size,
-		 S(o->user), S(o->group), (int)o->pid, o->stats_interval,
-		 o->no_sandbox, o->verbose, o->warn_interface_id_ignored);
+		 o->host_cpu, o->socket_cpu, o->workers, o->batch_size,
+		 o->ring_size, S(o->user), S(o->group), (int)o->pid,
+		 o->stats_interval, o->no_sandbox, o->verbose,
+		 o->warn_interface_id_ignored);
 #undef S
 }
 
@@ -649,6 +663,38 @@ Test(options, socket_path_up_to_sun_path_less_one)
 	snprintf(want, sizeof(want), "holds at most %zu;", max);
 	cr_assert(strstr(err, want) != NULL, "%s", err);
 	cr_assert(strstr(err, "invalid --socket '/aaa") != NULL, "%s", err);
+}
+
+/* --stream frames either socket; off by default; a flag, no value. */
+Test(options, stream_is_a_flag_for_fd_or_socket_off_by_default)
+{
+	static const struct {
+		const char *args[4];
+		bool stream;
+	} rows[] = {
+	    {{"--fd", "3"}, false},
+	    {{"--fd", "3", "--stream"}, true},
+	    {{"--stream", "--socket", "/tmp/vm.sock"}, true},
+	    {{"--socket", "/tmp/vm.sock"}, false},
+	};
+	char err[OPTIONS_ERR_MAX];
+	struct options o;
+
+	for (size_t i = 0; i < ROWS(rows); i++) {
+		for (int p = LINUX; p <= MAC; p++) {
+			cr_assert_eq(parse(rows[i].args,
+					   (enum options_platform)p, &o, err,
+					   sizeof(err)),
+				     0, "row %zu: %s", i, err);
+			cr_assert_eq(o.socket_stream, rows[i].stream,
+				     "row %zu, platform %d", i, p);
+		}
+	}
+	cr_assert_eq(parse((const char *[]){"--fd", "3", "--stream=1", NULL},
+			   LINUX, &o, err, sizeof(err)),
+		     -1);
+	cr_assert(strstr(err, "--stream takes no value, got '--stream=1'"),
+		  "%s", err);
 }
 
 Test(options, interface_id_bytes_and_addresses_in_network_order)
@@ -820,6 +866,7 @@ Test(options, long_names_are_vmnet_helpers_plus_ours)
 					   "tap",
 					   "bridge",
 					   "cpus",
+					   "workers",
 					   "batch-size",
 					   "ring-size",
 					   "user",
@@ -836,7 +883,8 @@ Test(options, long_names_are_vmnet_helpers_plus_ours)
 					   "pidfile",
 					   "address-file",
 					   "learn-addresses",
-					   "no-sandbox"};
+					   "no-sandbox",
+					   "stream"};
 
 	for (size_t i = 0; i < ROWS(want); i++) {
 		bool found = false;

@@ -85,11 +85,13 @@ Test(vmnet_run_args, splits_at_the_first_double_dash_and_takes_out_its_own)
 		cr_assert_eq(a.action, RUN_START, "case %zu", i);
 		cr_assert_eq(a.stop_timeout, c->stop_timeout, "case %zu: %u", i,
 			     a.stop_timeout);
-		cr_assert_eq(a.nhelper_opts, count(c->helper), "case %zu", i);
+		cr_assert_eq(a.nics[0].nhelper_opts, count(c->helper),
+			     "case %zu", i);
 		for (int j = 0; c->helper[j]; j++)
-			cr_assert_str_eq(a.helper_opts[j], c->helper[j],
+			cr_assert_str_eq(a.nics[0].helper_opts[j], c->helper[j],
 					 "case %zu option %d", i, j);
-		cr_assert_null(a.helper_opts[a.nhelper_opts], "case %zu", i);
+		cr_assert_null(a.nics[0].helper_opts[a.nics[0].nhelper_opts],
+			       "case %zu", i);
 		cr_assert_eq(count((const char *const *)a.command),
 			     count(c->command), "case %zu", i);
 		for (int j = 0; c->command[j]; j++)
@@ -108,10 +110,60 @@ Test(vmnet_run_args, helper_options_are_parsed_with_fd_3)
 
 	cr_assert_eq(parse(&a, argv, OPTIONS_PLATFORM_LINUX, err, sizeof(err)),
 		     0, "%s", err);
-	cr_assert_eq(a.opts.fd, RUN_HELPER_FD);
-	cr_assert(a.opts.host.enable_tso);
-	cr_assert(a.opts.verbose);
-	cr_assert_str_eq(a.opts.host.tap, "t0");
+	cr_assert_eq(a.nics[0].opts.fd, RUN_HELPER_FD);
+	cr_assert(a.nics[0].opts.host.enable_tso);
+	cr_assert(a.nics[0].opts.verbose);
+	cr_assert_str_eq(a.nics[0].opts.host.tap, "t0");
+	run_args_free(&a);
+}
+
+Test(vmnet_run_args, nic_starts_the_options_of_one_more_nic)
+{
+	static const char *const argv[] = {
+	    "vmnet-run", "--tap", "a", "--stop-timeout", "7",
+	    "--nic",	 "--tap", "b", "--enable-tso",	 "--nic",
+	    "--",	 "qemu",  NULL};
+	struct run_args a;
+	char err[RUN_ERR_MAX];
+
+	cr_assert_eq(parse(&a, argv, OPTIONS_PLATFORM_LINUX, err, sizeof(err)),
+		     0, "%s", err);
+	cr_assert_eq(a.nnics, 3);
+	cr_assert_eq(a.stop_timeout, 7, "taken out of any NIC's options");
+	cr_assert_eq(a.nics[0].nhelper_opts, 2);
+	cr_assert_str_eq(a.nics[0].opts.host.tap, "a");
+	cr_assert_not(a.nics[0].opts.host.enable_tso);
+	cr_assert_str_eq(a.nics[1].opts.host.tap, "b");
+	cr_assert(a.nics[1].opts.host.enable_tso);
+	/* A trailing --nic: one more NIC, with the defaults. */
+	cr_assert_eq(a.nics[2].nhelper_opts, 0);
+	cr_assert_null(a.nics[2].helper_opts[0]);
+	cr_assert_null(a.nics[2].opts.host.tap);
+	for (unsigned k = 0; k < 3; k++)
+		cr_assert_eq(a.nics[k].opts.fd, RUN_HELPER_FD);
+	cr_assert_str_eq(a.command[0], "qemu");
+	char **v = run_helper_argv(&a.nics[1], (const char *const[]){NULL},
+				   "/x/vmnet-helper");
+	cr_assert_not_null(v);
+	static const char *const want[] = {
+	    "/x/vmnet-helper", "--tap", "b", "--enable-tso", "--fd", "3", NULL};
+	for (int i = 0; want[i]; i++)
+		cr_assert_str_eq(v[i], want[i], "word %d", i);
+	cr_assert_null(v[6]);
+	free(v);
+	run_args_free(&a);
+}
+
+Test(vmnet_run_args, help_in_any_nic_is_help)
+{
+	static const char *const argv[] = {"vmnet-run", "--tap",  "a",
+					   "--nic",	"--help", NULL};
+	struct run_args a;
+	char err[RUN_ERR_MAX];
+
+	cr_assert_eq(parse(&a, argv, OPTIONS_PLATFORM_LINUX, err, sizeof(err)),
+		     0, "%s", err);
+	cr_assert_eq(a.action, RUN_HELP);
 	run_args_free(&a);
 }
 
@@ -225,6 +277,31 @@ Test(vmnet_run_args, refuses_bad_command_lines_with_one_line)
 	    {OPTIONS_PLATFORM_LINUX,
 	     {"vmnet-run", "--stop-timeout", "1\nERROR fake", "--", "c", NULL},
 	     "'1\\x0aERROR fake'"},
+	    /* NICs: a leading --nic would add a NIC of defaults. */
+	    {OPTIONS_PLATFORM_LINUX,
+	     {"vmnet-run", "--nic", "--tap", "a", "--", "c", NULL},
+	     "--nic before any option"},
+	    {OPTIONS_PLATFORM_LINUX,
+	     {"vmnet-run", "--tap", "a", "--nic", "--tap", "a", "--", "c",
+	      NULL},
+	     "NIC 0 and NIC 1 both have --tap a; give each NIC its own TAP"},
+	    {OPTIONS_PLATFORM_DARWIN,
+	     {"vmnet-run", "-i", "6f1d3a52-4f8e-4c1b-9d2e-2b7c4a9e0f11",
+	      "--nic", "-i", "6F1D3A52-4F8E-4C1B-9D2E-2B7C4A9E0F11", "--", "c",
+	      NULL},
+	     "both have --interface-id 6f1d3a52-4f8e-4c1b-9d2e-2b7c4a9e0f11"},
+	    /* Each NIC's options are checked, and the NIC named. */
+	    {OPTIONS_PLATFORM_LINUX,
+	     {"vmnet-run", "--tap", "a", "--nic", "--batch-size", "0", "--",
+	      "c", NULL},
+	     "NIC 1: invalid --batch-size '0'"},
+	    {OPTIONS_PLATFORM_LINUX,
+	     {"vmnet-run", "--tap", "a", "--nic", "--fd", "7", "--", "c", NULL},
+	     "its fd 3 to COMMAND's fd 5; drop --fd 7 and use fd 5"},
+	    {OPTIONS_PLATFORM_LINUX,
+	     {"vmnet-run", "-v", "--nic", "--nic", "--nic", "--nic", "--nic",
+	      "--nic", "--nic", "--nic", "--", "c", NULL},
+	     "at most 8 NICs, COMMAND's fds 4 to 11"},
 	};
 
 	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
@@ -304,7 +381,7 @@ Test(vmnet_run_args, helper_argv_is_prefix_helper_options_then_fd_3)
 		cr_assert_eq(parse(&a, cases[i].argv, OPTIONS_PLATFORM_LINUX,
 				   err, sizeof(err)),
 			     0, "case %zu: %s", i, err);
-		v = run_helper_argv(&a, cases[i].prefix,
+		v = run_helper_argv(&a.nics[0], cases[i].prefix,
 				    "/opt/vmnet-helper/bin/vmnet-helper");
 		cr_assert_not_null(v);
 		for (int j = 0; cases[i].want[j]; j++) {
@@ -370,15 +447,19 @@ Test(vmnet_run_args, usage_names_the_own_option_environment_and_helper_help)
 	char *text = NULL;
 	size_t len = 0;
 	FILE *f = open_memstream(&text, &len);
-	const char *want[] = {"Usage: vmnet-run [OPTION]... -- COMMAND",
-			      "--stop-timeout SECONDS",
-			      "Default: 5.",
-			      "VMNET_FD=4",
-			      "VMNET_HELPER_JSON=",
-			      "VMNET_HELPER_PID=",
-			      "(vmnet-helper --help lists them)",
-			      "sudo --non-interactive --close-from=4",
-			      "128+N"};
+	const char *want[] = {
+	    "Usage: vmnet-run [OPTION]... [--nic OPTION...]... -- COMMAND",
+	    "--nic",
+	    "VMNET_NIC_COUNT=N",
+	    "VMNET_FD_K",
+	    "--stop-timeout SECONDS",
+	    "Default: 5.",
+	    "VMNET_FD=4",
+	    "VMNET_HELPER_JSON=",
+	    "VMNET_HELPER_PID=",
+	    "(vmnet-helper --help lists them)",
+	    "sudo --non-interactive --close-from=4",
+	    "128+N"};
 
 	cr_assert_not_null(f);
 	run_usage(f, "vmnet-run");

@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /* test_run_supervise.c - vmnet-run's supervisor over real child processes
- * of the test: the wait for the helper's line, who stops whom, signals
- * forwarded, SIGKILL after the stop timeout, both always reaped. */
+ * of the test, with one helper (several: tests/system/test_vmnet_run.c):
+ * the wait for the helper's line, who stops whom, signals forwarded,
+ * SIGKILL after the stop timeout, both always reaped. */
 #include <criterion/criterion.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -29,7 +30,7 @@ static void setup(void)
 	sigaddset(&set, SIGCHLD);
 	signals_add_answered(&set);
 	cr_assert_eq(sigprocmask(SIG_BLOCK, &set, &old_mask), 0);
-	cr_assert_eq(run_sup_init(&sup, 1), 0);
+	cr_assert_eq(run_sup_init(&sup, 1, 1), 0);
 }
 
 static void teardown(void)
@@ -115,16 +116,16 @@ Test(vmnet_run_supervise, ready_line_comes_without_its_newline)
 	int p[2];
 
 	stdout_pipe(p);
-	sup.helper.pid = child(PRINTS_LINE, p[1]);
+	sup.helpers[0].proc.pid = child(PRINTS_LINE, p[1]);
 	close(p[1]);
-	cr_assert_eq(run_sup_wait_ready(&sup, p[0]), RUN_READY);
-	cr_expect_str_eq(sup.line, "{\"a\":1}");
-	cr_expect_not(sup.helper.exited);
-	close(p[0]);
+	sup.helpers[0].out_fd = p[0];
+	cr_assert_eq(run_sup_wait_ready(&sup), RUN_READY);
+	cr_expect_str_eq(sup.helpers[0].line, "{\"a\":1}");
+	cr_expect_not(sup.helpers[0].proc.exited);
 	/* COMMAND could not start: the helper is stopped and reaped. */
 	run_sup_run(&sup, &out);
 	cr_expect_not(out.command_started);
-	expect_signalled(&sup.helper, SIGTERM);
+	expect_signalled(&sup.helpers[0].proc, SIGTERM);
 	cr_expect_eq(run_exit_status(&out), 1);
 }
 
@@ -133,14 +134,14 @@ Test(vmnet_run_supervise, helper_exiting_before_its_line_is_reaped)
 	int p[2];
 
 	stdout_pipe(p);
-	sup.helper.pid = child(EXITS, p[1]);
+	sup.helpers[0].proc.pid = child(EXITS, p[1]);
 	close(p[1]);
-	cr_assert_eq(run_sup_wait_ready(&sup, p[0]), RUN_HELPER_FAILED);
-	cr_expect(sup.helper.exited);
-	cr_expect(WIFEXITED(sup.helper.wstatus) &&
-		      WEXITSTATUS(sup.helper.wstatus) == 7,
-		  "wait status %#x", sup.helper.wstatus);
-	close(p[0]);
+	sup.helpers[0].out_fd = p[0];
+	cr_assert_eq(run_sup_wait_ready(&sup), RUN_HELPER_FAILED);
+	cr_expect(sup.helpers[0].proc.exited);
+	cr_expect(WIFEXITED(sup.helpers[0].proc.wstatus) &&
+		      WEXITSTATUS(sup.helpers[0].proc.wstatus) == 7,
+		  "wait status %#x", sup.helpers[0].proc.wstatus);
 }
 
 Test(vmnet_run_supervise, overlong_line_stops_the_helper)
@@ -148,26 +149,26 @@ Test(vmnet_run_supervise, overlong_line_stops_the_helper)
 	int p[2];
 
 	stdout_pipe(p);
-	sup.helper.pid = child(PRINTS_NO_NEWLINE, p[1]);
+	sup.helpers[0].proc.pid = child(PRINTS_NO_NEWLINE, p[1]);
 	close(p[1]);
-	cr_assert_eq(run_sup_wait_ready(&sup, p[0]), RUN_HELPER_FAILED);
-	cr_expect(sup.helper.term_sent);
-	expect_signalled(&sup.helper, SIGTERM);
-	close(p[0]);
+	sup.helpers[0].out_fd = p[0];
+	cr_assert_eq(run_sup_wait_ready(&sup), RUN_HELPER_FAILED);
+	cr_expect(sup.helpers[0].proc.term_sent);
+	expect_signalled(&sup.helpers[0].proc, SIGTERM);
 }
 
 Test(vmnet_run_supervise, command_exiting_first_stops_the_helper)
 {
 	struct run_outcome out;
 
-	sup.helper.pid = child(WAITS, -1);
+	sup.helpers[0].proc.pid = child(WAITS, -1);
 	sup.command.name = "command";
 	sup.command.pid = child(EXITS, -1);
 	run_sup_run(&sup, &out);
 	cr_expect(out.command_started);
 	cr_expect_not(out.helper_exited_first);
-	cr_expect(sup.helper.term_sent);
-	expect_signalled(&sup.helper, SIGTERM);
+	cr_expect(sup.helpers[0].proc.term_sent);
+	expect_signalled(&sup.helpers[0].proc, SIGTERM);
 	cr_expect_eq(run_exit_status(&out), 7, "COMMAND's own status");
 }
 
@@ -177,7 +178,7 @@ Test(vmnet_run_supervise, helper_exiting_first_stops_the_command)
 
 	sup.command.name = "command";
 	sup.command.pid = child(WAITS, -1);
-	sup.helper.pid = child(EXITS, -1);
+	sup.helpers[0].proc.pid = child(EXITS, -1);
 	run_sup_run(&sup, &out);
 	cr_expect(out.helper_exited_first);
 	expect_signalled(&sup.command, SIGTERM);
@@ -189,14 +190,14 @@ Test(vmnet_run_supervise, stop_signal_is_forwarded_to_both)
 {
 	struct run_outcome out;
 
-	sup.helper.pid = child(WAITS, -1);
+	sup.helpers[0].proc.pid = child(WAITS, -1);
 	sup.command.name = "command";
 	sup.command.pid = child(WAITS, -1);
 	/* Blocked: pending until the supervisor's poller reports it. */
 	cr_assert_eq(kill(getpid(), SIGHUP), 0);
 	run_sup_run(&sup, &out);
 	cr_expect_eq(sup.signo, SIGHUP);
-	expect_signalled(&sup.helper, SIGHUP);
+	expect_signalled(&sup.helpers[0].proc, SIGHUP);
 	expect_signalled(&sup.command, SIGHUP);
 	cr_expect_not(out.helper_exited_first, "it was told to stop");
 	cr_expect_eq(run_exit_status(&out), 128 + SIGHUP);
@@ -209,7 +210,7 @@ Test(vmnet_run_supervise, sigterm_ignored_ends_in_sigkill)
 
 	sup.command.name = "command";
 	sup.command.pid = child(IGNORES_SIGTERM, -1);
-	sup.helper.pid = child(EXITS, -1);
+	sup.helpers[0].proc.pid = child(EXITS, -1);
 	run_sup_run(&sup, &out);
 	cr_expect(sup.command.term_sent && sup.command.kill_sent);
 	expect_signalled(&sup.command, SIGKILL);
@@ -223,12 +224,13 @@ Test(vmnet_run_supervise, stop_is_sent_once_and_only_to_a_running_child)
 
 	run_sup_stop(&sup, &sup.command);
 	cr_expect_not(sup.command.term_sent, "pid 0 is no child");
-	sup.helper.pid = child(IGNORES_SIGTERM, -1);
-	run_sup_stop(&sup, &sup.helper);
-	cr_expect(sup.helper.term_sent);
-	int64_t kill_at = sup.helper.kill_at_ms;
-	run_sup_stop(&sup, &sup.helper);
-	cr_expect_eq(sup.helper.kill_at_ms, kill_at, "the timeout restarted");
+	sup.helpers[0].proc.pid = child(IGNORES_SIGTERM, -1);
+	run_sup_stop(&sup, &sup.helpers[0].proc);
+	cr_expect(sup.helpers[0].proc.term_sent);
+	int64_t kill_at = sup.helpers[0].proc.kill_at_ms;
+	run_sup_stop(&sup, &sup.helpers[0].proc);
+	cr_expect_eq(sup.helpers[0].proc.kill_at_ms, kill_at,
+		     "the timeout restarted");
 	run_sup_run(&sup, &out);
-	expect_signalled(&sup.helper, SIGKILL);
+	expect_signalled(&sup.helpers[0].proc, SIGKILL);
 }

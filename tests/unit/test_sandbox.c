@@ -42,10 +42,11 @@
 #endif
 #endif
 
-/* Fork; the child enters the sandbox as the helper does (@new_files as
- * for --address-file) and runs @body, then exits 0. Exit 100 means the
+/* Fork; the child enters the sandbox as the helper does (@allow: what
+ * sandbox_enter() takes, SANDBOX_STREAM as for --stream, SANDBOX_NEW_FILES
+ * as for --address-file) and runs @body, then exits 0. Exit 100 means the
  * sandbox could not be entered. Return: the child's wait status. */
-static int sandboxed_as(bool new_files, void (*body)(void))
+static int sandboxed_as(unsigned allow, void (*body)(void))
 {
 	char what[SANDBOX_MSG_MAX], err[SANDBOX_MSG_MAX];
 	int status;
@@ -54,7 +55,7 @@ static int sandboxed_as(bool new_files, void (*body)(void))
 	cr_assert_geq(pid, 0, "fork: %s", strerror(errno));
 	if (pid == 0) {
 		if (sandbox_before_privdrop(err, sizeof(err)) < 0 ||
-		    sandbox_enter(true, new_files, what, sizeof(what), err,
+		    sandbox_enter(true, allow, what, sizeof(what), err,
 				  sizeof(err)))
 			_exit(100);
 		body();
@@ -68,13 +69,13 @@ static int sandboxed_as(bool new_files, void (*body)(void))
 
 static int sandboxed(void (*body)(void))
 {
-	return sandboxed_as(false, body);
+	return sandboxed_as(0, body);
 }
 
-static void expect_sigsys_as(bool new_files, const char *what,
+static void expect_sigsys_as(unsigned allow, const char *what,
 			     void (*body)(void))
 {
-	int status = sandboxed_as(new_files, body);
+	int status = sandboxed_as(allow, body);
 
 	cr_assert(WIFSIGNALED(status) && WTERMSIG(status) == SIGSYS,
 		  "%s: not killed by SIGSYS (%s %d)", what,
@@ -84,7 +85,7 @@ static void expect_sigsys_as(bool new_files, const char *what,
 
 static void expect_sigsys(const char *what, void (*body)(void))
 {
-	expect_sigsys_as(false, what, body);
+	expect_sigsys_as(0, what, body);
 }
 
 /* Calls a hijacked helper would make, none of which it needs. */
@@ -325,7 +326,7 @@ Test(sandbox, new_files_lets_the_helper_create_and_rename_but_open_nothing)
 	int status;
 
 	cr_assert_not_null(mkdtemp(files_dir));
-	status = sandboxed_as(true, replace_a_file);
+	status = sandboxed_as(SANDBOX_NEW_FILES, replace_a_file);
 	cr_expect(WIFEXITED(status) && WEXITSTATUS(status) == 0, "%s %d",
 		  WIFSIGNALED(status) ? "killed by signal" : "exit status",
 		  WIFSIGNALED(status) ? WTERMSIG(status) : WEXITSTATUS(status));
@@ -337,12 +338,112 @@ Test(sandbox, new_files_lets_the_helper_create_and_rename_but_open_nothing)
 	expect_sigsys("open(O_CREAT) without new_files", create_a_file);
 #ifndef SANITIZED
 	/* With it, still no existing file, to read or to write. */
-	expect_sigsys_as(true, "open(O_RDONLY) with new_files", call_open);
-	expect_sigsys_as(true, "open(O_WRONLY) with new_files", open_to_write);
+	expect_sigsys_as(SANDBOX_NEW_FILES, "open(O_RDONLY) with new_files",
+			 call_open);
+	expect_sigsys_as(SANDBOX_NEW_FILES, "open(O_WRONLY) with new_files",
+			 open_to_write);
 #endif
 	snprintf(path, sizeof(path), "%s/new", files_dir);
 	unlink(path);
 	cr_expect_eq(rmdir(files_dir), 0, "%s", strerror(errno));
+}
+
+static void call_listen(void)
+{
+	listen(-1, 1);
+}
+
+static void call_accept(void)
+{
+	accept(-1, NULL, NULL);
+}
+
+static void call_sendmsg(void)
+{
+	struct msghdr msg = {0};
+
+	sendmsg(-1, &msg, 0);
+}
+
+/* A --stream helper's calls: listening at a path, taking a
+ * client, a batch each way, and nothing of the stream kind otherwise. */
+static void stream_calls(void)
+{
+	struct sockaddr_un addr = {.sun_family = AF_UNIX};
+	char hdr[4] = {0, 0, 0, 1}, byte = 'x', in[5];
+	struct iovec iov[2] = {{hdr, sizeof(hdr)}, {&byte, 1}};
+	struct msghdr msg = {.msg_iov = iov, .msg_iovlen = 2};
+
+	snprintf(addr.sun_path, sizeof(addr.sun_path), "/tmp/vmh-sbs-%d",
+		 (int)getpid());
+	int l = socket(AF_UNIX, SOCK_STREAM, 0);
+	int c = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	if (l < 0 || c < 0 ||
+	    bind(l, (struct sockaddr *)&addr, sizeof(addr)) != 0 ||
+	    listen(l, 1) != 0 ||
+	    connect(c, (struct sockaddr *)&addr, sizeof(addr)) != 0 ||
+	    unlink(addr.sun_path) != 0)
+		_exit(20);
+	int a = accept(l, NULL, NULL);
+	if (a < 0 || sendmsg(a, &msg, MSG_DONTWAIT | MSG_NOSIGNAL) != 5 ||
+	    read(c, in, sizeof(in)) != 5 || send(c, in, 5, 0) != 5 ||
+	    read(a, in, sizeof(in)) != 5 || in[4] != 'x')
+		_exit(21);
+	if (close(a) != 0 || close(c) != 0 || close(l) != 0)
+		_exit(22);
+	/* The datagram calls stay allowed beside them. */
+	int d = socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+	if (d < 0 || close(d) != 0)
+		_exit(23);
+}
+
+Test(sandbox, a_stream_helper_may_listen_accept_and_sendmsg)
+{
+	int status = sandboxed_as(SANDBOX_STREAM, stream_calls);
+
+	cr_assert(WIFEXITED(status) && WEXITSTATUS(status) == 0,
+		  "%s %d (see stream_calls() for what the status means)",
+		  WIFSIGNALED(status) ? "killed by signal" : "exit status",
+		  WIFSIGNALED(status) ? WTERMSIG(status) : WEXITSTATUS(status));
+	/* Still no other family, and no stream calls for a datagram one. */
+	expect_sigsys_as(SANDBOX_STREAM, "socket(AF_INET), stream helper",
+			 call_inet_socket);
+	expect_sigsys("listen, datagram helper", call_listen);
+	expect_sigsys("accept, datagram helper", call_accept);
+	expect_sigsys("sendmsg, datagram helper", call_sendmsg);
+}
+
+/* --stream with --address-file: a --socket stream helper that also
+ * rewrites the address file; each allowance still works with the other. */
+static void stream_and_file_calls(void)
+{
+	stream_calls();
+	replace_a_file();
+}
+
+Test(sandbox, a_stream_helper_with_an_address_file_may_do_both)
+{
+	char path[64], buf[8] = "";
+	int status;
+
+	strcpy(files_dir, "/tmp/vmh-sbx-files-XXXXXX");
+	cr_assert_not_null(mkdtemp(files_dir));
+	status = sandboxed_as(SANDBOX_STREAM | SANDBOX_NEW_FILES,
+			      stream_and_file_calls);
+	cr_expect(WIFEXITED(status) && WEXITSTATUS(status) == 0,
+		  "%s %d (see stream_calls() and replace_a_file())",
+		  WIFSIGNALED(status) ? "killed by signal" : "exit status",
+		  WIFSIGNALED(status) ? WTERMSIG(status) : WEXITSTATUS(status));
+	snprintf(path, sizeof(path), "%s/addr", files_dir);
+	test_read_file(path, buf, sizeof(buf));
+	cr_expect_str_eq(buf, "two\n");
+	unlink(path);
+	cr_expect_eq(rmdir(files_dir), 0, "%s", strerror(errno));
+#ifndef SANITIZED
+	expect_sigsys_as(SANDBOX_STREAM | SANDBOX_NEW_FILES,
+			 "open(O_RDONLY), stream helper with new_files",
+			 call_open);
+#endif
 }
 
 static void call_abort(void)
@@ -391,7 +492,7 @@ Test(sandbox, an_asan_report_still_comes_out_under_the_filter)
 	if (pid == 0) {
 		char what[SANDBOX_MSG_MAX], err[SANDBOX_MSG_MAX];
 
-		if (sandbox_enter(true, false, what, sizeof(what), err,
+		if (sandbox_enter(true, 0, what, sizeof(what), err,
 				  sizeof(err)))
 			_exit(100);
 		use_after_free();
@@ -432,8 +533,8 @@ Test(sandbox, proc_shows_no_new_privs_the_filter_and_no_bounding_set)
 	if (pid == 0) {
 		int r = sandbox_before_privdrop(err, sizeof(err));
 
-		if (r != 0 || sandbox_enter(true, false, what, sizeof(what),
-					    err, sizeof(err)))
+		if (r != 0 || sandbox_enter(true, 0, what, sizeof(what), err,
+					    sizeof(err)))
 			_exit(100);
 		/* /proc is not ours to open any more: the parent reads it. */
 		if (write(ready[1], "r", 1) != 1 || read(go[0], &c, 1) != 1)

@@ -5,6 +5,7 @@
  * paths through the program, as root. */
 #include <criterion/criterion.h>
 #include <errno.h>
+#include <stdbool.h>
 #include <fcntl.h>
 #include <netinet/in.h>
 #include <stdio.h>
@@ -26,7 +27,8 @@ static void setup(void)
 	strcpy(dir, "/tmp/vmh-vmsock-XXXXXX");
 	cr_assert_not_null(mkdtemp(dir));
 	snprintf(path, sizeof(path), "%s/vm.sock", dir);
-	vs = (struct vm_socket){.path = path, .fd = -1, .lock = {.fd = -1}};
+	vs = (struct vm_socket){
+	    .path = path, .fd = -1, .lock = {.fd = -1}, .conn_fd = -1};
 }
 
 static void teardown(void)
@@ -49,13 +51,19 @@ static void teardown(void)
 
 TestSuite(vm_socket, .init = setup, .fini = teardown, .timeout = 10);
 
-static void expect_fd_refused(int fd, int want, const char *words)
+static void expect_fd_refused_as(int fd, bool stream, int want,
+				 const char *words)
 {
 	char err[256] = "";
 
-	cr_expect_eq(vm_socket_check_fd(fd, err, sizeof(err)), want,
+	cr_expect_eq(vm_socket_check_fd(fd, stream, err, sizeof(err)), want,
 		     "fd %d: %s", fd, err);
 	cr_expect(strstr(err, words), "fd %d: '%s' lacks '%s'", fd, err, words);
+}
+
+static void expect_fd_refused(int fd, int want, const char *words)
+{
+	expect_fd_refused_as(fd, false, want, words);
 }
 
 Test(vm_socket, fd_of_every_wrong_kind_is_named)
@@ -70,10 +78,18 @@ Test(vm_socket, fd_of_every_wrong_kind_is_named)
 	file = open(dir, O_RDONLY | O_DIRECTORY);
 	cr_assert_geq(file, 0);
 
-	cr_expect_eq(vm_socket_check_fd(sv[0], err, sizeof(err)), 0, "%s", err);
+	cr_expect_eq(vm_socket_check_fd(sv[0], false, err, sizeof(err)), 0,
+		     "%s", err);
 	expect_fd_refused(1000, -EBADF, "not an open file descriptor");
 	expect_fd_refused(file, -ENOTSOCK, "not a socket (it is a directory)");
 	expect_fd_refused(st[0], -EPROTOTYPE, "a stream socket");
+	expect_fd_refused(st[0], -EPROTOTYPE, "or add --stream");
+	/* --stream: the other way round. */
+	cr_expect_eq(vm_socket_check_fd(st[0], true, err, sizeof(err)), 0, "%s",
+		     err);
+	expect_fd_refused_as(sv[0], true, -EPROTOTYPE,
+			     "a datagram socket, but --stream");
+	expect_fd_refused_as(sv[0], true, -EPROTOTYPE, "or drop --stream");
 	expect_fd_refused(in, -EAFNOSUPPORT, "not AF_UNIX");
 	close(sv[0]);
 	close(sv[1]);
@@ -113,7 +129,8 @@ Test(vm_socket, binds_a_0600_socket_and_removes_both_files_at_close)
 
 Test(vm_socket, second_lock_on_the_path_is_refused_at_once)
 {
-	struct vm_socket other = {.path = path, .fd = -1, .lock = {.fd = -1}};
+	struct vm_socket other = {
+	    .path = path, .fd = -1, .lock = {.fd = -1}, .conn_fd = -1};
 	char err[256] = "";
 
 	lock_and_bind();
@@ -144,7 +161,8 @@ Test(vm_socket, stale_socket_is_replaced_and_a_regular_file_kept)
 	cr_assert_not_null(f);
 	fputs("precious", f);
 	fclose(f);
-	vs = (struct vm_socket){.path = path, .fd = -1, .lock = {.fd = -1}};
+	vs = (struct vm_socket){
+	    .path = path, .fd = -1, .lock = {.fd = -1}, .conn_fd = -1};
 	cr_expect_eq(
 	    vm_socket_lock(&vs, (uid_t)-1, (gid_t)-1, err, sizeof(err)),
 	    -EEXIST);
@@ -271,6 +289,55 @@ Test(vm_socket, rebind_forgets_the_client_and_takes_the_next)
 	cr_assert_eq(vm_socket_try_accept(&vs, err, sizeof(err)), 0, "%s", err);
 	snprintf(want, sizeof(want), "%s/c1", dir);
 	cr_expect_str_eq(client_name(), want);
+}
+
+/* A stream client of the socket; -errno if connect() fails. */
+static int stream_client(void)
+{
+	struct sockaddr_un to = {.sun_family = AF_UNIX};
+	int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+
+	cr_assert_geq(fd, 0);
+	snprintf(to.sun_path, sizeof(to.sun_path), "%s", path);
+	if (connect(fd, (struct sockaddr *)&to, sizeof(to)) != 0) {
+		int e = -errno;
+
+		close(fd);
+		return e;
+	}
+	return fd;
+}
+
+/* --stream: one connection is taken and the listener closed, so a second
+ * client is refused at once; rebind listens again for the next. */
+Test(vm_socket, stream_takes_one_client_and_refuses_others_until_rebind)
+{
+	char err[256];
+	struct stat st;
+
+	vs.stream = true;
+	lock_and_bind();
+	cr_expect_eq(vm_socket_try_accept(&vs, err, sizeof(err)), 1,
+		     "a client before anyone connected");
+	clients[0] = stream_client();
+	cr_assert_geq(clients[0], 0, "%s", strerror(-clients[0]));
+	cr_assert_eq(vm_socket_try_accept(&vs, err, sizeof(err)), 0, "%s", err);
+	cr_assert_geq(vs.conn_fd, 0);
+	cr_expect_eq(vs.fd, -1, "still listening");
+	cr_expect_eq(send(clients[0], "x", 1, 0), 1);
+	char c;
+	cr_expect_eq(recv(vs.conn_fd, &c, 1, 0), 1);
+	cr_expect_eq(stream_client(), -ECONNREFUSED);
+	cr_expect_eq(lstat(path, &st), 0, "the path went with the listener");
+
+	close(vs.conn_fd);
+	vs.conn_fd = -1;
+	cr_assert_eq(vm_socket_rebind(&vs, err, sizeof(err)), 0, "%s", err);
+	clients[1] = stream_client();
+	cr_assert_geq(clients[1], 0, "%s", strerror(-clients[1]));
+	cr_assert_eq(vm_socket_try_accept(&vs, err, sizeof(err)), 0, "%s", err);
+	vm_socket_close(&vs);
+	cr_expect_eq(lstat(path, &st), -1, "the socket is left");
 }
 
 Test(vm_socket, buffers_are_sized_for_megabytes_of_frames)

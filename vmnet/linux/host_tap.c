@@ -21,7 +21,9 @@
  * host_open() opens /dev/net/tun and binds the fd to a TAP device with
  * TUNSETIFF: a new one (named by --tap, or tapN chosen by the kernel), or an
  * existing persistent one of that name. It then sets the MTU (TSO only),
- * makes the TAP a port of --bridge if given, and brings it up. All of this
+ * makes the TAP a port of --bridge if given (lowering its MTU to the
+ * bridge's, which a VXLAN port may have lowered: tap_device.c), and brings
+ * it up. All of this
  * needs CAP_NET_ADMIN; the fd keeps working after the helper drops it.
  *
  * The fd carries plain Ethernet frames, one per read() or write(), with no

@@ -16,6 +16,7 @@
 #include <unistd.h>
 
 #include "errmsg.h"
+#include "log.h"
 #include "tap_netlink.h"
 
 static void tap_ifreq(struct ifreq *ifr, const char *name)
@@ -102,8 +103,9 @@ static int tap_enslave(int ctl, const char *tap, const char *bridge,
 	return -e;
 }
 
-static int tap_set_mtu(int ctl, const char *tap, int mtu, char *err,
-		       size_t errlen)
+/* @why finishes the error message: "for TSO", "to match bridge 'br0'". */
+static int tap_set_mtu(int ctl, const char *tap, int mtu, const char *why,
+		       char *err, size_t errlen)
 {
 	struct ifreq ifr;
 	int e;
@@ -113,18 +115,19 @@ static int tap_set_mtu(int ctl, const char *tap, int mtu, char *err,
 	if (ioctl(ctl, SIOCSIFMTU, &ifr) == 0)
 		return 0;
 	e = errno;
-	errmsg_format(err, errlen, "setting MTU %d on TAP '%s' for TSO: %s",
-		      mtu, tap, strerror(e));
+	errmsg_format(err, errlen, "setting MTU %d on TAP '%s' %s: %s", mtu,
+		      tap, why, strerror(e));
 	return -e;
 }
 
-static int tap_get_mtu(int ctl, const char *tap, uint32_t *mtu, char *err,
+/* The MTU of device @name (the TAP, or its bridge). */
+static int tap_get_mtu(int ctl, const char *name, uint32_t *mtu, char *err,
 		       size_t errlen)
 {
 	struct ifreq ifr;
 	int e;
 
-	tap_ifreq(&ifr, tap);
+	tap_ifreq(&ifr, name);
 	e = ioctl(ctl, SIOCGIFMTU, &ifr) < 0 ? errno : 0;
 	if (!e && ifr.ifr_mtu > 0) {
 		*mtu = (uint32_t)ifr.ifr_mtu;
@@ -132,9 +135,50 @@ static int tap_get_mtu(int ctl, const char *tap, uint32_t *mtu, char *err,
 	}
 	if (!e)
 		e = EINVAL;
-	errmsg_format(err, errlen, "reading the MTU of TAP '%s': %s", tap,
+	errmsg_format(err, errlen, "reading the MTU of '%s': %s", name,
 		      strerror(e));
 	return -e;
+}
+
+/*
+ * A bridge forwards a frame to a port only if it fits that port's MTU
+ * (br_forward.c: br_dev_queue_push_xmit() drops it when
+ * is_skb_forwardable() says no), and no counter of the VM's shows that.
+ * Unless its MTU was set by hand, the bridge takes the smallest MTU of its
+ * ports (br_if.c, br_mtu_auto_adjust()), so after the TAP joins, the
+ * bridge's MTU is the largest frame every port takes: a VXLAN port lowers
+ * it by its 50 bytes of outer headers (1450 over a 1500 underlay). The TAP
+ * keeps its own 1500, so a VM told 1500 would send frames the bridge drops
+ * in silence. So the TAP is lowered to the bridge's MTU, which the JSON
+ * line then reports, and longer frames from the VM are counted where the
+ * helper reads them (drop_truncated). Read once, at start: a port added
+ * later with a smaller MTU is not seen.
+ */
+static int tap_fit_bridge_mtu(int ctl, const char *tap, const char *bridge,
+			      bool tso, char *err, size_t errlen)
+{
+	uint32_t tap_mtu, bridge_mtu;
+	char why[48];
+	int r;
+
+	r = tap_get_mtu(ctl, tap, &tap_mtu, err, errlen);
+	if (!r)
+		r = tap_get_mtu(ctl, bridge, &bridge_mtu, err, errlen);
+	if (r || bridge_mtu >= tap_mtu)
+		return r;
+	snprintf(why, sizeof(why), "to match bridge '%s'", bridge);
+	r = tap_set_mtu(ctl, tap, (int)bridge_mtu, why, err, errlen);
+	if (r)
+		return r;
+	log_info("[host] TAP '%s': MTU %u, lowered from %u to match bridge "
+		 "'%s' (its smallest port); longer frames from the VM are "
+		 "dropped and counted (drop_truncated)",
+		 tap, bridge_mtu, tap_mtu, bridge);
+	if (tso)
+		log_info("[host] --enable-tso: for 64 KiB frames give every "
+			 "port of bridge '%s' MTU %d",
+			 bridge, TAP_TSO_MTU);
+	return 0;
 }
 
 static int tap_set_up(int ctl, const char *tap, char *err, size_t errlen)
@@ -229,13 +273,16 @@ int tap_configure(const struct host_config *cfg, const char *tap,
 		return r;
 	}
 	if (cfg->enable_tso) {
-		r = tap_set_mtu(ctl, tap, TAP_TSO_MTU, err, errlen);
+		r = tap_set_mtu(ctl, tap, TAP_TSO_MTU, "for TSO", err, errlen);
 		if (r)
 			goto out;
 	}
 	if (cfg->bridge) {
 		r = tap_enslave(ctl, tap, cfg->bridge, bridge_index, err,
 				errlen);
+		if (!r)
+			r = tap_fit_bridge_mtu(ctl, tap, cfg->bridge,
+					       cfg->enable_tso, err, errlen);
 		if (r)
 			goto out;
 		snprintf(info->bridge, sizeof(info->bridge), "%s", cfg->bridge);
@@ -245,7 +292,8 @@ int tap_configure(const struct host_config *cfg, const char *tap,
 	if (r)
 		goto out;
 	/* Read back rather than assume: an existing TAP keeps the MTU it was
-	 * given, and this is the MTU frames are cut to. */
+	 * given (lowered to its bridge's, above), and this is the MTU frames
+	 * are cut to and the JSON line reports. */
 	r = tap_get_mtu(ctl, tap, &info->mtu, err, errlen);
 out:
 	close(ctl);

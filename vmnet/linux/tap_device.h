@@ -27,7 +27,8 @@
 int tap_attach(const char *name, char real[IFNAMSIZ], char *err, size_t errlen);
 
 /**
- * tap_configure() - give the TAP its MTU (TSO), bridge and up state
+ * tap_configure() - give the TAP its MTU (TSO; never above its bridge's),
+ * bridge and up state
  * @cfg:		enable_tso and bridge are used
  * @tap:		the TAP's name
  * @bridge_index:	ifindex of cfg->bridge, checked by the caller

@@ -68,10 +68,11 @@
  *
  * The list was measured, not guessed: tests/scripts/sandbox_syscalls.py
  * runs every scenario of the helper (the lifecycle and end-to-end tests,
- * vmnet-run, a QEMU guest, --socket clients coming and going, --pid,
- * --stats-interval, --cpus, SIGTERM, SIGINT, SIGSTOP/SIGCONT, the TAP
- * deleted under it, TSO, write() instead of io_uring, SIGUSR1 and the
- * other signals, a helper that is not root) under strace, and lists each
+ * vmnet-run, QEMU guests, --socket clients coming and going, --stream
+ * clients over --fd and --socket, --pid, --stats-interval, --cpus,
+ * SIGTERM, SIGINT, SIGSTOP/SIGCONT, the TAP deleted under it, TSO, write()
+ * instead of io_uring, SIGUSR1 and the other signals, a helper that is not
+ * root) under strace, and lists each
  * call made after this point; docs/security.md has the result.
  */
 
@@ -304,24 +305,30 @@ static void emit_nr_masked(struct sandbox_bpf *b, int nr, unsigned arg,
 
 /* socket(): a unix datagram socket (--socket binding anew after a client
  * left), or netlink with NETLINK_SOCK_DIAG (the peer watch of each
- * client). No stream socket, so no ssh-agent, D-Bus or other service of
- * the user's to talk to; no AF_INET, AF_PACKET or other netlink family.
- * The offsets count instructions from the one after the jump. */
-static void emit_socket(struct sandbox_bpf *b)
+ * client); a unix stream socket only with --stream, whose --socket listens
+ * anew after a client left. No stream socket otherwise, so no ssh-agent,
+ * D-Bus or other service of the user's to talk to; no AF_INET, AF_PACKET
+ * or other netlink family. The offsets count instructions from the one
+ * after the jump. */
+static void emit_socket(struct sandbox_bpf *b, bool stream)
 {
 	const uint32_t flags = SOCK_NONBLOCK | SOCK_CLOEXEC;
+	/* Without --stream the second type is a datagram again: the same
+	 * program, one type allowed. */
+	const uint32_t other = stream ? SOCK_STREAM : SOCK_DGRAM;
 
-	emit(b, BPF_JMP | BPF_JEQ | BPF_K, 0, 10, __NR_socket); /* 0 */
+	emit(b, BPF_JMP | BPF_JEQ | BPF_K, 0, 11, __NR_socket); /* 0 */
 	emit_load(b, SANDBOX_ARG_LO(0));			/* 1 */
-	emit(b, BPF_JMP | BPF_JEQ | BPF_K, 0, 3, AF_UNIX);	/* 2: ->6 */
+	emit(b, BPF_JMP | BPF_JEQ | BPF_K, 0, 4, AF_UNIX);	/* 2: ->7 */
 	emit_load(b, SANDBOX_ARG_LO(1));			/* 3 */
 	emit(b, BPF_ALU | BPF_AND | BPF_K, 0, 0, ~flags);	/* 4 */
-	emit(b, BPF_JMP | BPF_JEQ | BPF_K, 4, 3, SOCK_DGRAM);	/* 5: ->10, 9 */
-	emit(b, BPF_JMP | BPF_JEQ | BPF_K, 0, 2, AF_NETLINK);	/* 6: ->9 */
-	emit_load(b, SANDBOX_ARG_LO(2));			/* 7 */
-	emit(b, BPF_JMP | BPF_JEQ | BPF_K, 1, 0, NETLINK_SOCK_DIAG); /* 8 */
-	emit_ret(b, SANDBOX_KILL);				     /* 9 */
-	emit_ret(b, SECCOMP_RET_ALLOW);				     /* 10 */
+	emit(b, BPF_JMP | BPF_JEQ | BPF_K, 5, 0, SOCK_DGRAM);	/* 5: ->11 */
+	emit(b, BPF_JMP | BPF_JEQ | BPF_K, 4, 3, other);      /* 6: ->11, 10 */
+	emit(b, BPF_JMP | BPF_JEQ | BPF_K, 0, 2, AF_NETLINK); /* 7: ->10 */
+	emit_load(b, SANDBOX_ARG_LO(2));		      /* 8 */
+	emit(b, BPF_JMP | BPF_JEQ | BPF_K, 1, 0, NETLINK_SOCK_DIAG); /* 9 */
+	emit_ret(b, SANDBOX_KILL);				     /* 10 */
+	emit_ret(b, SECCOMP_RET_ALLOW);				     /* 11 */
 	b->calls++;
 }
 
@@ -348,8 +355,24 @@ static void emit_new_files(struct sandbox_bpf *b)
 #endif
 }
 
-static void sandbox_build(struct sandbox_bpf *b, pid_t self, bool new_files)
+/* --stream only: the stream endpoint writes a batch with one sendmsg()
+ * (engine/endpoint_stream.c); a --socket listens, takes its client with
+ * accept() and, when the client has left, listens anew
+ * (cli/common/vm_socket.c). glibc's accept() is the accept system call
+ * where the architecture has one, else accept4(). */
+static const int sandbox_stream_allowed[] = {
+    __NR_sendmsg,
+    __NR_listen,
+#ifdef __NR_accept
+    __NR_accept,
+#endif
+    __NR_accept4,
+};
+
+static void sandbox_build(struct sandbox_bpf *b, pid_t self, unsigned allow)
 {
+	const bool stream = allow & SANDBOX_STREAM;
+
 	b->n = b->calls = 0;
 	/* 1. Our architecture only, and on x86_64 not its x32 ABI. */
 	emit_load(b, offsetof(struct seccomp_data, arch));
@@ -364,8 +387,12 @@ static void sandbox_build(struct sandbox_bpf *b, pid_t self, bool new_files)
 	for (size_t i = 0;
 	     i < sizeof(sandbox_allowed) / sizeof(*sandbox_allowed); i++)
 		emit_nr_action(b, sandbox_allowed[i], SECCOMP_RET_ALLOW);
+	for (size_t i = 0; stream && i < sizeof(sandbox_stream_allowed) /
+					     sizeof(*sandbox_stream_allowed);
+	     i++)
+		emit_nr_action(b, sandbox_stream_allowed[i], SECCOMP_RET_ALLOW);
 	/* 3. Calls allowed with some arguments only. */
-	emit_socket(b);
+	emit_socket(b, stream);
 	/* Threads only (glibc's pthread_create() sets CLONE_THREAD): no
 	 * fork(), so no process can outlive the helper holding its fds. */
 #ifndef SANDBOX_SANITIZER
@@ -395,7 +422,7 @@ static void sandbox_build(struct sandbox_bpf *b, pid_t self, bool new_files)
 	 * an_asan_report_still_comes_out_under_the_filter). */
 	emit_nr_masked(b, __NR_ioctl, 1, 0xffffffffu, TCGETS);
 #endif
-	if (new_files)
+	if (allow & SANDBOX_NEW_FILES)
 		emit_new_files(b);
 	/* 4. Everything else. */
 	emit_ret(b, SANDBOX_KILL);
@@ -403,7 +430,7 @@ static void sandbox_build(struct sandbox_bpf *b, pid_t self, bool new_files)
 
 /* Install the filter on every thread. Return: 0 or a negative errno with
  * @err filled. */
-static int sandbox_install(bool new_files, unsigned *calls, char *err,
+static int sandbox_install(unsigned allow, unsigned *calls, char *err,
 			   size_t errlen)
 {
 	static struct sandbox_bpf b;
@@ -419,7 +446,7 @@ static int sandbox_install(bool new_files, unsigned *calls, char *err,
 				   "can): %s; pass --no-sandbox to run without "
 				   "the filter",
 				   strerror(errno));
-	sandbox_build(&b, getpid(), new_files);
+	sandbox_build(&b, getpid(), allow);
 	if (b.n > SANDBOX_BPF_MAX)
 		return errmsg_fail(err, errlen, -E2BIG,
 				   "seccomp: the filter needs %u instructions, "
@@ -488,7 +515,7 @@ int sandbox_before_privdrop(char *err, size_t errlen)
 	return 0;
 }
 
-int sandbox_enter(bool filter, bool new_files, char *what, size_t whatlen,
+int sandbox_enter(bool filter, unsigned allow, char *what, size_t whatlen,
 		  char *err, size_t errlen)
 {
 	/* glibc reads /etc/localtime at the first localtime_r() (the stats
@@ -511,7 +538,7 @@ int sandbox_enter(bool filter, bool new_files, char *what, size_t whatlen,
 	}
 #ifdef SANDBOX_AUDIT_ARCH
 	unsigned calls = 0;
-	int r = sandbox_install(new_files, &calls, err, errlen);
+	int r = sandbox_install(allow, &calls, err, errlen);
 
 	if (r)
 		return r;
@@ -519,9 +546,12 @@ int sandbox_enter(bool filter, bool new_files, char *what, size_t whatlen,
 	    what, whatlen,
 	    "no new privileges; system call filter on (%u calls allowed%s, "
 	    "any other kills the helper with SIGSYS)",
-	    calls, new_files ? ", new files for --address-file" : "");
+	    calls,
+	    (allow & SANDBOX_NEW_FILES) ? ", new files for --address-file"
+					: "");
 	return 0;
 #else
+	(void)allow;
 	return errmsg_fail(err, errlen, -ENOSYS,
 			   "no system call filter is built for this "
 			   "architecture (only x86_64 and aarch64); pass "

@@ -12,9 +12,11 @@
  *   --window N                   frames in flight per direction (auto)
  *   --batch N                    frames per send/receive call (32)
  *   --vm fd|socket:PATH|vde:PATH the VM's side: a socketpair whose other
- *                                end the forwarder gets as fd 3; a client
+ *        |stream-fd|stream:PATH  end the forwarder gets as fd 3; a client
  *                                of the forwarder's bound socket; a VDE
- *                                switch's port
+ *                                switch's port; the first two as a stream,
+ *                                each frame after its 4-byte length (a
+ *                                forwarder given --stream)
  *   --host tap:NAME|fd|pair      the host's side: the TAP; a second
  *                                socketpair whose other end the forwarder
  *                                gets as fd 4 (VM to VM); or (the limit)
@@ -34,6 +36,15 @@
  *                                several tools start their windows
  *                                together
  *   --label TEXT                 copied into the JSON
+ *   --id N                       0..65535, in this tool's two MACs
+ *                                (02:76:6d:N:01 and :02), so many tools
+ *                                share one switch; a frame of ours for
+ *                                another MAC counts as misrouted (one
+ *                                flooded to this VM, say)
+ *   --attach PID                 measure running forwarder PID (one
+ *                                switch serving many tools) instead of
+ *                                starting one: needs --vm socket:PATH or
+ *                                vde:PATH and no command after --
  *
  * How it works. One thread does everything, in one loop, so the tool's
  * own CPU is one number (getrusage) and no lock is needed: each direction
@@ -84,8 +95,9 @@
 #define DRAIN_NS   500000000ull
 #define PROBE_NS   50000000ull
 #define PROBE_FLOW 0x100 /* + direction: probes, not counted */
-static const uint8_t vm_mac[6] = {0x02, 0x76, 0x6d, 0x00, 0x00, 0x01};
-static const uint8_t host_mac[6] = {0x02, 0x76, 0x6d, 0x00, 0x00, 0x02};
+/* Bytes 3 and 4 are --id's. */
+static uint8_t vm_mac[6] = {0x02, 0x76, 0x6d, 0x00, 0x00, 0x01};
+static uint8_t host_mac[6] = {0x02, 0x76, 0x6d, 0x00, 0x00, 0x02};
 
 static void on_signal(int sig)
 {
@@ -149,6 +161,12 @@ static void on_frame(void *arg, const uint8_t *p, size_t len, bool cut)
 		return;
 	case FRAME_OK:
 		break;
+	}
+	/* One of ours, but for another tool's MAC: on a shared switch,
+	 * flooded here. */
+	if (memcmp(p, x->side == SIDE_VM ? vm_mac : host_mac, 6) != 0) {
+		sc->misrouted++;
+		return;
 	}
 	if (flow == PROBE_FLOW + SIDE_VM || flow == PROBE_FLOW + SIDE_HOST) {
 		/* A probe sent from one side arrives at the other. */
@@ -460,7 +478,15 @@ static void setup_vm_side(struct load *l, struct load_child *ch, int *child_end)
 	int sv[2];
 
 	*child_end = -1;
-	if (l->o.limit || strcmp(l->o.vm, "fd") == 0) {
+	if (!l->o.limit && strcmp(l->o.vm, "stream-fd") == 0) {
+		if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv) < 0)
+			load_fail("socketpair: %s", strerror(errno));
+		if (load_ep_stream(&l->ep[SIDE_VM], sv[0], l->o.size,
+				   l->o.batch) < 0)
+			load_fail("setting up the VM's stream socket");
+		size_child_end(sv[1]);
+		*child_end = sv[1];
+	} else if (l->o.limit || strcmp(l->o.vm, "fd") == 0) {
 		if (socketpair(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0, sv) < 0)
 			load_fail("socketpair: %s", strerror(errno));
 		if (load_ep_sock(&l->ep[SIDE_VM], sv[0], l->o.size,
@@ -499,6 +525,22 @@ static void connect_vm_socket(struct load *l, const char *path)
 		load_fail("setting up the VM's socket");
 }
 
+/* --vm stream:PATH: a client connected to the forwarder's listener. */
+static void connect_vm_stream(struct load *l, const char *path)
+{
+	struct sockaddr_un to = {.sun_family = AF_UNIX};
+	int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+
+	if (fd < 0)
+		load_fail("socket: %s", strerror(errno));
+	snprintf(to.sun_path, sizeof(to.sun_path), "%s", path);
+	if (connect(fd, (struct sockaddr *)&to, sizeof(to)) < 0)
+		load_fail("connecting to --vm stream '%s': %s", path,
+			  strerror(errno));
+	if (load_ep_stream(&l->ep[SIDE_VM], fd, l->o.size, l->o.batch) < 0)
+		load_fail("setting up the VM's stream socket");
+}
+
 int main(int argc, char **argv)
 {
 	static struct load l;
@@ -516,7 +558,11 @@ int main(int argc, char **argv)
 	load_opts_parse(argc, argv, &l.o);
 	l.mark_fd = -1;
 	l.r.o = &l.o;
-	l.r.forwarder = l.o.limit ? "none" : l.o.cmd[0];
+	l.r.forwarder = l.o.limit    ? "none"
+			: l.o.attach ? "attached"
+				     : l.o.cmd[0];
+	vm_mac[3] = host_mac[3] = (uint8_t)(l.o.id >> 8);
+	vm_mac[4] = host_mac[4] = (uint8_t)l.o.id;
 	if (!l.o.limit && !l.o.host_fd)
 		tap = l.o.host + 4;
 
@@ -524,25 +570,33 @@ int main(int argc, char **argv)
 	if (!l.o.limit) {
 		int host_end = l.o.host_fd ? setup_host_pair(&l) : -1;
 
-		load_child_start(&ch, l.o.cmd, child_end, host_end, l.o.log);
-		if (child_end >= 0)
-			close(child_end);
-		if (host_end >= 0)
-			close(host_end);
-		if (strcmp(l.o.ready, "json") == 0)
-			load_child_wait_line(&ch);
-		else
-			load_child_wait_tap(&ch, tap);
+		if (l.o.attach) {
+			ch.pid = l.o.attach; /* running, and not ours to stop */
+		} else {
+			load_child_start(&ch, l.o.cmd, child_end, host_end,
+					 l.o.log);
+			if (child_end >= 0)
+				close(child_end);
+			if (host_end >= 0)
+				close(host_end);
+			if (strcmp(l.o.ready, "json") == 0)
+				load_child_wait_line(&ch);
+			else
+				load_child_wait_tap(&ch, tap);
+		}
 		l.r.pid = ch.pid;
 		if (strncmp(l.o.vm, "socket:", 7) == 0) {
 			connect_vm_socket(&l, l.o.vm + 7);
+		} else if (strncmp(l.o.vm, "stream:", 7) == 0) {
+			connect_vm_stream(&l, l.o.vm + 7);
 		} else if (strncmp(l.o.vm, "vde:", 4) == 0) {
 			if (load_ep_vde(&l.ep[SIDE_VM], l.o.vm + 4, l.o.size,
 					l.o.batch, err, sizeof(err)) < 0)
 				load_fail("%s", err);
-		} else if (strcmp(l.o.vm, "fd") != 0) {
-			load_fail("invalid --vm '%s': pass fd, socket:PATH or "
-				  "vde:PATH",
+		} else if (strcmp(l.o.vm, "fd") != 0 &&
+			   strcmp(l.o.vm, "stream-fd") != 0) {
+			load_fail("invalid --vm '%s': pass fd, socket:PATH, "
+				  "vde:PATH, stream-fd or stream:PATH",
 				  l.o.vm);
 		}
 		if (tap &&
@@ -579,9 +633,12 @@ int main(int argc, char **argv)
 	if (l.o.count_syscalls && !l.o.limit)
 		perf = load_perf_start(&l.o, ch.pid, l.o.count_syscalls,
 				       &l.mark_fd);
+	l.r.win_misrouted = l.r.side[0].misrouted + l.r.side[1].misrouted;
 	t0 = load_now_ns();
 	pump(&l, t0 + (uint64_t)(l.o.seconds * 1e9), true);
 	t1 = load_now_ns();
+	l.r.win_misrouted =
+	    l.r.side[0].misrouted + l.r.side[1].misrouted - l.r.win_misrouted;
 	getrusage(RUSAGE_SELF, &l.r.self1);
 	l.r.win_waits = l.r.waits;
 	l.r.win_wait_timeouts = l.r.wait_timeouts;
@@ -626,7 +683,7 @@ int main(int argc, char **argv)
 			l.r.tap_tx_dropped = read_u64_file(path);
 		}
 		proc_sample_take(ch.pid, &l.r.end);
-		l.r.exit_status = load_child_stop(&ch);
+		l.r.exit_status = l.o.attach ? 0 : load_child_stop(&ch);
 	}
 	load_report_json(stdout, &l.r);
 	fflush(stdout);

@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /* load_ep.c - the load tool's endpoints (see load_ep.h): unix datagram
- * sockets, the TAP through AF_PACKET, and VDE through libvdeplug. */
+ * and stream sockets, the TAP through AF_PACKET, and VDE through
+ * libvdeplug. */
 #include "load_ep.h"
 
 #include <arpa/inet.h>
@@ -65,6 +66,130 @@ int load_ep_sock(struct load_ep *e, int fd, size_t max_frame, unsigned batch)
 		return -errno;
 	size_buffers(fd);
 	return rx_buffers(e, max_frame, batch);
+}
+
+#define STREAM_HDR 4
+
+int load_ep_stream(struct load_ep *e, int fd, size_t max_frame, unsigned batch)
+{
+	memset(e, 0, sizeof(*e));
+	e->kind = EP_STREAM;
+	e->rx_fd = e->tx_fd = fd;
+	if (fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) | O_NONBLOCK) < 0)
+		return -errno;
+	size_buffers(fd);
+	e->batch = batch;
+	e->rx_cap = max_frame;
+	/* One read takes up to a batch of whole records. */
+	e->rx_bufs = malloc((size_t)batch * (STREAM_HDR + max_frame));
+	e->tx_tail = malloc(STREAM_HDR + max_frame);
+	e->tx_iov = calloc(2 * (size_t)batch, sizeof(*e->tx_iov));
+	e->rx_msgs = calloc(batch, sizeof(*e->rx_msgs)); /* headers' room */
+	if (!e->rx_bufs || !e->tx_tail || !e->tx_iov || !e->rx_msgs)
+		return -ENOMEM;
+	return 0;
+}
+
+/* Finish the record a short write left; 1 when done, 0 when the kernel
+ * has no room yet. */
+static int stream_flush_tail(struct load_ep *e)
+{
+	while (e->tx_tail_off < e->tx_tail_len) {
+		ssize_t r = send(e->tx_fd, e->tx_tail + e->tx_tail_off,
+				 e->tx_tail_len - e->tx_tail_off,
+				 MSG_DONTWAIT | MSG_NOSIGNAL);
+
+		e->tx_calls++;
+		if (r < 0)
+			return errno == EAGAIN || errno == EINTR ? 0 : -errno;
+		e->tx_tail_off += (size_t)r;
+	}
+	e->tx_tail_len = e->tx_tail_off = 0;
+	return 1;
+}
+
+static int stream_send(struct load_ep *e, struct mmsghdr *msgs, unsigned n)
+{
+	/* The lengths, in the room of the receive headers (unused here). */
+	uint8_t(*hdr)[STREAM_HDR] = (void *)e->rx_msgs;
+	struct msghdr m = {.msg_iov = e->tx_iov};
+	ssize_t r;
+	int f = stream_flush_tail(e);
+
+	if (f <= 0)
+		return f;
+	if (n > e->batch)
+		n = e->batch;
+	m.msg_iovlen = 2 * (size_t)n;
+	for (unsigned i = 0; i < n; i++) {
+		struct iovec *v = msgs[i].msg_hdr.msg_iov;
+		uint32_t len = (uint32_t)v->iov_len;
+
+		hdr[i][0] = (uint8_t)(len >> 24);
+		hdr[i][1] = (uint8_t)(len >> 16);
+		hdr[i][2] = (uint8_t)(len >> 8);
+		hdr[i][3] = (uint8_t)len;
+		e->tx_iov[2 * i] = (struct iovec){hdr[i], STREAM_HDR};
+		e->tx_iov[2 * i + 1] = *v;
+	}
+	e->tx_calls++;
+	r = sendmsg(e->tx_fd, &m, MSG_DONTWAIT | MSG_NOSIGNAL);
+	if (r < 0)
+		return errno == EAGAIN || errno == ENOBUFS || errno == EINTR
+			   ? 0
+			   : -errno;
+	/* Whole records, then the one cut short, whose rest is kept. */
+	size_t done = (size_t)r;
+	unsigned sent = 0;
+	while (sent < n && done >= e->tx_iov[2 * sent].iov_len +
+				       e->tx_iov[2 * sent + 1].iov_len) {
+		done -= e->tx_iov[2 * sent].iov_len +
+			e->tx_iov[2 * sent + 1].iov_len;
+		sent++;
+	}
+	if (sent < n && done > 0) {
+		size_t h = e->tx_iov[2 * sent].iov_len;
+		size_t len = e->tx_iov[2 * sent + 1].iov_len;
+
+		memcpy(e->tx_tail, e->tx_iov[2 * sent].iov_base, h);
+		memcpy(e->tx_tail + h, e->tx_iov[2 * sent + 1].iov_base, len);
+		e->tx_tail_len = h + len;
+		e->tx_tail_off = done;
+		sent++;
+	}
+	return (int)sent;
+}
+
+static int stream_recv(struct load_ep *e, load_frame_fn fn, void *arg)
+{
+	size_t room = (size_t)e->batch * (STREAM_HDR + e->rx_cap);
+	size_t off = 0;
+	int frames = 0;
+	ssize_t r;
+
+	e->rx_calls++;
+	r = read(e->rx_fd, e->rx_bufs + e->rx_len, room - e->rx_len);
+	if (r == 0)
+		return -ECONNRESET;
+	if (r < 0)
+		return errno == EAGAIN || errno == EINTR ? 0 : -errno;
+	e->rx_len += (size_t)r;
+	while (e->rx_len - off >= STREAM_HDR) {
+		const uint8_t *p = e->rx_bufs + off;
+		size_t len = (size_t)p[0] << 24 | (size_t)p[1] << 16 |
+			     (size_t)p[2] << 8 | p[3];
+
+		if (len > e->rx_cap)
+			return -EPROTO;
+		if (e->rx_len - off < STREAM_HDR + len)
+			break;
+		fn(arg, p + STREAM_HDR, len, false);
+		off += STREAM_HDR + len;
+		frames++;
+	}
+	memmove(e->rx_bufs, e->rx_bufs + off, e->rx_len - off);
+	e->rx_len -= off;
+	return frames;
 }
 
 static size_t pow2_at_least(size_t v)
@@ -239,6 +364,8 @@ int load_ep_send(struct load_ep *e, struct mmsghdr *msgs, unsigned n)
 		return -ENOSYS;
 #endif
 	}
+	if (e->kind == EP_STREAM)
+		return stream_send(e, msgs, n);
 	e->tx_calls++;
 	r = sendmmsg(e->tx_fd, msgs, n, MSG_DONTWAIT);
 	if (r < 0) {
@@ -307,6 +434,8 @@ int load_ep_recv(struct load_ep *e, load_frame_fn fn, void *arg)
 {
 	if (e->kind == EP_PACKET)
 		return recv_ring(e, fn, arg);
+	if (e->kind == EP_STREAM)
+		return stream_recv(e, fn, arg);
 	return recv_sock(e, fn, arg);
 }
 
@@ -339,6 +468,8 @@ void load_ep_close(struct load_ep *e)
 	free(e->rx_bufs);
 	free(e->rx_msgs);
 	free(e->rx_iov);
+	free(e->tx_tail);
+	free(e->tx_iov);
 	memset(e, 0, sizeof(*e));
 	e->rx_fd = e->tx_fd = -1;
 }

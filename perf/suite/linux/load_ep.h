@@ -1,8 +1,10 @@
 /* SPDX-License-Identifier: Apache-2.0 */
-/* load_ep.h - the load tool's two kinds of endpoint: a unix datagram socket
- * (the VM's side of a forwarder, or both ends of the limit's socketpair)
- * and a TAP seen from the host (AF_PACKET: a TPACKET_V3 ring to receive,
- * batched sendmmsg() to inject). Both send and receive in batches. */
+/* load_ep.h - the load tool's kinds of endpoint: a unix datagram socket
+ * (the VM's side of a forwarder, or both ends of the limit's socketpair),
+ * a unix stream socket with each frame after its 4-byte big-endian length
+ * (the VM's side of a forwarder given --stream), and a TAP seen from the
+ * host (AF_PACKET: a TPACKET_V3 ring to receive, batched sendmmsg() to
+ * inject). All send and receive in batches. */
 #ifndef VMH_PERF_LOAD_EP_H
 #define VMH_PERF_LOAD_EP_H
 
@@ -12,7 +14,7 @@
 #include <stdint.h>
 #include <sys/socket.h>
 
-enum load_ep_kind { EP_SOCK, EP_PACKET, EP_VDE };
+enum load_ep_kind { EP_SOCK, EP_PACKET, EP_VDE, EP_STREAM };
 
 struct load_ep {
 	enum load_ep_kind kind;
@@ -29,6 +31,12 @@ struct load_ep {
 	unsigned nblocks, cur;
 	struct sockaddr_ll to; /* where injected frames go */
 	void *vde;	       /* VDECONN *, EP_VDE */
+	/* EP_STREAM: bytes read and not yet cut into frames, and the rest
+	 * of a record the kernel took only part of, sent before any other */
+	size_t rx_len;
+	uint8_t *tx_tail;
+	size_t tx_tail_len, tx_tail_off;
+	struct iovec *tx_iov;
 	uint64_t rx_calls, tx_calls;
 };
 
@@ -47,6 +55,24 @@ typedef void (*load_frame_fn)(void *arg, const uint8_t *p, size_t len,
  * Return: 0, or -errno.
  */
 int load_ep_sock(struct load_ep *e, int fd, size_t max_frame, unsigned batch);
+
+/**
+ * load_ep_stream() - an endpoint on unix stream socket @fd (made
+ * non-blocking here), each frame after its length as a 4-byte big-endian
+ * number
+ * @e:         the endpoint
+ * @fd:        a connected unix stream socket
+ * @max_frame: the largest frame to receive
+ * @batch:     frames per send call
+ *
+ * A batch is sent with one sendmsg(); the part of a record the kernel did
+ * not take is kept and sent first next time, so records never interleave.
+ * A received length above @max_frame cannot be resynchronised: it is an
+ * error (-EPROTO).
+ *
+ * Return: 0, or -errno.
+ */
+int load_ep_stream(struct load_ep *e, int fd, size_t max_frame, unsigned batch);
 
 /**
  * load_ep_packet() - an endpoint on the host side of TAP @ifname

@@ -47,7 +47,9 @@ void load_opts_parse(int argc, char **argv, struct load_opts *o)
 		O_COUNT,
 		O_EVENTS,
 		O_SYNC_DIR,
-		O_LABEL
+		O_LABEL,
+		O_ID,
+		O_ATTACH
 	};
 	static const struct option longs[] = {
 	    {"dir", required_argument, 0, O_DIR},
@@ -64,6 +66,8 @@ void load_opts_parse(int argc, char **argv, struct load_opts *o)
 	    {"count-events", required_argument, 0, O_EVENTS},
 	    {"sync", required_argument, 0, O_SYNC_DIR},
 	    {"label", required_argument, 0, O_LABEL},
+	    {"id", required_argument, 0, O_ID},
+	    {"attach", required_argument, 0, O_ATTACH},
 	    {0, 0, 0, 0}};
 	int c;
 
@@ -130,6 +134,13 @@ void load_opts_parse(int argc, char **argv, struct load_opts *o)
 		case O_LABEL:
 			o->label = optarg;
 			break;
+		case O_ID:
+			o->id = parse_count(optarg, 0, 65535, "--id");
+			break;
+		case O_ATTACH:
+			o->attach =
+			    (pid_t)parse_count(optarg, 1, 1u << 22, "--attach");
+			break;
 		default:
 			load_fail("unknown option: see the usage at the top of "
 				  "perf/suite/linux/load.c");
@@ -144,7 +155,12 @@ void load_opts_parse(int argc, char **argv, struct load_opts *o)
 		    "missing --host: pass --host tap:NAME (the forwarder's "
 		    "TAP), --host fd (its host socket, VM to VM) or --host "
 		    "pair (the limit)");
-	if (!o->limit && !o->cmd[0])
+	if (o->attach &&
+	    (o->cmd[0] || o->limit || o->host_fd || strcmp(o->vm, "fd") == 0))
+		load_fail("--attach measures a running forwarder: pass --vm "
+			  "socket:PATH or vde:PATH and --host tap:NAME, and no "
+			  "command after --");
+	if (!o->limit && !o->attach && !o->cmd[0])
 		load_fail("no forwarder: pass its command after --, e.g. -- "
 			  "build/vmnet-helper --fd 3 --tap vmhp0");
 	if (o->window == 0) {

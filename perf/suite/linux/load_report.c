@@ -197,7 +197,8 @@ void load_report_json(FILE *f, const struct load_result *r)
 			s ? "," : "", side_names[s], r->side[s].foreign,
 			r->side[s].damaged, r->side[s].truncated,
 			r->side[s].misrouted);
-	fprintf(f, "},\"clean\":%s,\"verdict\":", clean ? "true" : "false");
+	fprintf(f, "},\"misrouted_in_window\":%" PRIu64, r->win_misrouted);
+	fprintf(f, ",\"clean\":%s,\"verdict\":", clean ? "true" : "false");
 	json_str(f, verdict);
 	fprintf(f, ",\"ring_drops\":%" PRIu64 ",\"tap_tx_dropped\":%" PRIu64,
 		r->ring_drops, r->tap_tx_dropped);

@@ -22,6 +22,11 @@ struct load_opts {
 	bool limit;   /* --host pair: no forwarder */
 	bool host_fd; /* --host fd: the forwarder's host side is fd 4 */
 	char **cmd;
+	/* Many tools on one switch (perf/scale): --id gives this tool's
+	 * MACs, --attach a running forwarder to measure instead of one to
+	 * start. */
+	unsigned id;
+	pid_t attach;
 };
 
 enum load_side { SIDE_VM, SIDE_HOST };
@@ -62,6 +67,9 @@ struct load_result {
 	struct load_dir *dirs[2];
 	int ndirs;
 	struct load_side_counts side[2];
+	/* Misrouted frames (both sides) received inside the window: on a
+	 * shared switch, flooding under load rather than while it learns. */
+	uint64_t win_misrouted;
 	double window_s;
 	struct proc_sample idle, t0, t1, end; /* forwarder */
 	struct rusage self0, self1;	      /* this tool */
