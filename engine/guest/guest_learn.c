@@ -34,6 +34,7 @@ struct vm_side {
 	uint32_t w_seq;
 	uint64_t w_mac;
 	uint32_t w_arp, w_src;
+	uint64_t w_arp_at;
 	unsigned w_ipv6_count, w_ipv6_next, w_ipv6_hit;
 	uint8_t w_ipv6[GUEST_IPV6_MAX][16];
 };
@@ -46,6 +47,7 @@ struct host_side {
 	_Atomic uint64_t dhcp_at;
 	uint32_t w_seq;
 	uint32_t w_dhcp;
+	uint64_t w_dhcp_at;
 };
 
 struct guest_learn {
@@ -93,6 +95,22 @@ static void pub64(_Atomic uint64_t *f, uint64_t v)
 	atomic_store_explicit(f, v, memory_order_release); /* as pub32() */
 }
 
+/*
+ * Whether an address announced again, the one this side published last,
+ * is news: the other side has published a later one since (its time,
+ * @other_at, is after ours, @mine_at), so that "the later wins" holds for
+ * a lease renewed after the guest spoke of another address, or the
+ * guest's own address named again after a lease. Relaxed: one word that
+ * the other worker stores whole and nothing else is read through; a stale
+ * value only waits for the next announcement. Reached for ARP packets
+ * and DHCP ACKs only, never for the common frame.
+ */
+static bool announced_again_is_news(_Atomic uint64_t *other_at,
+				    uint64_t mine_at)
+{
+	return atomic_load_explicit(other_at, memory_order_relaxed) > mine_at;
+}
+
 static uint64_t half(const uint8_t *a)
 {
 	uint64_t v;
@@ -131,6 +149,9 @@ static void inspect_from_vm(struct frame_inspector *fi, struct pkt *const *pkts,
 			    unsigned n)
 {
 	struct vm_side *v = (struct vm_side *)fi; /* fi is its first member */
+	struct guest_learn *l =
+	    (struct guest_learn *)((char *)v -
+				   offsetof(struct guest_learn, vm));
 	bool open = false;
 
 	for (unsigned k = 0; k < n; k++) {
@@ -149,11 +170,14 @@ static void inspect_from_vm(struct frame_inspector *fi, struct pkt *const *pkts,
 		}
 		if (!what)
 			continue;
-		if ((what & GUEST_FROM_VM_ARP) && g.ipv4 != v->w_arp) {
+		if ((what & GUEST_FROM_VM_ARP) &&
+		    (g.ipv4 != v->w_arp ||
+		     announced_again_is_news(&l->host.dhcp_at, v->w_arp_at))) {
 			v->w_arp = g.ipv4;
+			v->w_arp_at = now_ns();
 			begin_write(&v->seq, &v->w_seq, &open);
 			pub32(&v->arp_ipv4, g.ipv4);
-			pub64(&v->arp_at, now_ns());
+			pub64(&v->arp_at, v->w_arp_at);
 		}
 		if ((what & GUEST_FROM_VM_IPV4_SRC) && !v->w_src) {
 			v->w_src = g.ipv4;
@@ -188,12 +212,15 @@ static void inspect_to_vm(struct frame_inspector *fi, struct pkt *const *pkts,
 		 * sent yet, so it cannot be its own. */
 		uint64_t mac =
 		    atomic_load_explicit(&l->vm.mac, memory_order_relaxed);
-		if (!mac || g.chaddr != mac || g.yiaddr == h->w_dhcp)
+		if (!mac || g.chaddr != mac ||
+		    (g.yiaddr == h->w_dhcp &&
+		     !announced_again_is_news(&l->vm.arp_at, h->w_dhcp_at)))
 			continue;
 		h->w_dhcp = g.yiaddr;
+		h->w_dhcp_at = now_ns();
 		begin_write(&h->seq, &h->w_seq, &open);
 		pub32(&h->dhcp_ipv4, g.yiaddr);
-		pub64(&h->dhcp_at, now_ns());
+		pub64(&h->dhcp_at, h->w_dhcp_at);
 	}
 	end_write(&h->seq, &h->w_seq, open);
 }

@@ -30,7 +30,11 @@
  * replaced when full. The host side looks only for DHCP ACKs whose client
  * hardware address is that MAC. Of the ACK and ARP addresses the later
  * wins, so an address the guest takes by itself after DHCP replaces the
- * leased one, and a new lease a static one. Nothing is ever forgotten
+ * leased one, and a new lease a static one; also when the address is one
+ * that side named before (a lease renewed after the guest spoke of
+ * another address, or the reverse): a side that sees its own last address
+ * again republishes it only when the other side's is newer, so repeats
+ * cost no write. Nothing is ever forgotten
  * except by guest_learn_reset(): the frames say when an address appears,
  * never when it goes.
  *

@@ -33,6 +33,9 @@ static const char *const dnsmasq_paths[] = {"/usr/sbin/dnsmasq",
 static char dir[64], addr_file[96], pid_file[96], script[96], leased[96];
 static struct child a, b, dns, other;
 static int sv[2] = {-1, -1};
+/* How much of A's stderr the steps so far have matched: each step waits
+ * for a line after the previous step's. */
+static size_t a_seen;
 
 static void init_child(struct child *c)
 {
@@ -46,6 +49,7 @@ static void setup(void)
 	init_child(&b);
 	init_child(&dns);
 	init_child(&other);
+	a_seen = 0;
 	strcpy(dir, "/tmp/vmh-guest-XXXXXX");
 	cr_assert_not_null(mkdtemp(dir));
 	snprintf(addr_file, sizeof(addr_file), "%s/vm.addr", dir);
@@ -117,23 +121,24 @@ static const char *find_dnsmasq(void)
 	return NULL;
 }
 
-/* dnsmasq serving DHCP on A's TAP; @host: a "--dhcp-host=..." option or
- * NULL. */
-static void start_dnsmasq(const char *host)
+/* dnsmasq serving DHCP on A's TAP: addresses from 10.77.0.50 to
+ * 10.77.0.@last; @host: a "--dhcp-host=..." option or NULL. */
+static void start_dnsmasq(int last, const char *host)
 {
-	char lease_opt[128];
+	char lease_opt[128], range[64];
 	const char *path = find_dnsmasq();
 
 	snprintf(lease_opt, sizeof(lease_opt), "--dhcp-leasefile=%s/leases",
 		 dir);
+	snprintf(range, sizeof(range),
+		 "--dhcp-range=10.77.0.50,10.77.0.%d,255.255.255.0,2m", last);
 	/* No DNS, no pid file, no configuration file: only DHCP, on A's
 	 * TAP, in this namespace. */
 	start_prog(&dns,
 		   (const char *const[]){
 		       path, "--keep-in-foreground", "--conf-file=/dev/null",
 		       "--port=0", "--pid-file=", "--user=root",
-		       "--interface=" TAP_A, "--bind-interfaces",
-		       "--dhcp-range=10.77.0.50,10.77.0.60,255.255.255.0,2m",
+		       "--interface=" TAP_A, "--bind-interfaces", range,
 		       "--dhcp-authoritative", "--log-dhcp", lease_opt, host,
 		       NULL},
 		   NULL, 0);
@@ -144,7 +149,10 @@ static void write_udhcpc_script(void)
 	FILE *f = fopen(script, "w");
 
 	cr_assert_not_null(f);
-	/* busybox udhcpc(8): $ip, $mask (prefix length), $interface. */
+	/* busybox udhcpc(8): $ip, $mask (prefix length), $interface. -R
+	 * releases the lease at exit and then deconfigures: the address
+	 * goes, so B's kernel sends nothing of its own (no ARP reply naming
+	 * the lease) between the steps. */
 	fprintf(f,
 		"#!/bin/sh\n"
 		"case \"$1\" in\n"
@@ -152,6 +160,9 @@ static void write_udhcpc_script(void)
 		"\tip address flush dev \"$interface\"\n"
 		"\tip address add \"$ip/$mask\" dev \"$interface\"\n"
 		"\techo \"$ip\" >%s\n"
+		"\t;;\n"
+		"deconfig)\n"
+		"\tip address flush dev \"$interface\"\n"
 		"\t;;\n"
 		"esac\n",
 		leased);
@@ -249,11 +260,21 @@ static bool has_ipv6(json_object *j, const char *want)
 	return false;
 }
 
-/* Wait for A to log that it learned @text, then check the file says it. */
+/* Wait for A to log that it learned @text after what the last call
+ * matched, then read the file, which A writes before that line. */
 static json_object *expect_learned(const char *text)
 {
-	cr_assert(child_wait_for(&a, false, text, WAIT_MS),
-		  "helper A never logged '%s':\n%s", text, a.err);
+	int n = 1;
+
+	for (const char *p = a.err; (p = strstr(p, text)) && p < a.err + a_seen;
+	     p++)
+		n++;
+	cr_assert(child_wait_for_nth(&a, false, text, n, WAIT_MS),
+		  "helper A never logged '%s' (again):\n%s", text, a.err);
+	const char *p = a.err;
+	for (int i = 0; i < n; i++)
+		p = strstr(i ? p + 1 : p, text);
+	a_seen = (size_t)(p - a.err) + strlen(text);
 	return read_addr_file();
 }
 
@@ -289,7 +310,10 @@ Test(guest_addrs, learned_from_dhcp_then_arp_ndp_and_a_new_lease,
 	start_helpers((const char *const[]){"--address-file", addr_file,
 					    "--stats-interval", "1", NULL});
 	run_ok("ip address add 10.77.0.1/24 dev " TAP_A);
-	start_dnsmasq(NULL);
+	/* Up to .57 only: dnsmasq picks from the range by a hash of the MAC,
+	 * which is random; step 4 must lease another address than step 1
+	 * (step 6 leases the same one again). */
+	start_dnsmasq(57, NULL);
 	write_udhcpc_script();
 	read_mac(TAP_B, mac, sizeof(mac));
 	tf_mac(mac, m);
@@ -322,18 +346,33 @@ Test(guest_addrs, learned_from_dhcp_then_arp_ndp_and_a_new_lease,
 	child_kill(&dns);
 	init_child(&dns);
 	snprintf(want, sizeof(want), "--dhcp-host=%s,10.77.0.58", mac);
-	start_dnsmasq(want);
+	start_dnsmasq(60, want);
 	dhcp(NULL, ip, sizeof(ip));
 	cr_assert_str_eq(ip, "10.77.0.58", "dnsmasq gave %s", ip);
 	j = expect_learned("ipv4 10.77.0.58 (dhcp)");
 	cr_assert_str_eq(get_str(j, "ipv4"), "10.77.0.58");
 	json_object_put(j);
 
-	/* 5. The stats line carries it too. */
+	/* 5. The guest names its own address again: the later wins, also
+	 * when it is one it had before. */
+	send_on_b(f, tf_arp(f, m, "10.77.0.200", "10.77.0.1"));
+	j = expect_learned("ipv4 10.77.0.200 (arp)");
+	cr_assert_str_eq(get_str(j, "ipv4"), "10.77.0.200");
+	json_object_put(j);
+
+	/* 6. And the same lease, renewed, wins back. */
+	dhcp(NULL, ip, sizeof(ip));
+	cr_assert_str_eq(ip, "10.77.0.58", "dnsmasq gave %s", ip);
+	j = expect_learned("ipv4 10.77.0.58 (dhcp)");
+	cr_assert_str_eq(get_str(j, "ipv4"), "10.77.0.58");
+	cr_assert_str_eq(get_str(j, "ipv4_source"), "dhcp");
+	json_object_put(j);
+
+	/* 7. The stats line carries it too. */
 	cr_assert(child_wait_for(&a, false, "\"guest\":{\"mac\":", WAIT_MS),
 		  "no guest object in the stats line:\n%s", a.err);
 
-	/* 6. SIGTERM: the file goes with the helper. */
+	/* 8. SIGTERM: the file goes with the helper. */
 	kill(a.pid, SIGTERM);
 	cr_assert_eq(child_wait_exit(&a, WAIT_MS), 0, "%s", a.err);
 	cr_assert_neq(access(addr_file, F_OK), 0, "address file left behind");

@@ -166,6 +166,62 @@ Test(guest_learn, the_later_of_lease_and_arp_wins)
 	cr_assert_eq(a.ipv4_source, GUEST_IPV4_ARP);
 }
 
+/* The later wins also when an address is announced again: the same
+ * lease renewed after the guest spoke of another address (the system
+ * test's first lease can be the one the server later reserves). */
+Test(guest_learn, the_same_lease_again_after_an_arp_address_wins_again)
+{
+	struct batch b = {0};
+	uint8_t f[TEST_FRAME_MAX];
+	struct guest_addrs a;
+
+	add(&b, f, tf_ipv6_udp(f, vm, "fe80::1", "ff02::fb"));
+	run(guest_learn_from_vm(l), &b);
+	add(&b, f,
+	    tf_dhcp_reply(f, server, vm, "192.168.64.1", "192.168.64.58", 5));
+	run(guest_learn_to_vm(l), &b);
+	add(&b, f, tf_arp(f, vm, "192.168.64.200", "192.168.64.1"));
+	run(guest_learn_from_vm(l), &b);
+	a = snap();
+	cr_assert_eq(a.ipv4, v4("192.168.64.200"));
+	cr_assert_eq(a.ipv4_source, GUEST_IPV4_ARP);
+
+	add(&b, f,
+	    tf_dhcp_reply(f, server, vm, "192.168.64.1", "192.168.64.58", 5));
+	run(guest_learn_to_vm(l), &b);
+	a = snap();
+	cr_assert_eq(a.ipv4, v4("192.168.64.58"), "the renewed lease lost");
+	cr_assert_eq(a.ipv4_source, GUEST_IPV4_DHCP);
+	/* And once more, with nothing new in between: still the lease. */
+	add(&b, f,
+	    tf_dhcp_reply(f, server, vm, "192.168.64.1", "192.168.64.58", 5));
+	run(guest_learn_to_vm(l), &b);
+	cr_assert_eq(snap().ipv4, v4("192.168.64.58"));
+}
+
+Test(guest_learn, the_same_arp_address_again_after_a_lease_wins_again)
+{
+	struct batch b = {0};
+	uint8_t f[TEST_FRAME_MAX];
+	struct guest_addrs a;
+
+	add(&b, f, tf_arp(f, vm, "192.168.64.200", "192.168.64.1"));
+	run(guest_learn_from_vm(l), &b);
+	add(&b, f,
+	    tf_dhcp_reply(f, server, vm, "192.168.64.1", "192.168.64.7", 5));
+	run(guest_learn_to_vm(l), &b);
+	cr_assert_eq(snap().ipv4, v4("192.168.64.7"));
+
+	add(&b, f, tf_arp(f, vm, "192.168.64.200", "192.168.64.1"));
+	run(guest_learn_from_vm(l), &b);
+	a = snap();
+	cr_assert_eq(a.ipv4, v4("192.168.64.200"), "the guest's word lost");
+	cr_assert_eq(a.ipv4_source, GUEST_IPV4_ARP);
+	add(&b, f, tf_arp(f, vm, "192.168.64.200", "192.168.64.1"));
+	run(guest_learn_from_vm(l), &b);
+	cr_assert_eq(snap().ipv4, v4("192.168.64.200"));
+}
+
 Test(guest_learn, lease_and_arp_that_agree_say_dhcp)
 {
 	struct batch b = {0};
