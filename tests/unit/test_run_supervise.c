@@ -192,38 +192,40 @@ Test(vmnet_run_supervise, helper_exiting_first_stops_the_command)
 /* A helper that exits 0 once COMMAND has closed its end of the cable (a VM
  * powering off closes its NIC before its exit reaches vmnet-run): COMMAND
  * left first, so its status decides, not 1. */
-Test(vmnet_run_supervise, helper_leaving_after_the_command_closed_its_end)
+static void run_helper_leaving(bool command_end_open, struct run_outcome *out)
 {
-	struct run_outcome out;
 	int sv[2];
 
 	sup.command.name = "command";
 	sup.command.pid = child(WAITS, -1);
 	sup.helpers[0].proc.pid = child(EXITS_0, -1);
-	/* Made after the forks, so no child holds either end. */
+	/* Made after the forks, so no child holds either end; the test holds
+	 * COMMAND's end for it, or not. */
 	cr_assert_eq(socketpair(AF_UNIX, SOCK_DGRAM, 0, sv), 0);
 	sup.helpers[0].cable_fd = sv[0];
-	close(sv[1]); /* COMMAND's end: closed */
-	run_sup_run(&sup, &out);
-	cr_expect_not(out.helper_exited_first);
+	if (!command_end_open)
+		close(sv[1]);
+	run_sup_run(&sup, out);
+	if (command_end_open)
+		close(sv[1]);
 	expect_signalled(&sup.command, SIGTERM);
+}
+
+Test(vmnet_run_supervise, helper_leaving_after_the_command_closed_its_end)
+{
+	struct run_outcome out;
+
+	run_helper_leaving(false, &out);
+	cr_expect_not(out.helper_exited_first);
 	cr_expect_eq(run_exit_status(&out), 128 + SIGTERM, "COMMAND's status");
 }
 
 Test(vmnet_run_supervise, helper_leaving_while_the_command_holds_its_end)
 {
 	struct run_outcome out;
-	int sv[2];
 
-	sup.command.name = "command";
-	sup.command.pid = child(WAITS, -1);
-	sup.helpers[0].proc.pid = child(EXITS_0, -1);
-	cr_assert_eq(socketpair(AF_UNIX, SOCK_DGRAM, 0, sv), 0);
-	sup.helpers[0].cable_fd = sv[0];
-	run_sup_run(&sup, &out);
-	close(sv[1]);
+	run_helper_leaving(true, &out);
 	cr_expect(out.helper_exited_first, "status 0, yet the VM was on it");
-	expect_signalled(&sup.command, SIGTERM);
 	cr_expect_eq(run_exit_status(&out), 1);
 }
 

@@ -305,6 +305,22 @@ static void replace_a_file(void)
 		_exit(20);
 }
 
+/* The child exited 0 (@what says what its status means) and left the
+ * file replace_a_file() wrote last. */
+static void expect_replaced(int status, const char *what)
+{
+	char path[64], buf[8] = "";
+
+	cr_expect(
+	    WIFEXITED(status) && WEXITSTATUS(status) == 0, "%s %d (see %s)",
+	    WIFSIGNALED(status) ? "killed by signal" : "exit status",
+	    WIFSIGNALED(status) ? WTERMSIG(status) : WEXITSTATUS(status), what);
+	snprintf(path, sizeof(path), "%s/addr", files_dir);
+	test_read_file(path, buf, sizeof(buf));
+	cr_expect_str_eq(buf, "two\n");
+	unlink(path);
+}
+
 static void create_a_file(void)
 {
 	char path[64];
@@ -322,18 +338,12 @@ static void open_to_write(void)
 
 Test(sandbox, new_files_lets_the_helper_create_and_rename_but_open_nothing)
 {
-	char path[64], buf[8] = "";
+	char path[64];
 	int status;
 
 	cr_assert_not_null(mkdtemp(files_dir));
 	status = sandboxed_as(SANDBOX_NEW_FILES, replace_a_file);
-	cr_expect(WIFEXITED(status) && WEXITSTATUS(status) == 0, "%s %d",
-		  WIFSIGNALED(status) ? "killed by signal" : "exit status",
-		  WIFSIGNALED(status) ? WTERMSIG(status) : WEXITSTATUS(status));
-	snprintf(path, sizeof(path), "%s/addr", files_dir);
-	test_read_file(path, buf, sizeof(buf));
-	cr_expect_str_eq(buf, "two\n");
-	unlink(path);
+	expect_replaced(status, "replace_a_file()");
 	/* Without --address-file there is nothing to create. */
 	expect_sigsys("open(O_CREAT) without new_files", create_a_file);
 #ifndef SANITIZED
@@ -423,21 +433,13 @@ static void stream_and_file_calls(void)
 
 Test(sandbox, a_stream_helper_with_an_address_file_may_do_both)
 {
-	char path[64], buf[8] = "";
 	int status;
 
 	strcpy(files_dir, "/tmp/vmh-sbx-files-XXXXXX");
 	cr_assert_not_null(mkdtemp(files_dir));
 	status = sandboxed_as(SANDBOX_STREAM | SANDBOX_NEW_FILES,
 			      stream_and_file_calls);
-	cr_expect(WIFEXITED(status) && WEXITSTATUS(status) == 0,
-		  "%s %d (see stream_calls() and replace_a_file())",
-		  WIFSIGNALED(status) ? "killed by signal" : "exit status",
-		  WIFSIGNALED(status) ? WTERMSIG(status) : WEXITSTATUS(status));
-	snprintf(path, sizeof(path), "%s/addr", files_dir);
-	test_read_file(path, buf, sizeof(buf));
-	cr_expect_str_eq(buf, "two\n");
-	unlink(path);
+	expect_replaced(status, "stream_calls() and replace_a_file()");
 	cr_expect_eq(rmdir(files_dir), 0, "%s", strerror(errno));
 #ifndef SANITIZED
 	expect_sigsys_as(SANDBOX_STREAM | SANDBOX_NEW_FILES,
