@@ -113,6 +113,21 @@ static bool privdrop_not_found(int e)
 	return e == 0 || e == ENOENT || e == ESRCH || e == EBADF || e == EPERM;
 }
 
+/* getpwnam() or getgrnam() of @s (a @what: "user" or "group") found
+ * nothing, with errno @e: not there, or the lookup itself failed. */
+static int privdrop_lookup_failed(const struct privdrop_src *src,
+				  const char *what, const char *s, int e,
+				  char *err, size_t errlen)
+{
+	if (privdrop_not_found(e))
+		return errmsg_fail(err, errlen, -ENOENT,
+				   "%s '%s': no such %s; %s", src->name, s,
+				   what, src->fix);
+	return errmsg_fail(err, errlen, -e,
+			   "%s '%s': looking up the %s failed: %s", src->name,
+			   s, what, strerror(e));
+}
+
 /* --user: a uid, or a name whose uid and primary gid we take. */
 static int privdrop_user(const char *s, uid_t *uid, bool *has_gid, gid_t *gid,
 			 char *err, size_t errlen)
@@ -130,18 +145,9 @@ static int privdrop_user(const char *s, uid_t *uid, bool *has_gid, gid_t *gid,
 	}
 	errno = 0;
 	pw = getpwnam(s);
-	if (pw == NULL) {
-		int e = errno;
-
-		if (privdrop_not_found(e))
-			return errmsg_fail(err, errlen, -ENOENT,
-					   "--user '%s': no such user; %s", s,
-					   src->fix);
-		return errmsg_fail(err, errlen, -e,
-				   "--user '%s': looking up the user "
-				   "failed: %s",
-				   s, strerror(e));
-	}
+	if (pw == NULL)
+		return privdrop_lookup_failed(src, "user", s, errno, err,
+					      errlen);
 	/* pw points into static storage: copy out before any other lookup. */
 	*uid = pw->pw_uid;
 	*gid = pw->pw_gid;
@@ -165,18 +171,9 @@ static int privdrop_group(const char *s, gid_t *gid, char *err, size_t errlen)
 	}
 	errno = 0;
 	gr = getgrnam(s);
-	if (gr == NULL) {
-		int e = errno;
-
-		if (privdrop_not_found(e))
-			return errmsg_fail(err, errlen, -ENOENT,
-					   "--group '%s': no such group; %s", s,
-					   src->fix);
-		return errmsg_fail(err, errlen, -e,
-				   "--group '%s': looking up the group "
-				   "failed: %s",
-				   s, strerror(e));
-	}
+	if (gr == NULL)
+		return privdrop_lookup_failed(src, "group", s, errno, err,
+					      errlen);
 	*gid = gr->gr_gid;
 	return 0;
 }

@@ -9,7 +9,7 @@
 #     other side a TAP in the VM's own namespace;
 #   VM 2 (a2, b2): the helper on --fd under vmnet-run; a second helper in
 #     the VM's namespace stands in for the VM (as in demo.sh). With
-#     TWO_HOSTS_QEMU=1, a2 is the QEMU guest that qemu_guest_netns.sh boots.
+#     TWO_HOSTS_QEMU=1, a2 is the QEMU guest that qemu_guest.sh boots.
 # Every VM pings every other with packets of the full MTU, checked TCP
 # transfers run within and across the hosts, every helper reports the
 # VXLAN's MTU (1450), and a VM set to 1500 has its longer frame dropped and
@@ -290,13 +290,14 @@ for pair in "${transfers[@]}"; do
 done
 
 if [ "$qemu" = 1 ]; then
-	echo "== a2: the QEMU guest (qemu_guest_netns.sh) on host a's switch"
+	echo "== a2: the QEMU guest (qemu_guest.sh) on host a's switch"
 	tap_on_switch "$A" ta2
-	QEMU_GUEST_NETNS=$A QEMU_GUEST_TAP=ta2 QEMU_GUEST_HELPER="${bridge_args[*]}" \
+	QEMU_GUEST_MODE=fd QEMU_GUEST_BYTES=$((4 << 20)) \
+		QEMU_GUEST_NETNS=$A QEMU_GUEST_TAP=ta2 QEMU_GUEST_HELPER="${bridge_args[*]}" \
 		QEMU_GUEST_IP=${ip_of[a2]} \
 		QEMU_GUEST_PING="${ip_of[a1]} ${ip_of[b1]} ${ip_of[b2]}" \
 		QEMU_GUEST_SERVE="${vmns_of[a1]}=${ip_of[a1]} ${vmns_of[b1]}=${ip_of[b1]}" \
-		VMNET_HELPER=$helper bash tests/scripts/qemu_guest_netns.sh >"$work/qemu" 2>&1 ||
+		VMNET_HELPER=$helper bash tests/scripts/qemu_guest.sh >"$work/qemu" 2>&1 ||
 		fail "the QEMU guest" "$work/qemu"
 	grep -E '^(vmnet-run:|eth0|ping|fetched|qemu_guest:)' "$work/qemu" | sed 's/^/a2 (guest): /'
 fi
