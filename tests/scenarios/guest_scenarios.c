@@ -104,6 +104,10 @@ struct stress_result scenario_guest_learning(unsigned rounds)
 	/* Two threads write the learner, one per direction, whatever the
 	 * machine's CPU count would choose. */
 	cfg.workers = 2;
+	/* Every frame must come through: a test thread the machine leaves
+	 * waiting longer than the default 500 us would otherwise see a full
+	 * socket's batch dropped (drop_stalled), as test-all once did. */
+	cfg.write_wait_us = 30u * 1000000u;
 	if (guest_learn_create(&r.learn))
 		return stress_fail("guest_learn_create: out of memory");
 	cfg.inspect_from_vm = guest_learn_from_vm(r.learn);
