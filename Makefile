@@ -41,11 +41,12 @@ O ?= build
 SAN ?=
 
 # Folders whose .c files (and $(PLATFORM)/*.c files) make up the library.
-SRC_DIRS := ring engine engine/os engine/util vmnet cli/common \
+SRC_DIRS := ring engine engine/os engine/util engine/guest vmnet cli/common \
 	cli/vmnet-helper cli/vmnet-run
 # Shared modules are on the include path by name ("poller.h"); a program's
 # own files are named from the top ("cli/vmnet-run/args.h"), hence -I.
-INCLUDE_DIRS := . ring engine engine/os engine/util vmnet cli/common
+INCLUDE_DIRS := . ring engine engine/os engine/util engine/guest vmnet \
+	cli/common
 
 VMH_CPPFLAGS = $(addprefix -I,$(INCLUDE_DIRS)) $(PLATFORM_CPPFLAGS)
 VMH_CFLAGS = -std=c11 -Wall -Wextra -Werror -pthread
@@ -85,7 +86,8 @@ LIB_SRCS := $(filter-out $(PROGRAM_SRCS), \
 # there).
 TSAN_RUNNER_SRC := tests/scenarios/tsan_runner.c
 TSAN_SCENARIO_SRCS := tests/scenarios/stress.c \
-	tests/scenarios/engine_scenarios.c
+	tests/scenarios/engine_scenarios.c tests/scenarios/guest_scenarios.c \
+	tests/harness/test_frames.c
 TEST_SRCS := $(filter-out $(TSAN_RUNNER_SRC),$(wildcard tests/*/*.c))
 # A benchmark is NAME.c, which holds main(), and its parts NAME_*.c if
 # any (perf/micro/linux/tap_write_bench_*.c). bench_parts SRCS: the parts.

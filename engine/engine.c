@@ -24,6 +24,7 @@ enum {
 	SUP_TAG_STATS,
 	SUP_TAG_PEER_CHECK,
 	SUP_TAG_EXIT_FD,
+	SUP_TAG_TICK,
 	SUP_TAG_SIGNAL_BASE = 64, /* + signal number (signals_watch()) */
 };
 enum { HOST = 0, SOCKET = 1 };
@@ -168,6 +169,10 @@ static int setup_ports(struct engine *e)
 		p->tx_ring = e->ring[1 - i];
 		p->tx_pool = e->pool[1 - i];
 		p->peer = &e->port[1 - i];
+		/* The host port reads what goes to the VM, the socket port
+		 * what comes from it. */
+		p->inspector =
+		    i == HOST ? cfg->inspect_to_vm : cfg->inspect_from_vm;
 		r = port_init(p);
 		if (r)
 			return r;
@@ -454,6 +459,8 @@ static int setup_supervisor(struct engine *e)
 	if (!r && (e->cfg.vm_alive || e->cfg.host_alive) && e->cfg.vm_check_ms)
 		r = poller_add_timer(e->poller, SUP_TAG_PEER_CHECK,
 				     e->cfg.vm_check_ms);
+	if (!r && e->cfg.on_tick && e->cfg.tick_ms)
+		r = poller_add_timer(e->poller, SUP_TAG_TICK, e->cfg.tick_ms);
 	if (!r && e->cfg.exit_fd >= 0)
 		r = poller_add_fd(e->poller, e->cfg.exit_fd, POLLER_IN,
 				  SUP_TAG_EXIT_FD);
@@ -566,6 +573,8 @@ enum engine_exit engine_run(struct engine *e)
 				r = check_peers(e, &verdict);
 			} else if (ev[k].tag == SUP_TAG_STATS) {
 				report_stats(e);
+			} else if (ev[k].tag == SUP_TAG_TICK) {
+				e->cfg.on_tick(e->cfg.tick_arg);
 			}
 		}
 		if (r)

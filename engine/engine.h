@@ -12,6 +12,7 @@
 #include <stdint.h>
 
 #include "endpoint.h"
+#include "frame_inspector.h"
 
 /* Defaults, from perf/micro/engine_bench (docs/engine.md has the figures). */
 #define ENGINE_BATCH_DEFAULT	     64
@@ -147,6 +148,16 @@ struct engine_config {
 	 * 42 exited"). -1 (the default): none. Not owned. */
 	int exit_fd;
 	const char *exit_why;
+	/* Inspectors of the frames read from the VM (by the socket port)
+	 * and of those read for it (by the host port); NULL: none, and
+	 * the datapath pays nothing (frame_inspector.h). Not owned. */
+	struct frame_inspector *inspect_from_vm, *inspect_to_vm;
+	/* Called on the supervisor's thread every tick_ms while the
+	 * workers run, e.g. to report what the inspectors learned. NULL or
+	 * 0 ms: never. */
+	void (*on_tick)(void *arg);
+	void *tick_arg;
+	unsigned tick_ms;
 };
 
 struct engine;

@@ -257,6 +257,10 @@ int port_read(struct port *p, bool *progress, bool *kick)
 	p->stash_n -= got - bad;
 
 	if (good) {
+		/* One branch per batch when there is none (frame_inspector.h).
+		 */
+		if (p->inspector)
+			p->inspector->inspect(p->inspector, p->good, good);
 		/* Fits: good <= want <= free slots counted above. */
 		ring_enqueue_burst(p->rx_ring, (void *const *)p->good, good);
 		*kick = true;

@@ -12,6 +12,7 @@
 
 #include "counters.h"
 #include "endpoint.h"
+#include "frame_inspector.h"
 #include "pool.h"
 #include "ring.h"
 
@@ -41,6 +42,8 @@ struct port {
 	struct pool *tx_pool; /* ... whose buffers go back to this pool */
 	struct port *peer;
 	struct worker *worker; /* the thread that serves this port */
+	/* Sees each batch of good frames read here, or NULL. */
+	struct frame_inspector *inspector;
 
 	/* Flags other threads read or write; see worker.c for the protocol. */
 	alignas(RING_CACHE_LINE) _Atomic int ep_ready; /* endpoint's notify */

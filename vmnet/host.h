@@ -29,6 +29,9 @@ _Static_assert(HOST_TSO_FRAME_MAX_DARWIN <= POOL_FRAME_SIZE_MAX &&
 
 enum host_mode { HOST_MODE_SHARED, HOST_MODE_HOST, HOST_MODE_BRIDGED };
 
+/* Most --dhcp-reservation options one helper takes. */
+#define HOST_DHCP_RESERVATIONS_MAX 32
+
 /* What to open: the CLI fills it from the options. */
 struct host_config {
 	/* Both platforms. */
@@ -45,6 +48,27 @@ struct host_config {
 	bool enable_checksum_offload;
 	bool enable_isolation;
 	const char *network; /* vmnet-broker network, or NULL */
+	/* Host mode without DHCP: an isolated segment shared by every
+	 * interface with the same UUID, and optionally the host's address
+	 * on it (vmnet_network_identifier_key, vmnet_host_ip_address_key,
+	 * vmnet_host_subnet_mask_key). */
+	bool network_identifier_given;
+	unsigned char network_identifier[16];
+	bool host_address_given; /* host_ip_address and host_subnet_mask */
+	struct in_addr host_ip_address, host_subnet_mask;
+	/* Shared mode: the NAT66 ULA /64 (vmnet_nat66_prefix_key). */
+	bool nat66_prefix_given;
+	struct in6_addr nat66_prefix;
+	/* macOS 26: a network of this helper's own, made with the
+	 * vmnet_network_configuration_* calls (vmnet_network_plan.h). */
+	bool own_subnet_given; /* own_subnet and own_subnet_mask */
+	struct in_addr own_subnet, own_subnet_mask;
+	bool disable_dhcp;
+	unsigned dhcp_reservation_count;
+	struct host_dhcp_reservation {
+		unsigned char mac[6];
+		struct in_addr address;
+	} dhcp_reservations[HOST_DHCP_RESERVATIONS_MAX];
 
 	/* Linux (TAP). */
 	const char *tap;    /* existing or new TAP name; NULL: kernel picks */
@@ -61,8 +85,13 @@ struct host_info {
 	uint32_t read_max_packets, write_max_packets;
 	char start_address[16], end_address[16], subnet_mask[16];
 	char nat66_prefix[48];
-	char tap_name[16]; /* Linux: the TAP device */
-	char bridge[16];   /* Linux: the bridge it is attached to */
+	/* macOS 26, a network of the helper's own or --network: what vmnet
+	 * chose (vmnet_network_get_ipv4_subnet(), _get_ipv6_prefix()). */
+	char net_ipv4_subnet[16], net_ipv4_mask[16];
+	char net_ipv6_prefix[48];
+	unsigned net_ipv6_prefix_len; /* 0: not known */
+	char tap_name[16];	      /* Linux: the TAP device */
+	char bridge[16];	      /* Linux: the bridge it is attached to */
 };
 
 /**

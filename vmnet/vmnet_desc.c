@@ -3,6 +3,8 @@
  * pure, no vmnet, built and tested on every platform. */
 #include "vmnet_desc.h"
 
+#include "vmnet_network_plan.h"
+
 #include <arpa/inet.h>
 #include <stdio.h>
 #include <string.h>
@@ -19,6 +21,10 @@ static const char *const key_names[VMNET_DESC_KEY_COUNT] = {
     [VMNET_DESC_KEY_ENABLE_TSO] = "vmnet_enable_tso_key",
     [VMNET_DESC_KEY_ENABLE_CHECKSUM_OFFLOAD] =
 	"vmnet_enable_checksum_offload_key",
+    [VMNET_DESC_KEY_NETWORK_IDENTIFIER] = "vmnet_network_identifier_key",
+    [VMNET_DESC_KEY_HOST_IP_ADDRESS] = "vmnet_host_ip_address_key",
+    [VMNET_DESC_KEY_HOST_SUBNET_MASK] = "vmnet_host_subnet_mask_key",
+    [VMNET_DESC_KEY_NAT66_PREFIX] = "vmnet_nat66_prefix_key",
 };
 
 const char *vmnet_desc_key_name(enum vmnet_desc_key key)
@@ -100,12 +106,35 @@ static void build_shared_or_host(const struct host_config *cfg,
 		add_addr(d, VMNET_DESC_KEY_SUBNET_MASK, cfg->subnet_mask);
 	}
 	add_bool(d, VMNET_DESC_KEY_ENABLE_ISOLATION, cfg->enable_isolation);
+	/* vmnet.h: an isolated host-mode network with no DHCP, and the
+	 * host's address on it (only with the identifier). */
+	if (cfg->network_identifier_given) {
+		struct vmnet_desc_entry *e =
+		    add(d, VMNET_DESC_KEY_NETWORK_IDENTIFIER, VMNET_DESC_UUID);
+
+		memcpy(e->value.uuid, cfg->network_identifier,
+		       sizeof(e->value.uuid));
+		if (cfg->host_address_given) {
+			add_addr(d, VMNET_DESC_KEY_HOST_IP_ADDRESS,
+				 cfg->host_ip_address);
+			add_addr(d, VMNET_DESC_KEY_HOST_SUBNET_MASK,
+				 cfg->host_subnet_mask);
+		}
+	}
+	/* A string, e.g. "fd00:1:2:3::" (vmnet.h: a ULA, shared mode). */
+	if (cfg->nat66_prefix_given) {
+		struct vmnet_desc_entry *e =
+		    add(d, VMNET_DESC_KEY_NAT66_PREFIX, VMNET_DESC_STRING);
+
+		inet_ntop(AF_INET6, &cfg->nat66_prefix, e->value.str,
+			  sizeof(e->value.str));
+	}
 }
 
 void vmnet_desc_build(const struct host_config *cfg, struct vmnet_desc *d)
 {
 	memset(d, 0, sizeof(*d));
-	if (cfg->network) {
+	if (cfg->network || vmnet_network_plan_wanted(cfg)) {
 		build_network(cfg, d);
 		return;
 	}

@@ -15,11 +15,15 @@
  *
  * Options mode:  [interface id] operation mode, then
  *		  shared/host:	[start, end, mask] isolation
+ *				[network identifier [host address, mask]]
+ *				[NAT66 prefix]
  *		  bridged:	shared interface name
  *		  then TSO and checksum offload (both always, true or false).
  * Network mode:  allocate MAC address (false), TSO, checksum offload,
  *		  isolation. The network sets the mode and addresses; vmnet
- *		  ignores the interface id there, so it is not sent.
+ *		  ignores the interface id there, so it is not sent. The
+ *		  same for --network (vmnet-broker) and for a network of the
+ *		  helper's own (vmnet_network_plan.h).
  */
 
 #include <stdbool.h>
@@ -41,6 +45,10 @@ enum vmnet_desc_key {
 	VMNET_DESC_KEY_ALLOCATE_MAC_ADDRESS,  /* ..._allocate_mac_address_key */
 	VMNET_DESC_KEY_ENABLE_TSO,	      /* vmnet_enable_tso_key */
 	VMNET_DESC_KEY_ENABLE_CHECKSUM_OFFLOAD,
+	VMNET_DESC_KEY_NETWORK_IDENTIFIER, /* vmnet_network_identifier_key */
+	VMNET_DESC_KEY_HOST_IP_ADDRESS,	   /* vmnet_host_ip_address_key */
+	VMNET_DESC_KEY_HOST_SUBNET_MASK,   /* vmnet_host_subnet_mask_key */
+	VMNET_DESC_KEY_NAT66_PREFIX,	   /* vmnet_nat66_prefix_key */
 	VMNET_DESC_KEY_COUNT
 };
 
@@ -60,11 +68,11 @@ enum vmnet_desc_mode {
 	VMNET_DESC_MODE_BRIDGED = 1002,
 };
 
-/* Longest string value plus its NUL: "255.255.255.255", or an interface
- * name (IFNAMSIZ on macOS). */
-#define VMNET_DESC_STR_MAX 16
-/* Most entries any description has (shared or host with everything). */
-#define VMNET_DESC_MAX_ENTRIES 8
+/* Longest string value plus its NUL: an IPv6 prefix (INET6_ADDRSTRLEN,
+ * 46), "255.255.255.255" or an interface name (IFNAMSIZ on macOS). */
+#define VMNET_DESC_STR_MAX 48
+/* Most entries any description has (host mode with everything). */
+#define VMNET_DESC_MAX_ENTRIES 12
 
 struct vmnet_desc_entry {
 	enum vmnet_desc_key key;

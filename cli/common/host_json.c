@@ -30,6 +30,17 @@ int host_json_line(const struct host_info *info, char *buf, size_t len)
 		json_add_string(&w, "vmnet_subnet_mask", info->subnet_mask);
 	}
 	add_if_set(&w, "vmnet_nat66_prefix", info->nat66_prefix);
+	/* The keys vmnet-helper adds for --network, for a network of our
+	 * own too. */
+	if (info->net_ipv4_subnet[0]) {
+		json_add_string(&w, "net_ipv4_subnet", info->net_ipv4_subnet);
+		json_add_string(&w, "net_ipv4_mask", info->net_ipv4_mask);
+	}
+	if (info->net_ipv6_prefix[0]) {
+		json_add_string(&w, "net_ipv6_prefix", info->net_ipv6_prefix);
+		json_add_u64(&w, "net_ipv6_prefix_len",
+			     info->net_ipv6_prefix_len);
+	}
 	add_if_set(&w, "tap_name", info->tap_name);
 	add_if_set(&w, "bridge", info->bridge);
 	return json_end(&w);

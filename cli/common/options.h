@@ -77,8 +77,13 @@ struct options {
 	unsigned stats_interval; /* seconds between stats, 0: off */
 	bool no_sandbox;	 /* no system call filter after start */
 	bool verbose;
+	const char *pidfile;	  /* --pidfile PATH, NULL: none */
+	const char *address_file; /* --address-file PATH, NULL: none */
+	bool learn_addresses;	  /* learn the guest's addresses (also on
+				     with --address-file) */
 
-	/* --interface-id was given with --network, which ignores it. */
+	/* --interface-id was given with --network or a network of the
+	 * helper's own, where vmnet ignores it. */
 	bool warn_interface_id_ignored;
 };
 

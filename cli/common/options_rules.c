@@ -10,6 +10,7 @@
 
 #include "errmsg.h"
 #include "options_sizing.h"
+#include "options_networks.h"
 #include "options_table.h"
 
 /* The first of the address options given, by name and typed value. */
@@ -228,6 +229,8 @@ int options_check_rules(struct options *o, const struct options_typed *t,
 		    t->mode != NULL ? t->mode : "shared by default");
 	}
 	if (check_addresses(o, t, err, errlen) < 0)
+		return -1;
+	if (options_check_network_rules(o, t, err, errlen) < 0)
 		return -1;
 	if (options_size_datapath(o, t, platform, err, errlen) < 0)
 		return -1;

@@ -93,6 +93,56 @@ const struct opt_desc opt_descs[] = {
      "--shared-interface and the addresses.\n"
      "Default: none.",
      "on Linux use --tap and --bridge", NULL},
+    {NULL, "network-identifier", required_argument, OPT_NETWORK_IDENTIFIER,
+     SCOPE_DARWIN, "UUID",
+     "Host-mode network without DHCP: interfaces with\n"
+     "the same UUID share one isolated segment. Implies\n"
+     "--operation-mode host; not with the addresses\n"
+     "above or --network. Default: none.",
+     "on Linux a TAP has no DHCP: put the TAPs that share a segment on "
+     "one --bridge",
+     NULL},
+    {NULL, "network-id", required_argument, OPT_NETWORK_ID, SCOPE_DARWIN,
+     "UUID", "Same as --network-identifier.",
+     "on Linux a TAP has no DHCP: put the TAPs that share a segment on "
+     "one --bridge",
+     NULL},
+    {NULL, "host-ip-address", required_argument, OPT_HOST_IP_ADDRESS,
+     SCOPE_DARWIN, "ADDR",
+     "The host's address on the --network-identifier\n"
+     "network; with --host-subnet-mask. Default: none.",
+     "on Linux set the TAP's address (ip address add ADDR/LEN dev TAP)", NULL},
+    {NULL, "host-subnet-mask", required_argument, OPT_HOST_SUBNET_MASK,
+     SCOPE_DARWIN, "MASK", "Its mask, e.g. 255.255.255.0.",
+     "on Linux set the TAP's address (ip address add ADDR/LEN dev TAP)", NULL},
+    {NULL, "nat66-prefix", required_argument, OPT_NAT66_PREFIX, SCOPE_DARWIN,
+     "PREFIX",
+     "IPv6 ULA /64 for shared mode's NAT66, e.g.\n"
+     "fd12:3456:789a:1::. Default: vmnet picks one.",
+     "on Linux give the bridge or TAP an IPv6 address in the prefix "
+     "(ip -6 address add)",
+     NULL},
+    {NULL, "network-subnet", required_argument, OPT_NETWORK_SUBNET,
+     SCOPE_DARWIN, "CIDR",
+     "macOS 26: make this helper's own network on this\n"
+     "private subnet, e.g. 192.168.77.0/24 (shared or\n"
+     "host mode; not with the addresses above,\n"
+     "--network or --network-identifier).\n"
+     "Default: vmnet picks a /24.",
+     "on Linux give the bridge or TAP the subnet's address (ip address "
+     "add)",
+     NULL},
+    {NULL, "disable-dhcp", no_argument, OPT_DISABLE_DHCP, SCOPE_DARWIN, NULL,
+     "macOS 26: make this helper's own network without\n"
+     "DHCP (NAT and DNS stay). Default: DHCP on.",
+     "on Linux a TAP has no DHCP unless you run one (e.g. dnsmasq)", NULL},
+    {NULL, "dhcp-reservation", required_argument, OPT_DHCP_RESERVATION,
+     SCOPE_DARWIN, "MAC=ADDR",
+     "macOS 26: on this helper's own network, DHCP\n"
+     "gives MAC the address ADDR; repeatable, up to 32.",
+     "on Linux give your DHCP server the reservation (dnsmasq "
+     "--dhcp-host=MAC,ADDR)",
+     NULL},
     {NULL, "list-shared-interfaces", no_argument, OPT_LIST_SHARED_INTERFACES,
      SCOPE_DARWIN, NULL,
      "Print the interfaces bridged mode can use, one per\n"
@@ -143,6 +193,22 @@ const struct opt_desc opt_descs[] = {
      "Exit when process PID exits, e.g. the VM's, also\n"
      "while waiting for a --socket client. Default:\n"
      "none.",
+     NULL, NULL},
+    {NULL, "pidfile", required_argument, OPT_PIDFILE, SCOPE_ANY, "PATH",
+     "Lock PATH and write the helper's pid into it once\n"
+     "it is ready; a second helper with the same PATH\n"
+     "fails at once. Removed at exit. Default: none.",
+     NULL, NULL},
+    {NULL, "address-file", required_argument, OPT_ADDRESS_FILE, SCOPE_ANY,
+     "PATH",
+     "Learn the guest's addresses (DHCP, ARP, NDP) and\n"
+     "keep them in PATH, one JSON object, replaced\n"
+     "whole on each change. Removed at exit. Default:\n"
+     "none.",
+     NULL, NULL},
+    {NULL, "learn-addresses", no_argument, OPT_LEARN_ADDRESSES, SCOPE_ANY, NULL,
+     "Learn the guest's addresses for the log and the\n"
+     "stats line only. Default: off.",
      NULL, NULL},
     {NULL, "no-sandbox", no_argument, OPT_NO_SANDBOX, SCOPE_ANY, NULL,
      "Let the helper make any system call once it runs\n"

@@ -39,6 +39,17 @@ enum opt_val {
 	OPT_BATCH_SIZE,
 	OPT_RING_SIZE,
 	OPT_STATS_INTERVAL,
+	OPT_NETWORK_IDENTIFIER,
+	OPT_NETWORK_ID,
+	OPT_HOST_IP_ADDRESS,
+	OPT_HOST_SUBNET_MASK,
+	OPT_NAT66_PREFIX,
+	OPT_NETWORK_SUBNET,
+	OPT_DISABLE_DHCP,
+	OPT_DHCP_RESERVATION,
+	OPT_PIDFILE,
+	OPT_ADDRESS_FILE,
+	OPT_LEARN_ADDRESSES,
 	OPT_USER,
 	OPT_GROUP,
 	OPT_PID,
@@ -100,7 +111,7 @@ _Static_assert(ENGINE_STATS_INTERVAL_MAX_S == 4294967,
 	       "update STATS_INTERVAL_MAX_TEXT");
 
 /* Entries in opt_descs[]; options_table.c checks the count. */
-#define OPT_COUNT 29
+#define OPT_COUNT 40
 
 /* Every option, in the order --help shows them. */
 extern const struct opt_desc opt_descs[];

@@ -14,6 +14,7 @@
 #include <sys/un.h>
 
 #include "errmsg.h"
+#include "options_networks.h"
 #include "options_table.h"
 
 /* Longest path bind() takes: sun_path less its terminating NUL. */
@@ -135,8 +136,8 @@ static int hex_digit(char c)
 }
 
 /* A UUID as 8-4-4-4-12 hex digits, either case, nothing else. */
-static int parse_interface_id(struct options *o, const char *s, char *err,
-			      size_t errlen)
+int options_parse_uuid(const char *opt, const char *s, uint8_t out[16],
+		       char *err, size_t errlen)
 {
 	size_t n = 0;
 
@@ -154,9 +155,25 @@ static int parse_interface_id(struct options *o, const char *s, char *err,
 		lo = hex_digit(s[i + 1]);
 		if (hi < 0 || lo < 0)
 			goto bad;
-		o->host.interface_id[n++] = (uint8_t)(hi << 4 | lo);
+		out[n++] = (uint8_t)(hi << 4 | lo);
 		i++;
 	}
+	return 0;
+bad:
+	return errmsg_fail(
+	    err, errlen, -1,
+	    "invalid --%s '%s': not a UUID; pass 8-4-4-4-12 "
+	    "hex digits such as "
+	    "6f1d3c2a-9b7e-4e5f-8a1b-2c3d4e5f6a7b (uuidgen makes one)",
+	    opt, s);
+}
+
+static int parse_interface_id(struct options *o, const char *s, char *err,
+			      size_t errlen)
+{
+	if (options_parse_uuid("interface-id", s, o->host.interface_id, err,
+			       errlen) < 0)
+		return -1;
 	for (size_t i = 0; s[i] != '\0'; i++) {
 		char c = s[i];
 
@@ -166,13 +183,6 @@ static int parse_interface_id(struct options *o, const char *s, char *err,
 	o->interface_id_str[OPTIONS_UUID_STRLEN] = '\0';
 	o->host.interface_id_given = true;
 	return 0;
-bad:
-	return errmsg_fail(
-	    err, errlen, -1,
-	    "invalid --interface-id '%s': not a UUID; pass 8-4-4-4-12 "
-	    "hex digits such as "
-	    "6f1d3c2a-9b7e-4e5f-8a1b-2c3d4e5f6a7b (uuidgen makes one)",
-	    s);
 }
 
 static int parse_mode(struct options *o, const char *s, char *err,
@@ -212,21 +222,17 @@ static int parse_address(const char *opt, const char *s, struct in_addr *a,
 static int parse_mask(struct options *o, const char *s, char *err,
 		      size_t errlen)
 {
-	uint32_t host_bits;
-
 	if (parse_address("subnet-mask", s, &o->host.subnet_mask,
 			  &o->subnet_mask_given, err, errlen) < 0)
 		return -1;
-	/* A valid mask's zeros are all at the bottom: ~mask is 2^k - 1. */
-	host_bits = ~ntohl(o->host.subnet_mask.s_addr);
-	if (host_bits == UINT32_MAX)
+	if (o->host.subnet_mask.s_addr == 0)
 		return errmsg_fail(
 		    err, errlen, -1,
 		    "invalid --subnet-mask '%s': an empty mask puts "
 		    "every address in the subnet; pass e.g. "
 		    "255.255.255.0 (a /24)",
 		    s);
-	if ((host_bits & (host_bits + 1)) != 0)
+	if (!options_mask_is_contiguous(o->host.subnet_mask))
 		return errmsg_fail(
 		    err, errlen, -1,
 		    "invalid --subnet-mask '%s': not contiguous ones "
@@ -487,7 +493,20 @@ int options_apply(struct options *o, struct options_typed *t, int c,
 	case OPT_HELP:
 		o->action = OPTIONS_HELP;
 		return 0;
+	case OPT_PIDFILE:
+		return parse_name("pidfile", arg, &o->pidfile,
+				  "/run/vmnet-helper/vm1.pid", err, errlen);
+	case OPT_ADDRESS_FILE:
+		o->learn_addresses = true;
+		return parse_name("address-file", arg, &o->address_file,
+				  "/run/vmnet-helper/vm1.addr", err, errlen);
+	case OPT_LEARN_ADDRESSES:
+		o->learn_addresses = true;
+		return 0;
 	}
+	int r = options_apply_network(o, t, c, arg, err, errlen);
+	if (r <= 0)
+		return r;
 	return errmsg_fail(err, errlen, -1,
 			   "internal error: option %d has no handler", c);
 }

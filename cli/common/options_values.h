@@ -5,13 +5,29 @@
 #define VMNET_HELPER_OPTIONS_VALUES_H
 
 #include <stddef.h>
+#include <stdint.h>
 
 #include "options.h"
 
 /* Values as typed, kept for messages about combinations. */
 struct options_typed {
 	const char *mode, *start, *end, *mask, *batch, *ring;
+	const char *network_id, *host_ip, *host_mask, *nat66, *subnet;
+	const char *reservation; /* the last --dhcp-reservation */
 };
+
+/**
+ * options_parse_uuid() - a UUID as 8-4-4-4-12 hex digits, either case
+ * @opt:	the option, without "--", for the message
+ * @s:		the value
+ * @out:	16 bytes
+ * @err:	the message when it is not one
+ * @errlen:	room in @err
+ *
+ * Return: 0, or -1 with @err filled.
+ */
+int options_parse_uuid(const char *opt, const char *s, uint8_t out[16],
+		       char *err, size_t errlen);
 
 /**
  * options_apply() - handle one option getopt_long() returned

@@ -6,6 +6,7 @@
 #include "dgram_io.h"
 #include "errmsg.h"
 #include "log.h"
+#include "owned_file.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -17,31 +18,6 @@
 #include <sys/stat.h>
 #include <sys/un.h>
 #include <unistd.h>
-
-static const char *file_kind(mode_t m)
-{
-	if (S_ISREG(m))
-		return "a regular file";
-	if (S_ISDIR(m))
-		return "a directory";
-	if (S_ISFIFO(m))
-		return "a pipe";
-	if (S_ISCHR(m))
-		return "a character device (a terminal?)";
-	if (S_ISBLK(m))
-		return "a block device";
-	if (S_ISLNK(m))
-		return "a symbolic link";
-	if (S_ISSOCK(m))
-		return "a socket";
-	return "not a socket";
-}
-
-/* Same file: the inode we created or bound is still the one at the path. */
-static bool same_file(const struct stat *a, const struct stat *b)
-{
-	return a->st_dev == b->st_dev && a->st_ino == b->st_ino;
-}
 
 /*
  * What is at --socket PATH may be replaced only if it is a socket: a stale
@@ -78,7 +54,7 @@ static int check_socket_path(const char *path, bool *is_socket, char *err,
 			   "socket; the helper replaces only a socket and "
 			   "never follows a link: remove it or choose "
 			   "another path",
-			   path, file_kind(st.st_mode));
+			   path, owned_file_kind(st.st_mode));
 }
 
 int vm_socket_check_fd(const char *opt, int fd, bool stream, char *err,
@@ -102,7 +78,7 @@ int vm_socket_check_fd(const char *opt, int fd, bool stream, char *err,
 	if (!S_ISSOCK(st.st_mode))
 		return errmsg_fail(err, errlen, -ENOTSOCK,
 				   "--%s %d: not a socket (it is %s); %s", opt,
-				   fd, file_kind(st.st_mode), hint);
+				   fd, owned_file_kind(st.st_mode), hint);
 	len = sizeof(type);
 	if (getsockopt(fd, SOL_SOCKET, SO_TYPE, &type, &len) < 0)
 		return errmsg_fail(err, errlen, -errno, "--%s %d: SO_TYPE: %s",
@@ -215,27 +191,6 @@ static void dir_of(const char *path, char *dir, size_t len)
 }
 
 /*
- * Whether @uid, with group @gid and no other (privdrop leaves exactly
- * that), may create and remove files in directory @st, by its mode bits.
- * Asked while still root, so that a directory the user cannot write fails
- * before anything starts, not at bind() after the drop, which would also
- * leave the lock file behind. ACLs are not read; bind() still catches what
- * they forbid.
- */
-static bool dir_writable_by(const struct stat *st, uid_t uid, gid_t gid)
-{
-	mode_t need;
-
-	if (st->st_uid == uid)
-		need = S_IWUSR | S_IXUSR;
-	else if (st->st_gid == gid)
-		need = S_IWGRP | S_IXGRP;
-	else
-		need = S_IWOTH | S_IXOTH;
-	return (st->st_mode & need) == need;
-}
-
-/*
  * Whoever may write the socket's directory may remove the socket and bind
  * their own in its place, between the VM's starts or before the first, and
  * read every frame the VM sends; the sticky bit (/tmp has it) limits
@@ -261,72 +216,14 @@ static int check_socket_dir(const char *path, const char *dir,
 	    (mode & S_IWOTH) ? "every user" : "its group", dir);
 }
 
-/*
- * Open PATH.lock for flock(), as root when the helper runs through sudo,
- * in a directory that its caller may own. So nothing at the path is
- * trusted: O_NOFOLLOW refuses a symbolic link (which could point at
- * /etc/shadow), O_NONBLOCK keeps a FIFO from blocking the open, and only a
- * regular file is accepted (fstat() of what was opened, not a stat() of
- * the path before). A missing file is created with O_EXCL, which also
- * refuses a dangling link; *created says whether this call made it, and
- * only such a file may be given to another user.
- */
-static int open_lock_file(const char *path, bool *created, char *err,
-			  size_t errlen)
-{
-	const int flags = O_NOFOLLOW | O_NONBLOCK | O_NOCTTY | O_CLOEXEC;
-	struct stat st;
-	int fd = -1;
-
-	/* The file may come and go between the two opens (another helper
-	 * exiting): a few tries settle it. */
-	for (int tries = 0; fd < 0 && tries < 3; tries++) {
-		fd = open(path, O_RDONLY | O_CREAT | O_EXCL | flags, 0600);
-		*created = fd >= 0;
-		if (fd < 0 && errno == EEXIST)
-			fd = open(path, O_RDONLY | flags);
-		if (fd < 0 && errno != ENOENT && errno != EEXIST)
-			break;
-	}
-	if (fd < 0) {
-		int e = errno;
-
-		if (e == ELOOP || e == EMLINK)
-			return errmsg_fail(err, errlen, -ELOOP,
-					   "--socket: '%s' is a symbolic link; "
-					   "the helper never follows one: "
-					   "remove it or choose another path",
-					   path);
-		return errmsg_fail(err, errlen, -e,
-				   "--socket: cannot open '%s': %s", path,
-				   strerror(e));
-	}
-	if (fstat(fd, &st) < 0) {
-		int e = errno;
-
-		close(fd);
-		return errmsg_fail(err, errlen, -e,
-				   "--socket: cannot fstat '%s': %s", path,
-				   strerror(e));
-	}
-	if (!S_ISREG(st.st_mode)) {
-		close(fd);
-		return errmsg_fail(err, errlen, -EINVAL,
-				   "--socket: '%s' is %s, not a lock file; "
-				   "remove it or choose another path",
-				   path, file_kind(st.st_mode));
-	}
-	return fd;
-}
-
 int vm_socket_lock(struct vm_socket *s, uid_t uid, gid_t gid, char *err,
 		   size_t errlen)
 {
 	const size_t room = sizeof(((struct sockaddr_un *)0)->sun_path);
-	bool created, stale;
+	bool stale;
 	int r;
 
-	s->lock_fd = s->fd = s->conn_fd = -1;
+	s->lock.fd = s->fd = s->conn_fd = -1;
 	if (strlen(s->path) >= room)
 		return errmsg_fail(err, errlen, -ENAMETOOLONG,
 				   "--socket '%s': longer than %zu bytes",
@@ -348,7 +245,9 @@ int vm_socket_lock(struct vm_socket *s, uid_t uid, gid_t gid, char *err,
 	r = check_socket_dir(s->path, dir, &dst, err, errlen);
 	if (r)
 		return r;
-	if (uid != (uid_t)-1 && !dir_writable_by(&dst, uid, gid))
+	/* Asked while still root: a directory the user cannot write would
+	 * otherwise fail at bind() after the drop, leaving the lock file. */
+	if (uid != (uid_t)-1 && !owned_file_dir_writable_by(s->path, uid, gid))
 		return errmsg_fail(
 		    err, errlen, -EACCES,
 		    "--socket '%s': uid %u, whom the helper runs "
@@ -357,40 +256,32 @@ int vm_socket_lock(struct vm_socket *s, uid_t uid, gid_t gid, char *err,
 		    "can write",
 		    s->path, (unsigned)uid);
 	snprintf(s->lock_path, sizeof(s->lock_path), "%s.lock", s->path);
-	r = open_lock_file(s->lock_path, &created, err, errlen);
-	if (r < 0)
+	/* Taken before privileges are dropped: a file this call makes goes
+	 * to whoever the helper runs as next, so that one removes it at exit
+	 * and a file left by a crash does not lock out an unprivileged
+	 * helper (owned_file.h says what else is refused). */
+	r = owned_file_open(&s->lock, s->lock_path, "--socket", false, uid, gid,
+			    err, errlen);
+	if (r)
 		return r;
-	s->lock_fd = r;
-	if (fstat(s->lock_fd, &s->lock_st) < 0)
-		memset(&s->lock_st, 0, sizeof(s->lock_st));
-	if (flock(s->lock_fd, LOCK_EX | LOCK_NB) < 0) {
+	if (flock(s->lock.fd, LOCK_EX | LOCK_NB) < 0) {
 		int e = errno;
-		close(s->lock_fd);
-		s->lock_fd = -1;
+
+		close(s->lock.fd);
+		s->lock.fd = -1;
+		memset(&s->lock.st, 0, sizeof(s->lock.st));
 		return errmsg_fail(
 		    err, errlen, -e,
 		    "--socket '%s' is in use: another helper holds "
 		    "'%s' (%s); stop it or choose another path",
 		    s->path, s->lock_path, strerror(e));
 	}
-	s->lock_created = created;
-	/* Taken before privileges are dropped: give a file this call made
-	 * to whoever the helper runs as next, so that one removes it at
-	 * exit and a file left by a crash does not lock out an unprivileged
-	 * helper. A file that was there already is never given away: it
-	 * may be a hard link to anything. fchown() acts on the inode just
-	 * opened, so nothing swapped in at the path since can be hit. */
-	if (created && uid != (uid_t)-1 && fchown(s->lock_fd, uid, gid) < 0)
-		return errmsg_fail(err, errlen, -errno,
-				   "--socket: cannot give '%s' to uid %u: %s",
-				   s->lock_path, (unsigned)uid,
-				   strerror(errno));
 	return 0;
 }
 
 int vm_socket_bind(struct vm_socket *s, bool tso, char *err, size_t errlen)
 {
-	if (s->lock_fd < 0)
+	if (s->lock.fd < 0)
 		return errmsg_fail(err, errlen, -EINVAL,
 				   "--socket '%s': not locked", s->path);
 	s->tso = tso;
@@ -537,29 +428,22 @@ int vm_socket_rebind(struct vm_socket *s, char *err, size_t errlen)
 	return bind_path(s, err, errlen);
 }
 
-/* Remove @path only while it is still the file we made: whoever can
- * write its directory may have put something else there since. */
-static void unlink_if_same(const char *path, const struct stat *ours)
-{
-	struct stat st;
-
-	if (lstat(path, &st) == 0 && same_file(&st, ours))
-		unlink(path);
-}
-
 void vm_socket_close(struct vm_socket *s)
 {
-	if (s->bound)
-		unlink_if_same(s->path, &s->bound_st);
+	/* The socket path and the lock file, each only while the path
+	 * still names what this helper made there. */
+	if (s->bound) {
+		struct owned_file sock = {
+		    .path = s->path, .fd = -1, .st = s->bound_st};
+
+		owned_file_remove(&sock);
+	}
 	if (s->fd >= 0)
 		close(s->fd);
 	if (s->conn_fd >= 0)
 		close(s->conn_fd);
 	s->conn_fd = -1;
-	if (s->lock_fd >= 0) {
-		unlink_if_same(s->lock_path, &s->lock_st);
-		close(s->lock_fd);
-	}
-	s->fd = s->lock_fd = -1;
+	owned_file_remove(&s->lock);
+	s->fd = -1;
 	s->bound = false;
 }

@@ -13,6 +13,8 @@
 #include <sys/types.h>
 #include <sys/un.h>
 
+#include "owned_file.h"
+
 /* Bytes of datagrams that may queue each way, as vmnet-helper sizes its
  * receive buffer (8 MiB with TSO keeps ~2 ms of fill); how each kernel
  * needs the send buffer sized for that is dgram_io_size_buffers()'s job. */
@@ -42,10 +44,7 @@ struct vm_socket {
 	 * its 4-byte length) instead of taking datagrams. */
 	bool stream;
 	char lock_path[512];
-	int lock_fd;
-	struct stat lock_st; /* what lock_fd is: removed at exit only if the
-				path still names it */
-	bool lock_created;   /* this helper made the lock file */
+	struct owned_file lock; /* PATH.lock, held for the process's life */
 	int fd;
 	bool bound;	      /* path exists and is ours to remove */
 	struct stat bound_st; /* the socket bound at path, likewise */

@@ -16,11 +16,13 @@
 #include "endpoint_stream.h"
 #include "engine.h"
 #include "host.h"
+#include "guest_report.h"
 #include "host_fd.h"
 #include "host_json.h"
 #include "log.h"
 #include "options.h"
 #include "peer_watch.h"
+#include "pidfile.h"
 #include "poller.h"
 #include "privdrop.h"
 #include "proc_watch.h"
@@ -74,24 +76,53 @@ static int print_line(const char *line)
 	return 0;
 }
 
-/* A stats line. @arg: the sample of the serving engine's line before (or
- * of its start), for the line's rates, replaced by this one's; NULL while
- * no engine runs: the counters alone. */
+/* How often the supervisor looks at what the guest-address learner knows:
+ * a change reaches the log and --address-file within this. */
+#define GUEST_REPORT_MS 250
+
+/* What log_msg() puts before a stats line, and its NUL: a longer line it
+ * would cut into broken JSON. */
+#define STATS_LOG_PREFIX sizeof("INFO  [stats] ")
+
+/* What on_stats() is given. */
+struct stats_ctx {
+	/* The sample of the serving engine's line before (or of its start),
+	 * for the line's rates, replaced by this one's; NULL while no engine
+	 * runs: the counters alone. */
+	struct stats_sample *last;
+	struct guest_report *guest; /* with the learner on, else NULL */
+};
+
+/* A stats line; with the learner on, its "guest" object too. @arg: a
+ * struct stats_ctx. */
 static void on_stats(const struct engine_stats *s, void *arg)
 {
-	struct stats_sample *last = arg, now;
+	static struct stats_ctx none; /* the counters alone */
+	struct stats_ctx *ctx = arg ? arg : &none;
+	struct stats_sample now;
 	char line[LOG_LINE_MAX];
 	int n;
 
-	if (last) {
+	if (ctx->last) {
 		stats_sample_take(&now, s);
-		n = stats_format_since(&now, last, line, sizeof(line));
-		*last = now;
+		n = stats_format_since(&now, ctx->last, line, sizeof(line));
+		*ctx->last = now;
 	} else {
 		n = engine_format_stats(s, line, sizeof(line));
 	}
-	if (n > 0)
-		log_info("[stats] %s", line);
+	if (n <= 0)
+		return;
+	/* Only where log_msg() keeps it whole after "INFO  [stats] ". */
+	if (ctx->guest)
+		guest_report_add_to_object(ctx->guest, line,
+					   sizeof(line) - STATS_LOG_PREFIX,
+					   (size_t)n);
+	log_info("[stats] %s", line);
+}
+
+static void on_tick(void *arg)
+{
+	guest_report_tick(arg);
 }
 
 /* Everything main() sets up once and every client session uses. */
@@ -107,10 +138,18 @@ struct helper {
 	struct peer_watch *host_watch;
 	int pid_fd; /* --pid: readable once it exits, or -1 */
 	char pid_why[64];
+	struct pidfile pidfile;	   /* --pidfile, or file.fd -1 */
+	struct guest_report guest; /* with the learner on */
 	struct engine_stats total; /* over every client served */
 	bool workers_said;	   /* the first engine logged its workers */
 	char why[OPTIONS_ERR_MAX + 64]; /* why it stopped, for the last line */
 };
+
+/* The guest report for the stats line, or NULL with the learner off. */
+static struct guest_report *helper_guest(struct helper *h)
+{
+	return h->o.learn_addresses ? &h->guest : NULL;
+}
 
 /* Once, for the first client: what --workers came to (engine.h). */
 static void log_workers(const struct helper *h, unsigned n)
@@ -160,6 +199,7 @@ static int wait_for_client(struct helper *h, char *err, size_t errlen)
 		TAG_SIGNAL_BASE = 64
 	};
 	struct vm_socket *s = &h->sock;
+	struct stats_ctx ctx = {.guest = helper_guest(h)};
 	struct poller *p;
 	int r = poller_create(&p, TAG_WAKE);
 
@@ -200,7 +240,7 @@ static int wait_for_client(struct helper *h, char *err, size_t errlen)
 				struct engine_stats total;
 
 				helper_totals(h, &total);
-				on_stats(&total, NULL);
+				on_stats(&total, &ctx);
 				continue;
 			}
 			if (act == SIGNAL_STOP)
@@ -267,6 +307,7 @@ static enum engine_exit serve(struct helper *h, int vm_fd,
 	struct engine_config cfg = h->cfg;
 	struct engine_stats s;
 	struct stats_sample last; /* on_stats()'s, from this engine's start */
+	struct stats_ctx ctx = {.guest = helper_guest(h)};
 	char err[OPTIONS_ERR_MAX];
 	int r;
 
@@ -298,7 +339,8 @@ static enum engine_exit serve(struct helper *h, int vm_fd,
 		cfg.vm_check_ms = VM_CHECK_MS;
 	}
 	stats_sample_take(&last, NULL);
-	cfg.stats_arg = &last;
+	ctx.last = &last;
+	cfg.stats_arg = &ctx;
 	if (engine_create(&cfg, h->host, vm, &engine, err, sizeof(err))) {
 		endpoint_close(vm);
 		snprintf(h->why, sizeof(h->why), "%s", err);
@@ -310,6 +352,9 @@ static enum engine_exit serve(struct helper *h, int vm_fd,
 	}
 	enum engine_exit verdict = engine_run(engine);
 	snprintf(h->why, sizeof(h->why), "%s", engine_exit_message(engine));
+	/* What the last moments taught, before it is forgotten. */
+	if (cfg.on_tick)
+		cfg.on_tick(cfg.tick_arg);
 	engine_get_stats(engine, &s);
 	engine_stats_add(&h->total, &s);
 	/* The VM endpoint first: the host's stays open for the next
@@ -364,6 +409,9 @@ static int serve_clients(struct helper *h)
 
 		log_info("[main] client left: %s; waiting for the next one",
 			 h->why);
+		/* The next client may be another VM. */
+		if (h->o.learn_addresses)
+			guest_report_forget(&h->guest);
 		if (vm_socket_rebind(&h->sock, err, sizeof(err))) {
 			snprintf(h->why, sizeof(h->why), "%s", err);
 			return 1;
@@ -408,20 +456,49 @@ static int prepare(struct helper *h, const struct privdrop_target *target)
 	struct options *o = &h->o;
 	int r;
 
+	bool chown = geteuid() == 0 && target->drop;
+	uid_t uid = chown ? target->uid : (uid_t)-1;
+	gid_t gid = chown ? target->gid : (gid_t)-1;
+
 	/* First, while the process has opened nothing of its own: a
 	 * --host-fd that was not inherited open would otherwise be found
-	 * as the lock file or a peer watch's socket made below. */
+	 * as the pidfile, the lock file or a peer watch's socket made
+	 * below. */
 	if (o->host_fd >= 0 && vm_socket_check_fd("host-fd", o->host_fd, false,
 						  err, sizeof(err))) {
 		log_error("%s", err);
 		return -1;
 	}
-	if (o->socket_path) {
-		bool chown = geteuid() == 0 && target->drop;
 
-		if (vm_socket_lock(&h->sock, chown ? target->uid : (uid_t)-1,
-				   chown ? target->gid : (gid_t)-1, err,
-				   sizeof(err))) {
+	if (o->pidfile &&
+	    pidfile_lock(&h->pidfile, o->pidfile, uid, gid, err, sizeof(err))) {
+		log_error("%s", err);
+		return -1;
+	}
+	/* Written after the drop, by the user the helper runs as then. */
+	if (o->address_file && chown &&
+	    !owned_file_dir_writable_by(o->address_file, uid, gid)) {
+		log_error("--address-file '%s': uid %u, whom the helper runs "
+			  "as once root is dropped, cannot create files in "
+			  "its directory; choose one they can write",
+			  o->address_file, (unsigned)uid);
+		return -1;
+	}
+	if (o->learn_addresses) {
+		if (guest_report_open(&h->guest, o->address_file, err,
+				      sizeof(err))) {
+			log_error("%s", err);
+			return -1;
+		}
+		h->cfg.inspect_from_vm = guest_learn_from_vm(h->guest.learn);
+		h->cfg.inspect_to_vm = guest_learn_to_vm(h->guest.learn);
+		h->cfg.on_tick = on_tick;
+		h->cfg.tick_arg = &h->guest;
+		h->cfg.tick_ms = GUEST_REPORT_MS;
+	}
+
+	if (o->socket_path) {
+		if (vm_socket_lock(&h->sock, uid, gid, err, sizeof(err))) {
 			log_error("%s", err);
 			return -1;
 		}
@@ -564,8 +641,10 @@ static int run(struct helper *h, const struct privdrop_target *target)
 	}
 	/* From here on the helper only serves: confine it before the first
 	 * frame from the VM is read. */
-	if (sandbox_enter(!h->o.no_sandbox, h->stream, what, sizeof(what), err,
-			  sizeof(err))) {
+	if (sandbox_enter(!h->o.no_sandbox,
+			  (h->stream ? SANDBOX_STREAM : 0) |
+			      (h->o.address_file ? SANDBOX_NEW_FILES : 0),
+			  what, sizeof(what), err, sizeof(err))) {
 		snprintf(h->why, sizeof(h->why), "%s", err);
 		return 1;
 	}
@@ -593,6 +672,12 @@ static int run(struct helper *h, const struct privdrop_target *target)
 			 strerror(errno));
 		return 1;
 	}
+	/* Ready: the pid goes in now, so a tool that waits for it knows. */
+	if (h->o.pidfile &&
+	    pidfile_write(&h->pidfile, getpid(), err, sizeof(err))) {
+		snprintf(h->why, sizeof(h->why), "%s", err);
+		return 1;
+	}
 
 	if (h->o.socket_path)
 		return serve_clients(h);
@@ -602,7 +687,9 @@ static int run(struct helper *h, const struct privdrop_target *target)
 
 int main(int argc, char **argv)
 {
-	static struct helper h = {.pid_fd = -1};
+	static struct helper h = {.pid_fd = -1,
+				  .pidfile = {.file = {.fd = -1}},
+				  .guest = {.file = {.fd = -1}}};
 	char err[OPTIONS_ERR_MAX];
 	struct utsname un;
 
@@ -629,8 +716,9 @@ int main(int argc, char **argv)
 	}
 	log_set_debug(h.o.verbose);
 	if (h.o.warn_interface_id_ignored)
-		log_warn("[main] --interface-id is ignored with --network: "
-			 "vmnet assigns the MAC");
+		log_warn("[main] --interface-id is ignored on a network "
+			 "(--network, or one of the helper's own): vmnet "
+			 "assigns the MAC");
 
 	/* Before any thread exists (vmnet's dispatch queues, the engine's
 	 * workers), so only our pollers ever see them (signals.h). */
@@ -654,7 +742,7 @@ int main(int argc, char **argv)
 	h.sock = (struct vm_socket){.path = h.o.socket_path,
 				    .stream = h.stream,
 				    .fd = -1,
-				    .lock_fd = -1,
+				    .lock = {.fd = -1},
 				    .conn_fd = -1};
 	if (privdrop_resolve(h.o.user, h.o.group, getenv("SUDO_UID"),
 			     getenv("SUDO_GID"), getuid(), getgid(), &target,
@@ -664,6 +752,8 @@ int main(int argc, char **argv)
 	}
 	if (prepare(&h, &target)) {
 		vm_socket_close(&h.sock);
+		guest_report_close(&h.guest);
+		pidfile_remove(&h.pidfile);
 		return 1;
 	}
 
@@ -677,6 +767,8 @@ int main(int argc, char **argv)
 	 * woken by them is gone already. */
 	endpoint_close(h.host);
 	vm_socket_close(&h.sock);
+	guest_report_close(&h.guest);
+	pidfile_remove(&h.pidfile);
 	peer_watch_close(h.fd_watch);
 	peer_watch_close(h.host_watch);
 	if (h.pid_fd >= 0)

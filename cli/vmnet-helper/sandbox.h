@@ -32,12 +32,20 @@
  */
 int sandbox_before_privdrop(char *err, size_t errlen);
 
+/* What sandbox_enter()'s filter allows beyond the helper's plain calls. */
+enum sandbox_allow {
+	SANDBOX_STREAM = 1u << 0,    /* --stream */
+	SANDBOX_NEW_FILES = 1u << 1, /* --address-file */
+};
+
 /**
  * sandbox_enter() - confine the process for the rest of its life
  * @filter:	also restrict the system calls (false: --no-sandbox)
- * @stream:	the VM's socket is a stream (--stream): the filter also
- *		allows what serving one takes (listening, accepting,
- *		sendmsg(), a unix stream socket)
+ * @allow:	with @filter, what the filter also lets through, any of
+ *		SANDBOX_STREAM (the VM's socket is a stream, --stream:
+ *		listening, accepting, sendmsg(), a unix stream socket) and
+ *		SANDBOX_NEW_FILES (the helper creates files and renames them
+ *		into place: --address-file, cli/common/owned_file.c), or 0
  * @what:	on success, one line saying what is now in place, for the log
  * @whatlen:	room in @what
  * @err:	one-line message on failure, naming the step and the way out
@@ -47,7 +55,10 @@ int sandbox_before_privdrop(char *err, size_t errlen);
  * host interface open. Linux: sets no_new_privs, then, with @filter,
  * installs on every thread a seccomp filter that allows only the system
  * calls the running helper makes and kills the whole process (SIGSYS) on
- * any other (docs/security.md lists them and how they were measured).
+ * any other (docs/security.md lists them and how they were measured);
+ * SANDBOX_NEW_FILES adds open() only to create a new file write-only
+ * (O_CREAT | O_EXCL, so no existing file is opened, for reading or
+ * writing) and rename().
  * macOS: forbids new processes (RLIMIT_NPROC 0) once the helper runs as
  * another user than root; see darwin/sandbox_darwin.c for what else the
  * platform offers and why it is not used.
@@ -56,7 +67,7 @@ int sandbox_before_privdrop(char *err, size_t errlen);
  * failure as fatal, since the helper would run less confined than the
  * user was told.
  */
-int sandbox_enter(bool filter, bool stream, char *what, size_t whatlen,
+int sandbox_enter(bool filter, unsigned allow, char *what, size_t whatlen,
 		  char *err, size_t errlen);
 
 #endif

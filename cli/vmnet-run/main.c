@@ -218,7 +218,11 @@ static int start_helper(const struct run_args *a, unsigned k,
 	const struct run_fd_map map[] = {{out[1], STDOUT_FILENO},
 					 {sv[0], RUN_HELPER_FD}};
 	r = run_spawn(&h->proc.pid, argv, map, 2, mask);
-	/* The helper's ends are the helper's alone. */
+	/* The helper's ends are the helper's alone, but for a copy of its
+	 * cable's end that asks, when it exits, whether COMMAND had closed
+	 * its own (supervise.c); close-on-exec, so no child holds it. */
+	if (!r)
+		h->cable_fd = fcntl(sv[0], F_DUPFD_CLOEXEC, 3);
 	close(out[1]);
 	close(sv[0]);
 	if (r) {

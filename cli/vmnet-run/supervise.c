@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include "log.h"
+#include "peer_watch.h"
 #include "poller.h"
 #include "signals.h"
 
@@ -69,6 +70,7 @@ int run_sup_init(struct run_sup *s, unsigned stop_timeout_s, unsigned nhelpers)
 				 RUN_COMMAND_FD + i);
 		h->proc.name = h->name;
 		h->out_fd = -1;
+		h->cable_fd = -1;
 	}
 	r = poller_create(&s->poller, TAG_WAKE);
 	if (!r)
@@ -84,11 +86,16 @@ int run_sup_init(struct run_sup *s, unsigned stop_timeout_s, unsigned nhelpers)
 
 void run_sup_destroy(struct run_sup *s)
 {
-	for (unsigned i = 0; i < s->nhelpers; i++)
+	for (unsigned i = 0; i < s->nhelpers; i++) {
 		if (s->helpers[i].out_fd >= 0) {
 			close(s->helpers[i].out_fd);
 			s->helpers[i].out_fd = -1;
 		}
+		if (s->helpers[i].cable_fd >= 0) {
+			close(s->helpers[i].cable_fd);
+			s->helpers[i].cable_fd = -1;
+		}
+	}
 	poller_destroy(s->poller);
 	s->poller = NULL;
 }
@@ -475,6 +482,28 @@ enum run_ready run_sup_wait_ready(struct run_sup *s)
 	return RUN_HELPER_FAILED;
 }
 
+/*
+ * Whether COMMAND has closed its end of helper @h's cable. A helper whose
+ * VM closes its end exits by itself, with status 0 ("the VM closed its
+ * socket"), and vmnet-run may well hear of that before it hears of COMMAND:
+ * a process's files are closed before its parent is told that it exited
+ * (Linux do_exit(): exit_files() before exit_notify()), and a VM closes its
+ * NIC first as it powers off. So such a helper did not fail, COMMAND left.
+ * Asked of vmnet-run's copy of the helper's end (peer_watch.h), which the
+ * helper's exit leaves open.
+ */
+static bool command_closed_cable(const struct run_helper *h)
+{
+	struct peer_watch *pw;
+	int r;
+
+	if (h->cable_fd < 0 || peer_watch_open(h->cable_fd, &pw))
+		return false;
+	r = peer_watch_check(pw);
+	peer_watch_close(pw);
+	return r == 0;
+}
+
 /* Act on exits not acted on yet; COMMAND's first (see reap()). */
 static void note_exits(struct run_sup *s)
 {
@@ -500,7 +529,19 @@ static void note_exits(struct run_sup *s)
 			continue;
 		p->noted = true;
 		run_describe_wait(p->wstatus, how, sizeof(how));
-		if (!s->stopping && running(&s->command)) {
+		if (!s->stopping && running(&s->command) &&
+		    WIFEXITED(p->wstatus) && WEXITSTATUS(p->wstatus) == 0 &&
+		    command_closed_cable(&s->helpers[i])) {
+			/* COMMAND's status decides, as when it exits first. */
+			log_info("[runner] %s exited (%s): %s closed its end "
+				 "of the cable; stopping %s%s",
+				 p->name, how, s->command.name, s->command.name,
+				 s->nhelpers > 1 ? " and the other helpers"
+						 : "");
+			s->stopping = true;
+			run_sup_stop(s, &s->command);
+			stop_helpers(s, p);
+		} else if (!s->stopping && running(&s->command)) {
 			log_error(
 			    "[runner] %s exited (%s) while %s was "
 			    "running; stopping %s%s",

@@ -34,7 +34,10 @@ struct run_helper {
 	struct run_proc proc;
 	char name[48]; /* "vmnet-helper", or "vmnet-helper (NIC 1, fd 5)" */
 	int out_fd;    /* read end of its stdout until it is ready, or -1 */
-	bool ready;    /* its line has come */
+	/* vmnet-run's own copy of the helper's end of the cable, or -1: when
+	 * the helper exits, it tells whether COMMAND's end was closed. */
+	int cable_fd;
+	bool ready; /* its line has come */
 	char line[RUN_LINE_MAX];
 	size_t line_len;
 };

@@ -142,6 +142,18 @@ void test_proc_status(pid_t pid, const char *key, char *out, size_t len)
 		out[--n] = '\0';
 }
 
+void test_read_file(const char *path, char *buf, size_t len)
+{
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	ssize_t n;
+
+	cr_assert_geq(fd, 0, "%s: %s", path, strerror(errno));
+	n = read(fd, buf, len - 1);
+	close(fd);
+	cr_assert_geq(n, 0, "%s: %s", path, strerror(errno));
+	buf[n] = '\0';
+}
+
 void test_run(const char *fmt, ...)
 {
 	char cmd[1024];

@@ -66,6 +66,16 @@ int test_packet_socket(const char *ifname, uint16_t ethertype);
 void test_proc_status(pid_t pid, const char *key, char *out, size_t len);
 
 /**
+ * test_read_file() - a small file's contents as a string
+ * @path:	the file
+ * @buf:	its bytes and a NUL; what does not fit is left out
+ * @len:	room in @buf
+ *
+ * The test fails if the file cannot be opened or read.
+ */
+void test_read_file(const char *path, char *buf, size_t len);
+
+/**
  * test_run() - run a shell command (ip, bridge, ...) with system(); it must
  * succeed
  * @fmt:	the command, printf-style

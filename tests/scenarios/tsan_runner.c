@@ -1,15 +1,16 @@
 /* SPDX-License-Identifier: Apache-2.0 */
-/* tsan_runner.c - runs the threaded scenarios of stress.c and
- * engine_scenarios.c under
- * ThreadSanitizer, where Criterion cannot start (Snaipe/Criterion#274: its
- * BoxFort arena finds no free address space beside TSan's shadow). A race
- * makes TSan exit non-zero (halt_on_error); a wrong result fails the case.
+/* tsan_runner.c - runs the threaded scenarios of stress.c,
+ * engine_scenarios.c and guest_scenarios.c under ThreadSanitizer, where
+ * Criterion cannot start (Snaipe/Criterion#274: its BoxFort arena finds no
+ * free address space beside TSan's shadow). A race makes TSan exit non-zero
+ * (halt_on_error); a wrong result fails the case.
  *
  * Usage: tsan-runner [SUBSTRING]   runs the cases whose name contains it. */
 #include <stdio.h>
 #include <string.h>
 
 #include "engine_scenarios.h"
+#include "guest_scenarios.h"
 #include "stress.h"
 
 const char *__tsan_default_options(void);
@@ -33,6 +34,7 @@ int main(int argc, char **argv)
 	    {stress_cases, stress_case_count, 2, ""},
 	    {engine_cases, engine_case_count, 2, ""},
 	    {engine_cases, engine_case_count, 1, " (one worker)"},
+	    {guest_cases, guest_case_count, 2, ""},
 	};
 	const unsigned ntables = sizeof(tables) / sizeof(tables[0]);
 

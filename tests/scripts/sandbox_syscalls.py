@@ -2,7 +2,8 @@
 # SPDX-License-Identifier: Apache-2.0
 # sandbox_syscalls.py - measure which system calls vmnet-helper makes once it
 # is sandboxed: every scenario the tests know (the lifecycle, --stream,
-# --host-fd, vmnet-run and end-to-end tests, QEMU guests among them) plus the ones only this script
+# --host-fd, vmnet-run, end-to-end and guest-address tests, QEMU guests among
+# them) plus the ones only this script
 # drives (a flood with --stats-interval stopped by SIGTERM, the TAP deleted
 # under the helper, --socket clients one after another stopped by SIGINT,
 # TSO, write() instead of io_uring, --cpus, --pid, SIGSTOP/SIGCONT, SIGUSR1
@@ -417,6 +418,8 @@ def main():
             "helper_host_fd": lambda: criterion(bindir, "helper_host_fd/*"),
             "vmnet_run": lambda: criterion(bindir, "vmnet_run/*"),
             "end_to_end": lambda: criterion(bindir, "end_to_end/*"),
+            # --pidfile, --address-file and --learn-addresses.
+            "guest_addrs": lambda: criterion(bindir, "guest_addrs/*"),
             "fd_flood": lambda: scenario_fd_flood(bindir, [], None, "fd_flood"),
             "fd_flood_write": lambda: scenario_fd_flood(
                 bindir, [], {"VMNET_TAP_WRITE": "write"}, "fd_flood_write"),

@@ -620,7 +620,7 @@ Test(helper_lifecycle, fifo_at_the_lock_path_is_refused_without_hanging)
 	cr_assert_eq(mkfifo(lock, 0666), 0, "%s", strerror(errno));
 	/* expect_exit() bounds the wait: a helper blocked in open() would
 	 * be killed and fail the test with status -1. */
-	expect_socket_refused("is a pipe, not a lock file");
+	expect_socket_refused("is a pipe, not a regular file");
 	unlink(lock);
 }
 

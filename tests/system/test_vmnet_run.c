@@ -861,6 +861,33 @@ Test(vmnet_run_fake, helper_exit_status_0_while_command_runs_is_still_1)
 	expect_gone(cmd);
 }
 
+/* A VM that closes its NIC, and whose helper then leaves: the VM left
+ * first, however the two exits reach vmnet-run, so COMMAND's status (here
+ * the SIGTERM vmnet-run then sends it) is vmnet-run's. A stream cable, so
+ * that the stand-in sees the close as end of file. */
+Test(vmnet_run_fake, helper_leaving_after_command_closed_its_end_is_not_1)
+{
+	static const char *const args[] = {
+	    "--stream",
+	    "--",
+	    "/bin/sh",
+	    "-c",
+	    "echo cmd=$$; exec 4>&-; exec sleep 600",
+	    NULL};
+	pid_t cmd;
+
+	fake_helper("echo '" FAKE_JSON "'; cat <&3 >/dev/null; exit 0");
+	start_fake(args);
+	wait_out("cmd=");
+	wait_out("\n");
+	cmd = read_pid("cmd=");
+	expect_exit(128 + SIGTERM);
+	expect_err("INFO  [runner] vmnet-helper exited (status 0): /bin/sh "
+		   "closed its end of the cable; stopping /bin/sh\n");
+	cr_assert_null(strstr(run.err, "ERROR"), "%s", run.err);
+	expect_gone(cmd);
+}
+
 /* ---- several NICs: a helper each, all stopped when any of them goes ---- */
 
 /* A stand-in helper that names its TAP (its --tap, "$2") in its JSON line

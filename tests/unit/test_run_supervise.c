@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/prctl.h>
+#include <sys/socket.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -44,6 +45,7 @@ enum behaviour {
 	WAITS,		   /* until a signal ends it */
 	IGNORES_SIGTERM,   /* until SIGKILL */
 	EXITS,		   /* at once, with status 7 */
+	EXITS_0,	   /* at once, with status 0 */
 	PRINTS_LINE,	   /* a JSON line and more, then waits */
 	PRINTS_NO_NEWLINE, /* more than a line can be, then waits */
 };
@@ -85,6 +87,8 @@ static pid_t child(enum behaviour b, int out)
 			_exit(99);
 		if (b == EXITS)
 			_exit(7);
+		if (b == EXITS_0)
+			_exit(0);
 		for (;;)
 			pause();
 	}
@@ -182,6 +186,46 @@ Test(vmnet_run_supervise, helper_exiting_first_stops_the_command)
 	run_sup_run(&sup, &out);
 	cr_expect(out.helper_exited_first);
 	expect_signalled(&sup.command, SIGTERM);
+	cr_expect_eq(run_exit_status(&out), 1);
+}
+
+/* A helper that exits 0 once COMMAND has closed its end of the cable (a VM
+ * powering off closes its NIC before its exit reaches vmnet-run): COMMAND
+ * left first, so its status decides, not 1. */
+static void run_helper_leaving(bool command_end_open, struct run_outcome *out)
+{
+	int sv[2];
+
+	sup.command.name = "command";
+	sup.command.pid = child(WAITS, -1);
+	sup.helpers[0].proc.pid = child(EXITS_0, -1);
+	/* Made after the forks, so no child holds either end; the test holds
+	 * COMMAND's end for it, or not. */
+	cr_assert_eq(socketpair(AF_UNIX, SOCK_DGRAM, 0, sv), 0);
+	sup.helpers[0].cable_fd = sv[0];
+	if (!command_end_open)
+		close(sv[1]);
+	run_sup_run(&sup, out);
+	if (command_end_open)
+		close(sv[1]);
+	expect_signalled(&sup.command, SIGTERM);
+}
+
+Test(vmnet_run_supervise, helper_leaving_after_the_command_closed_its_end)
+{
+	struct run_outcome out;
+
+	run_helper_leaving(false, &out);
+	cr_expect_not(out.helper_exited_first);
+	cr_expect_eq(run_exit_status(&out), 128 + SIGTERM, "COMMAND's status");
+}
+
+Test(vmnet_run_supervise, helper_leaving_while_the_command_holds_its_end)
+{
+	struct run_outcome out;
+
+	run_helper_leaving(true, &out);
+	cr_expect(out.helper_exited_first, "status 0, yet the VM was on it");
 	cr_expect_eq(run_exit_status(&out), 1);
 }
 

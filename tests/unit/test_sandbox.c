@@ -29,6 +29,7 @@
 #include <unistd.h>
 
 #include "cli/vmnet-helper/sandbox.h"
+#include "owned_file.h"
 #include "testutil.h"
 
 /* Sanitizer builds let the runtime open files, for its reports and its
@@ -41,11 +42,11 @@
 #endif
 #endif
 
-/* Fork; the child enters the sandbox as the helper does (@stream: as a
- * --stream helper) and runs @body, then exits 0. Exit 100
- * means the sandbox could not be entered. Return: the child's wait
- * status. */
-static int sandboxed_as(bool stream, void (*body)(void))
+/* Fork; the child enters the sandbox as the helper does (@allow: what
+ * sandbox_enter() takes, SANDBOX_STREAM as for --stream, SANDBOX_NEW_FILES
+ * as for --address-file) and runs @body, then exits 0. Exit 100 means the
+ * sandbox could not be entered. Return: the child's wait status. */
+static int sandboxed_as(unsigned allow, void (*body)(void))
 {
 	char what[SANDBOX_MSG_MAX], err[SANDBOX_MSG_MAX];
 	int status;
@@ -54,7 +55,7 @@ static int sandboxed_as(bool stream, void (*body)(void))
 	cr_assert_geq(pid, 0, "fork: %s", strerror(errno));
 	if (pid == 0) {
 		if (sandbox_before_privdrop(err, sizeof(err)) < 0 ||
-		    sandbox_enter(true, stream, what, sizeof(what), err,
+		    sandbox_enter(true, allow, what, sizeof(what), err,
 				  sizeof(err)))
 			_exit(100);
 		body();
@@ -68,12 +69,13 @@ static int sandboxed_as(bool stream, void (*body)(void))
 
 static int sandboxed(void (*body)(void))
 {
-	return sandboxed_as(false, body);
+	return sandboxed_as(0, body);
 }
 
-static void expect_sigsys_as(bool stream, const char *what, void (*body)(void))
+static void expect_sigsys_as(unsigned allow, const char *what,
+			     void (*body)(void))
 {
-	int status = sandboxed_as(stream, body);
+	int status = sandboxed_as(allow, body);
 
 	cr_assert(WIFSIGNALED(status) && WTERMSIG(status) == SIGSYS,
 		  "%s: not killed by SIGSYS (%s %d)", what,
@@ -83,7 +85,7 @@ static void expect_sigsys_as(bool stream, const char *what, void (*body)(void))
 
 static void expect_sigsys(const char *what, void (*body)(void))
 {
-	expect_sigsys_as(false, what, body);
+	expect_sigsys_as(0, what, body);
 }
 
 /* Calls a hijacked helper would make, none of which it needs. */
@@ -286,6 +288,76 @@ Test(sandbox, the_calls_the_helper_makes_still_work)
 		  WIFSIGNALED(status) ? WTERMSIG(status) : WEXITSTATUS(status));
 }
 
+/* --address-file: a new file made and renamed into place, as
+ * guest_report.c does on each change. */
+static char files_dir[] = "/tmp/vmh-sbx-files-XXXXXX";
+
+static void replace_a_file(void)
+{
+	static char path[64];
+	struct owned_file f = {.fd = -1};
+	char err[256];
+
+	snprintf(path, sizeof(path), "%s/addr", files_dir);
+	if (owned_file_replace(&f, path, "test", "one\n", 4, err,
+			       sizeof(err)) ||
+	    owned_file_replace(&f, path, "test", "two\n", 4, err, sizeof(err)))
+		_exit(20);
+}
+
+/* The child exited 0 (@what says what its status means) and left the
+ * file replace_a_file() wrote last. */
+static void expect_replaced(int status, const char *what)
+{
+	char path[64], buf[8] = "";
+
+	cr_expect(
+	    WIFEXITED(status) && WEXITSTATUS(status) == 0, "%s %d (see %s)",
+	    WIFSIGNALED(status) ? "killed by signal" : "exit status",
+	    WIFSIGNALED(status) ? WTERMSIG(status) : WEXITSTATUS(status), what);
+	snprintf(path, sizeof(path), "%s/addr", files_dir);
+	test_read_file(path, buf, sizeof(buf));
+	cr_expect_str_eq(buf, "two\n");
+	unlink(path);
+}
+
+static void create_a_file(void)
+{
+	char path[64];
+
+	snprintf(path, sizeof(path), "%s/new", files_dir);
+	open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+}
+
+#ifndef SANITIZED
+static void open_to_write(void)
+{
+	open("/tmp", O_WRONLY | O_CLOEXEC);
+}
+#endif
+
+Test(sandbox, new_files_lets_the_helper_create_and_rename_but_open_nothing)
+{
+	char path[64];
+	int status;
+
+	cr_assert_not_null(mkdtemp(files_dir));
+	status = sandboxed_as(SANDBOX_NEW_FILES, replace_a_file);
+	expect_replaced(status, "replace_a_file()");
+	/* Without --address-file there is nothing to create. */
+	expect_sigsys("open(O_CREAT) without new_files", create_a_file);
+#ifndef SANITIZED
+	/* With it, still no existing file, to read or to write. */
+	expect_sigsys_as(SANDBOX_NEW_FILES, "open(O_RDONLY) with new_files",
+			 call_open);
+	expect_sigsys_as(SANDBOX_NEW_FILES, "open(O_WRONLY) with new_files",
+			 open_to_write);
+#endif
+	snprintf(path, sizeof(path), "%s/new", files_dir);
+	unlink(path);
+	cr_expect_eq(rmdir(files_dir), 0, "%s", strerror(errno));
+}
+
 static void call_listen(void)
 {
 	listen(-1, 1);
@@ -337,18 +409,43 @@ static void stream_calls(void)
 
 Test(sandbox, a_stream_helper_may_listen_accept_and_sendmsg)
 {
-	int status = sandboxed_as(true, stream_calls);
+	int status = sandboxed_as(SANDBOX_STREAM, stream_calls);
 
 	cr_assert(WIFEXITED(status) && WEXITSTATUS(status) == 0,
 		  "%s %d (see stream_calls() for what the status means)",
 		  WIFSIGNALED(status) ? "killed by signal" : "exit status",
 		  WIFSIGNALED(status) ? WTERMSIG(status) : WEXITSTATUS(status));
 	/* Still no other family, and no stream calls for a datagram one. */
-	expect_sigsys_as(true, "socket(AF_INET), stream helper",
+	expect_sigsys_as(SANDBOX_STREAM, "socket(AF_INET), stream helper",
 			 call_inet_socket);
 	expect_sigsys("listen, datagram helper", call_listen);
 	expect_sigsys("accept, datagram helper", call_accept);
 	expect_sigsys("sendmsg, datagram helper", call_sendmsg);
+}
+
+/* --stream with --address-file: a --socket stream helper that also
+ * rewrites the address file; each allowance still works with the other. */
+static void stream_and_file_calls(void)
+{
+	stream_calls();
+	replace_a_file();
+}
+
+Test(sandbox, a_stream_helper_with_an_address_file_may_do_both)
+{
+	int status;
+
+	strcpy(files_dir, "/tmp/vmh-sbx-files-XXXXXX");
+	cr_assert_not_null(mkdtemp(files_dir));
+	status = sandboxed_as(SANDBOX_STREAM | SANDBOX_NEW_FILES,
+			      stream_and_file_calls);
+	expect_replaced(status, "stream_calls() and replace_a_file()");
+	cr_expect_eq(rmdir(files_dir), 0, "%s", strerror(errno));
+#ifndef SANITIZED
+	expect_sigsys_as(SANDBOX_STREAM | SANDBOX_NEW_FILES,
+			 "open(O_RDONLY), stream helper with new_files",
+			 call_open);
+#endif
 }
 
 static void call_abort(void)
@@ -397,7 +494,7 @@ Test(sandbox, an_asan_report_still_comes_out_under_the_filter)
 	if (pid == 0) {
 		char what[SANDBOX_MSG_MAX], err[SANDBOX_MSG_MAX];
 
-		if (sandbox_enter(true, false, what, sizeof(what), err,
+		if (sandbox_enter(true, 0, what, sizeof(what), err,
 				  sizeof(err)))
 			_exit(100);
 		use_after_free();
@@ -438,8 +535,8 @@ Test(sandbox, proc_shows_no_new_privs_the_filter_and_no_bounding_set)
 	if (pid == 0) {
 		int r = sandbox_before_privdrop(err, sizeof(err));
 
-		if (r != 0 || sandbox_enter(true, false, what, sizeof(what),
-					    err, sizeof(err)))
+		if (r != 0 || sandbox_enter(true, 0, what, sizeof(what), err,
+					    sizeof(err)))
 			_exit(100);
 		/* /proc is not ours to open any more: the parent reads it. */
 		if (write(ready[1], "r", 1) != 1 || read(go[0], &c, 1) != 1)

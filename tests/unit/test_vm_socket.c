@@ -28,7 +28,7 @@ static void setup(void)
 	cr_assert_not_null(mkdtemp(dir));
 	snprintf(path, sizeof(path), "%s/vm.sock", dir);
 	vs = (struct vm_socket){
-	    .path = path, .fd = -1, .lock_fd = -1, .conn_fd = -1};
+	    .path = path, .fd = -1, .lock = {.fd = -1}, .conn_fd = -1};
 }
 
 static void teardown(void)
@@ -130,7 +130,7 @@ Test(vm_socket, binds_a_0600_socket_and_removes_both_files_at_close)
 Test(vm_socket, second_lock_on_the_path_is_refused_at_once)
 {
 	struct vm_socket other = {
-	    .path = path, .fd = -1, .lock_fd = -1, .conn_fd = -1};
+	    .path = path, .fd = -1, .lock = {.fd = -1}, .conn_fd = -1};
 	char err[256] = "";
 
 	lock_and_bind();
@@ -162,7 +162,7 @@ Test(vm_socket, stale_socket_is_replaced_and_a_regular_file_kept)
 	fputs("precious", f);
 	fclose(f);
 	vs = (struct vm_socket){
-	    .path = path, .fd = -1, .lock_fd = -1, .conn_fd = -1};
+	    .path = path, .fd = -1, .lock = {.fd = -1}, .conn_fd = -1};
 	cr_expect_eq(
 	    vm_socket_lock(&vs, (uid_t)-1, (gid_t)-1, err, sizeof(err)),
 	    -EEXIST);
@@ -181,7 +181,7 @@ Test(vm_socket, fifo_at_the_lock_path_is_refused_without_blocking)
 	cr_expect_eq(
 	    vm_socket_lock(&vs, (uid_t)-1, (gid_t)-1, err, sizeof(err)),
 	    -EINVAL);
-	cr_expect(strstr(err, "is a pipe, not a lock file"), "%s", err);
+	cr_expect(strstr(err, "is a pipe, not a regular file"), "%s", err);
 	unlink(lock);
 }
 

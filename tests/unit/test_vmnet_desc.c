@@ -283,3 +283,84 @@ Test(vmnet_desc, key_names_are_vmnets_symbols)
 			  "key %d: %s", k, n);
 	}
 }
+
+Test(vmnet_desc, network_identifier_and_host_address_in_host_mode)
+{
+	struct host_config c = config(HOST_MODE_HOST);
+	static const enum vmnet_desc_key keys[] = {
+	    VMNET_DESC_KEY_OPERATION_MODE,
+	    VMNET_DESC_KEY_ENABLE_ISOLATION,
+	    VMNET_DESC_KEY_NETWORK_IDENTIFIER,
+	    VMNET_DESC_KEY_HOST_IP_ADDRESS,
+	    VMNET_DESC_KEY_HOST_SUBNET_MASK,
+	    VMNET_DESC_KEY_ENABLE_TSO,
+	    VMNET_DESC_KEY_ENABLE_CHECKSUM_OFFLOAD,
+	};
+
+	c.network_identifier_given = true;
+	memcpy(c.network_identifier, test_uuid, 16);
+	c.host_address_given = true;
+	c.host_ip_address = addr("192.168.77.1");
+	c.host_subnet_mask = addr("255.255.255.0");
+	struct vmnet_desc d = build_ok(&c);
+	assert_keys(&d, keys, 7);
+	assert_mode(&d, VMNET_DESC_MODE_HOST);
+	const struct vmnet_desc_entry *e =
+	    find(&d, VMNET_DESC_KEY_NETWORK_IDENTIFIER);
+	cr_assert_eq(e->type, VMNET_DESC_UUID);
+	cr_assert_arr_eq(e->value.uuid, test_uuid, 16);
+	assert_str(&d, VMNET_DESC_KEY_HOST_IP_ADDRESS, "192.168.77.1");
+	assert_str(&d, VMNET_DESC_KEY_HOST_SUBNET_MASK, "255.255.255.0");
+	cr_assert_str_eq(vmnet_desc_key_name(VMNET_DESC_KEY_NETWORK_IDENTIFIER),
+			 "vmnet_network_identifier_key");
+	cr_assert_str_eq(vmnet_desc_key_name(VMNET_DESC_KEY_HOST_IP_ADDRESS),
+			 "vmnet_host_ip_address_key");
+	cr_assert_str_eq(vmnet_desc_key_name(VMNET_DESC_KEY_HOST_SUBNET_MASK),
+			 "vmnet_host_subnet_mask_key");
+}
+
+Test(vmnet_desc, network_identifier_alone_sends_no_host_address)
+{
+	struct host_config c = config(HOST_MODE_HOST);
+
+	c.network_identifier_given = true;
+	struct vmnet_desc d = build_ok(&c);
+	cr_assert_not_null(find(&d, VMNET_DESC_KEY_NETWORK_IDENTIFIER));
+	cr_assert_null(find(&d, VMNET_DESC_KEY_HOST_IP_ADDRESS));
+	cr_assert_null(find(&d, VMNET_DESC_KEY_HOST_SUBNET_MASK));
+}
+
+Test(vmnet_desc, nat66_prefix_is_a_string_of_the_prefix)
+{
+	struct host_config c = config(HOST_MODE_SHARED);
+
+	c.nat66_prefix_given = true;
+	cr_assert_eq(
+	    inet_pton(AF_INET6, "fd12:3456:789a:ffff::", &c.nat66_prefix), 1);
+	with_addresses(&c, "192.168.105.1", "192.168.105.254", "255.255.255.0");
+	c.interface_id_given = true;
+	c.enable_isolation = true;
+	struct vmnet_desc d = build_ok(&c);
+	assert_str(&d, VMNET_DESC_KEY_NAT66_PREFIX, "fd12:3456:789a:ffff::");
+	cr_assert_str_eq(vmnet_desc_key_name(VMNET_DESC_KEY_NAT66_PREFIX),
+			 "vmnet_nat66_prefix_key");
+	cr_assert_leq(d.count, VMNET_DESC_MAX_ENTRIES);
+}
+
+Test(vmnet_desc, own_network_sends_the_network_description)
+{
+	struct host_config c = config(HOST_MODE_HOST);
+	static const enum vmnet_desc_key keys[] = {
+	    VMNET_DESC_KEY_ALLOCATE_MAC_ADDRESS,
+	    VMNET_DESC_KEY_ENABLE_TSO,
+	    VMNET_DESC_KEY_ENABLE_CHECKSUM_OFFLOAD,
+	    VMNET_DESC_KEY_ENABLE_ISOLATION,
+	};
+
+	/* The network sets mode and addresses, and vmnet ignores the id. */
+	c.disable_dhcp = true;
+	c.interface_id_given = true;
+	struct vmnet_desc d = build_ok(&c);
+	assert_keys(&d, keys, 4);
+	assert_bool(&d, VMNET_DESC_KEY_ALLOCATE_MAC_ADDRESS, false);
+}

@@ -10,7 +10,7 @@
 /* A vmnet.framework: the names it has, each at its own address. */
 struct fake_vmnet {
 	const char *const *has;
-	char addr[8];
+	char addr[VMNET_MACOS26_COUNT];
 	int asked;
 };
 
@@ -29,8 +29,17 @@ Test(vmnet_macos26, macos_26_has_everything_network_needs)
 {
 	static const char *const has[] = {
 	    "vmnet_network_create_with_serialization",
-	    "vmnet_interface_start_with_network", "vmnet_read_max_packets_key",
-	    "vmnet_write_max_packets_key", NULL};
+	    "vmnet_interface_start_with_network",
+	    "vmnet_read_max_packets_key",
+	    "vmnet_write_max_packets_key",
+	    "vmnet_network_configuration_create",
+	    "vmnet_network_configuration_set_ipv4_subnet",
+	    "vmnet_network_configuration_disable_dhcp",
+	    "vmnet_network_configuration_add_dhcp_reservation",
+	    "vmnet_network_create",
+	    "vmnet_network_get_ipv4_subnet",
+	    "vmnet_network_get_ipv6_prefix",
+	    NULL};
 	struct fake_vmnet f = {.has = has};
 	struct vmnet_macos26 api;
 	char err[256] = "";
@@ -95,4 +104,39 @@ Test(vmnet_macos26, one_missing_call_is_named)
 	cr_assert_eq(vmnet_macos26_check_network(&api, "x", err, sizeof(err)),
 		     -ENOTSUP);
 	cr_assert(strstr(err, "vmnet_interface_start_with_network"), "%s", err);
+}
+
+Test(vmnet_macos26, own_network_needs_the_configuration_calls)
+{
+	static const char *const older[] = {NULL}; /* macOS 15 */
+	static const char *const no_reservations[] = {
+	    "vmnet_network_create_with_serialization",
+	    "vmnet_interface_start_with_network",
+	    "vmnet_network_configuration_create",
+	    "vmnet_network_configuration_set_ipv4_subnet",
+	    "vmnet_network_configuration_disable_dhcp",
+	    "vmnet_network_create",
+	    NULL};
+	struct fake_vmnet f = {.has = older};
+	struct vmnet_macos26 api;
+	char err[512] = "";
+
+	vmnet_macos26_resolve(&api, fake_lookup, &f);
+	cr_assert_eq(vmnet_macos26_check_own_network(&api, "--disable-dhcp",
+						     err, sizeof(err)),
+		     -ENOTSUP);
+	cr_assert(strstr(err, "--disable-dhcp needs macOS 26 or later"), "%s",
+		  err);
+	cr_assert(strstr(err, "vmnet_interface_start_with_network"), "%s", err);
+	cr_assert_null(strchr(err, '\n'));
+
+	f.has = no_reservations;
+	vmnet_macos26_resolve(&api, fake_lookup, &f);
+	cr_assert_null(api.missing, "--network itself still works");
+	cr_assert_eq(vmnet_macos26_check_own_network(&api, "--network-subnet",
+						     err, sizeof(err)),
+		     -ENOTSUP);
+	cr_assert(
+	    strstr(err, "vmnet_network_configuration_add_dhcp_reservation"),
+	    "%s", err);
 }

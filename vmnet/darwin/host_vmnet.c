@@ -264,6 +264,7 @@ int host_open(const struct host_config *cfg, struct endpoint **epp,
 	if (r)
 		goto out_free;
 	host_vmnet_read_params(params, cfg, info);
+	host_vmnet_network_info(h, info);
 	if (info->max_packet_size < ENDPOINT_MIN_FRAME ||
 	    info->max_packet_size > POOL_FRAME_SIZE_MAX) {
 		r = errmsg_fail(err, errlen, -EPROTO,

@@ -45,4 +45,28 @@ void host_vmnet_network_release(void *network);
  */
 void host_vmnet_max_packets_keys(const char **rd, const char **wr);
 
+/**
+ * host_vmnet_start_on_own_network() - make a macOS 26 network of the
+ * helper's own (vmnet_network_plan.h) and start the interface on it
+ * @h:		its queue is used; gets network and iface
+ * @cfg:	what to open: mode, subnet, DHCP, reservations
+ * @desc:	the interface description
+ * @done:	vmnet's start completion block
+ * @err:	why not, and what to do
+ * @errlen:	room in @err
+ *
+ * Return: as host_vmnet_start_on_network() (-ENOTSUP before macOS 26).
+ */
+int host_vmnet_start_on_own_network(
+    struct host_vmnet *h, const struct host_config *cfg, xpc_object_t desc,
+    vmnet_start_interface_completion_handler_t done, char *err, size_t errlen);
+
+/**
+ * host_vmnet_network_info() - what the network vmnet made or joined chose:
+ * its IPv4 subnet and IPv6 prefix, for the JSON line
+ * @h:		started; nothing is done without h->network
+ * @info:	gets net_ipv4_subnet, net_ipv4_mask, net_ipv6_prefix(_len)
+ */
+void host_vmnet_network_info(struct host_vmnet *h, struct host_info *info);
+
 #endif

@@ -14,6 +14,7 @@
 #include "host_vmnet_waiter.h"
 #include "log.h"
 #include "signals.h"
+#include "vmnet_network_plan.h"
 
 _Static_assert(VMNET_DESC_MODE_HOST == VMNET_HOST_MODE, "vmnet host mode");
 _Static_assert(VMNET_DESC_MODE_SHARED == VMNET_SHARED_MODE,
@@ -44,6 +45,15 @@ static const char *vmnet_key(enum vmnet_desc_key key)
 		return vmnet_enable_tso_key;
 	case VMNET_DESC_KEY_ENABLE_CHECKSUM_OFFLOAD:
 		return vmnet_enable_checksum_offload_key;
+	/* macOS 11 and later (vmnet.h), below our deployment target. */
+	case VMNET_DESC_KEY_NETWORK_IDENTIFIER:
+		return vmnet_network_identifier_key;
+	case VMNET_DESC_KEY_HOST_IP_ADDRESS:
+		return vmnet_host_ip_address_key;
+	case VMNET_DESC_KEY_HOST_SUBNET_MASK:
+		return vmnet_host_subnet_mask_key;
+	case VMNET_DESC_KEY_NAT66_PREFIX:
+		return vmnet_nat66_prefix_key;
 	case VMNET_DESC_KEY_COUNT:
 		break;
 	}
@@ -94,7 +104,8 @@ int host_vmnet_start_and_wait(struct host_vmnet *h,
 			      xpc_object_t *paramsp, char *err, size_t errlen)
 {
 	struct host_vmnet_waiter *w = host_vmnet_waiter_new();
-	const char *what = cfg->network ? "network" : "vmnet interface";
+	bool own = vmnet_network_plan_wanted(cfg);
+	const char *what = cfg->network || own ? "network" : "vmnet interface";
 	int r = 0;
 
 	*paramsp = NULL;
@@ -109,6 +120,14 @@ int host_vmnet_start_and_wait(struct host_vmnet *h,
 						err, errlen);
 		if (r) {
 			/* The block was never handed: nobody else holds w. */
+			host_vmnet_waiter_cancel(w);
+			h->iface = NULL;
+			return r;
+		}
+	} else if (own) {
+		r = host_vmnet_start_on_own_network(h, cfg, desc, done, err,
+						    errlen);
+		if (r) {
 			host_vmnet_waiter_cancel(w);
 			h->iface = NULL;
 			return r;

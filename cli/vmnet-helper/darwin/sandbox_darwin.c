@@ -47,12 +47,14 @@ int sandbox_before_privdrop(char *err, size_t errlen)
 	return 1; /* no capability sets on XNU */
 }
 
-int sandbox_enter(bool filter, bool stream, char *what, size_t whatlen,
+int sandbox_enter(bool filter, unsigned allow, char *what, size_t whatlen,
 		  char *err, size_t errlen)
 {
-	(void)stream; /* no system call filter on macOS */
 	const struct rlimit none = {0, 0};
 
+	/* No system call filter on macOS; RLIMIT_NPROC leaves sockets and
+	 * files alone. */
+	(void)allow;
 	if (!filter) {
 		snprintf(what, whatlen, "new processes allowed (--no-sandbox)");
 		return 0;

@@ -5,6 +5,7 @@
 #include "cli/vmnet-helper/sandbox.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <linux/audit.h>
 #include <linux/capability.h>
 #include <linux/filter.h>
@@ -46,7 +47,8 @@
  *   3. A few calls are allowed only with some arguments: socket() only for
  *      unix datagrams and sock_diag netlink, clone() only for threads, mmap()
  * and mprotect() never executable, tgkill() only inside this process, prctl()
- * only to name a thread.
+ * only to name a thread; with --address-file only, openat() only to create
+ * a new file and rename() (emit_new_files()).
  *   4. Everything else: SECCOMP_RET_KILL_PROCESS. The whole process dies
  *      as if by SIGSYS (a parent sees WTERMSIG == SIGSYS, vmnet-run names
  *      it), and the kernel logs the call's number ("audit: type=1326 ...
@@ -330,6 +332,29 @@ static void emit_socket(struct sandbox_bpf *b, bool stream)
 	b->calls++;
 }
 
+/* --address-file (cli/common/owned_file.c, owned_file_replace()): each
+ * change is written to a new PATH.tmp, opened with O_WRONLY | O_CREAT |
+ * O_EXCL, then renamed over PATH; write(), fstat(), close() and unlink()
+ * are on the plain list already. openat() is allowed only with those
+ * three flags among its access mode, O_CREAT and O_EXCL, so the helper
+ * can make a new file but never open one that exists, to read it or to
+ * write it. rename() is the call glibc's rename() makes where the
+ * architecture has it, else renameat(), else renameat2() (read from
+ * glibc's sysdeps/unix/sysv/linux/rename.c); glibc's open() is openat()
+ * on both architectures. */
+static void emit_new_files(struct sandbox_bpf *b)
+{
+	emit_nr_masked(b, __NR_openat, 2, O_ACCMODE | O_CREAT | O_EXCL,
+		       O_WRONLY | O_CREAT | O_EXCL);
+#if defined(__NR_rename)
+	emit_nr_action(b, __NR_rename, SECCOMP_RET_ALLOW);
+#elif defined(__NR_renameat)
+	emit_nr_action(b, __NR_renameat, SECCOMP_RET_ALLOW);
+#else
+	emit_nr_action(b, __NR_renameat2, SECCOMP_RET_ALLOW);
+#endif
+}
+
 /* --stream only: the stream endpoint writes a batch with one sendmsg()
  * (engine/endpoint_stream.c); a --socket listens, takes its client with
  * accept() and, when the client has left, listens anew
@@ -344,8 +369,10 @@ static const int sandbox_stream_allowed[] = {
     __NR_accept4,
 };
 
-static void sandbox_build(struct sandbox_bpf *b, pid_t self, bool stream)
+static void sandbox_build(struct sandbox_bpf *b, pid_t self, unsigned allow)
 {
+	const bool stream = allow & SANDBOX_STREAM;
+
 	b->n = b->calls = 0;
 	/* 1. Our architecture only, and on x86_64 not its x32 ABI. */
 	emit_load(b, offsetof(struct seccomp_data, arch));
@@ -395,13 +422,15 @@ static void sandbox_build(struct sandbox_bpf *b, pid_t self, bool stream)
 	 * an_asan_report_still_comes_out_under_the_filter). */
 	emit_nr_masked(b, __NR_ioctl, 1, 0xffffffffu, TCGETS);
 #endif
+	if (allow & SANDBOX_NEW_FILES)
+		emit_new_files(b);
 	/* 4. Everything else. */
 	emit_ret(b, SANDBOX_KILL);
 }
 
 /* Install the filter on every thread. Return: 0 or a negative errno with
  * @err filled. */
-static int sandbox_install(bool stream, unsigned *calls, char *err,
+static int sandbox_install(unsigned allow, unsigned *calls, char *err,
 			   size_t errlen)
 {
 	static struct sandbox_bpf b;
@@ -417,7 +446,7 @@ static int sandbox_install(bool stream, unsigned *calls, char *err,
 				   "can): %s; pass --no-sandbox to run without "
 				   "the filter",
 				   strerror(errno));
-	sandbox_build(&b, getpid(), stream);
+	sandbox_build(&b, getpid(), allow);
 	if (b.n > SANDBOX_BPF_MAX)
 		return errmsg_fail(err, errlen, -E2BIG,
 				   "seccomp: the filter needs %u instructions, "
@@ -486,7 +515,7 @@ int sandbox_before_privdrop(char *err, size_t errlen)
 	return 0;
 }
 
-int sandbox_enter(bool filter, bool stream, char *what, size_t whatlen,
+int sandbox_enter(bool filter, unsigned allow, char *what, size_t whatlen,
 		  char *err, size_t errlen)
 {
 	/* glibc reads /etc/localtime at the first localtime_r() (the stats
@@ -509,17 +538,20 @@ int sandbox_enter(bool filter, bool stream, char *what, size_t whatlen,
 	}
 #ifdef SANDBOX_AUDIT_ARCH
 	unsigned calls = 0;
-	int r = sandbox_install(stream, &calls, err, errlen);
+	int r = sandbox_install(allow, &calls, err, errlen);
 
 	if (r)
 		return r;
-	snprintf(what, whatlen,
-		 "no new privileges; system call filter on (%u calls allowed, "
-		 "any other kills the helper with SIGSYS)",
-		 calls);
+	snprintf(
+	    what, whatlen,
+	    "no new privileges; system call filter on (%u calls allowed%s, "
+	    "any other kills the helper with SIGSYS)",
+	    calls,
+	    (allow & SANDBOX_NEW_FILES) ? ", new files for --address-file"
+					: "");
 	return 0;
 #else
-	(void)stream;
+	(void)allow;
 	return errmsg_fail(err, errlen, -ENOSYS,
 			   "no system call filter is built for this "
 			   "architecture (only x86_64 and aarch64); pass "
