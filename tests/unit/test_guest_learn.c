@@ -38,7 +38,10 @@ struct batch {
 
 static void add(struct batch *b, const uint8_t *f, size_t len)
 {
-	struct pkt *p = aligned_alloc(64, sizeof(struct pkt) + TEST_FRAME_MAX);
+	/* aligned_alloc() wants a multiple of the alignment (C11; ASan
+	 * returns NULL for anything else). */
+	size_t size = (sizeof(struct pkt) + TEST_FRAME_MAX + 63) / 64 * 64;
+	struct pkt *p = aligned_alloc(64, size);
 
 	cr_assert_not_null(p);
 	memcpy(p->data, f, len);
