@@ -321,6 +321,7 @@ static void expect_replaced(int status, const char *what)
 	unlink(path);
 }
 
+#ifndef SANITIZED
 static void create_a_file(void)
 {
 	char path[64];
@@ -329,7 +330,6 @@ static void create_a_file(void)
 	open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
 }
 
-#ifndef SANITIZED
 static void open_to_write(void)
 {
 	open("/tmp", O_WRONLY | O_CLOEXEC);
