@@ -54,6 +54,10 @@ void engine_config_defaults(struct engine_config *cfg)
 	cfg->host_cpu = -1;
 	cfg->socket_cpu = -1;
 	cfg->workers = ENGINE_WORKERS_AUTO;
+	/* Now, not in engine_create(): on Linux the count is read from a
+	 * file (glibc's get_nprocs() opens /sys/devices/system/cpu/online),
+	 * which the helper's sandbox forbids once it serves. */
+	cfg->online_cpus = placement_online_cpu_count();
 	cfg->exit_fd = -1;
 }
 
@@ -140,14 +144,23 @@ static int check_config(const struct engine_config *c, uint32_t frame,
 
 /* Two threads on one CPU would take turns on it, and every hand-off
  * between them would cost a wake-up and a context switch: one thread serving
- * both ports does the same work without them. */
+ * both ports does the same work without them. The same holds on a machine
+ * of ENGINE_AUTO_ONE_WORKER_MAX_CPUS CPUs or fewer, where the VM whose frames
+ * the helper moves needs one of them: measured on 2 CPUs with the load on
+ * one and the helper free on both, two workers moved 0.70-0.89x the
+ * frames of a single-thread forwarder and one worker 0.93-1.02x
+ * (docs/performance.md, "One worker on a machine of two CPUs"). A helper
+ * confined to a subset of a bigger machine (its affinity) still gets two. */
 static unsigned choose_workers(const struct engine_config *c)
 {
 	if (c->workers != ENGINE_WORKERS_AUTO)
 		return c->workers;
 	if (c->host_cpu >= 0 && c->host_cpu == c->socket_cpu)
 		return 1;
-	return placement_cpu_count() == 1 ? 1 : 2;
+	if (placement_cpu_count() == 1 ||
+	    c->online_cpus <= ENGINE_AUTO_ONE_WORKER_MAX_CPUS)
+		return 1;
+	return 2;
 }
 
 static int setup_ports(struct engine *e)

@@ -43,6 +43,8 @@
 
 /* engine_config.workers: how many threads move frames. */
 #define ENGINE_WORKERS_AUTO 0 /* 1 where only one CPU is usable, else 2 */
+/* Auto picks one worker on machines with this many CPUs online or fewer. */
+#define ENGINE_AUTO_ONE_WORKER_MAX_CPUS 2
 #define ENGINE_WORKERS_MAX  2
 
 enum engine_exit {
@@ -118,9 +120,13 @@ struct engine_config {
 	 * Worker threads: 2 (one per endpoint, each on its own CPU), 1 (one
 	 * thread serves both endpoints, pinned to host_cpu if set), or
 	 * ENGINE_WORKERS_AUTO: 1 when the process may run on one CPU only
-	 * (its affinity mask) or host_cpu == socket_cpu >= 0, else 2.
+	 * (its affinity mask), host_cpu == socket_cpu >= 0, or the machine
+	 * has ENGINE_AUTO_ONE_WORKER_MAX_CPUS CPUs online or fewer, else 2.
 	 */
 	unsigned workers;
+	/* CPUs the machine has online, for ENGINE_WORKERS_AUTO; read by
+	 * engine_config_defaults(). */
+	int online_cpus;
 	bool handle_signals;	   /* answer signals as signals.h says */
 	unsigned stats_interval_s; /* 0: no periodic stats; at most
 				    * ENGINE_STATS_INTERVAL_MAX_S */

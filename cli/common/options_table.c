@@ -169,8 +169,9 @@ const struct opt_desc opt_descs[] = {
      "Threads that move frames: 2 (one on each side,\n"
      "joined by rings), 1 (one serving both sides), or\n"
      "auto: 1 where the helper may run on one CPU only\n"
-     "(its affinity, or --cpus naming one CPU twice),\n"
-     "else 2. Default: auto.",
+     "(its affinity, or --cpus naming one CPU twice)\n"
+     "or the machine has two CPUs or fewer, else 2.\n"
+     "Default: auto.",
      NULL, NULL},
     {NULL, "batch-size", required_argument, OPT_BATCH_SIZE, SCOPE_ANY, "N",
      BATCH_SIZE_HELP, NULL, NULL},

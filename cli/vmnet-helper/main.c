@@ -163,7 +163,8 @@ static void log_workers(const struct helper *h, unsigned n)
 	else
 		log_info("[main] one worker thread serves the host interface "
 			 "and the VM's socket: the helper may run on one CPU "
-			 "only (--workers 2 runs two)");
+			 "only, or the machine has two or fewer (--workers 2 "
+			 "runs two)");
 }
 
 static int peer_alive(void *arg)
@@ -570,6 +571,15 @@ static void configure_engine(struct helper *h)
 	if (o->socket_path)
 		cfg->socket_write_wait_us = SOCKET_WRITE_WAIT_US;
 	cfg->handle_signals = true;
+	/* A benchmark knob, as VMNET_TAP_READ is (docs/performance.md, "What
+	 * was tried"): spin this long on the rings before sleeping. */
+	const char *spin = getenv("VMNET_SPIN_US");
+	if (spin && *spin) {
+		cfg->spin_us = (unsigned)strtoul(spin, NULL, 10);
+		log_info("[main] workers spin %u us before sleeping "
+			 "(VMNET_SPIN_US)",
+			 cfg->spin_us);
+	}
 	cfg->stats_interval_s = (unsigned)o->stats_interval;
 	cfg->on_stats = on_stats;
 }

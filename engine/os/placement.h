@@ -36,4 +36,12 @@ int placement_pin_self(int cpu);
  */
 int placement_cpu_count(void);
 
+/**
+ * placement_online_cpu_count() - CPUs the machine has online, whatever this
+ * process's affinity
+ *
+ * Return: at least 1.
+ */
+int placement_online_cpu_count(void);
+
 #endif

@@ -160,10 +160,19 @@ Test(engine, auto_follows_the_affinity_mask, .init = endpoints_open,
 		}
 	cr_assert_eq(sched_setaffinity(0, sizeof(one), &one), 0);
 	cr_assert_eq(workers_of(&cfg), 1, "one CPU usable: one worker");
+	cr_assert_eq(cfg.online_cpus, sysconf(_SC_NPROCESSORS_ONLN));
 	if (CPU_COUNT(&all) > 1) {
 		cr_assert_eq(sched_setaffinity(0, sizeof(all), &all), 0);
-		cr_assert_eq(workers_of(&cfg), 2, "%d CPUs usable: two workers",
-			     CPU_COUNT(&all));
+		/* Two CPUs usable: one worker on a machine of two (the VM
+		 * needs the other), two on a bigger one. */
+		cfg.online_cpus = ENGINE_AUTO_ONE_WORKER_MAX_CPUS;
+		cr_assert_eq(workers_of(&cfg), 1,
+			     "%d CPUs usable of %d online: one worker",
+			     CPU_COUNT(&all), cfg.online_cpus);
+		cfg.online_cpus = ENGINE_AUTO_ONE_WORKER_MAX_CPUS + 1;
+		cr_assert_eq(workers_of(&cfg), 2,
+			     "%d CPUs usable of %d online: two workers",
+			     CPU_COUNT(&all), cfg.online_cpus);
 	}
 }
 

@@ -56,3 +56,10 @@ int placement_cpu_count(void)
 	long online = sysconf(_SC_NPROCESSORS_ONLN);
 	return online > 0 ? (int)online : 1;
 }
+
+/* macOS has no affinity masks: every CPU is usable, so the two counts are
+ * one. */
+int placement_online_cpu_count(void)
+{
+	return placement_cpu_count();
+}

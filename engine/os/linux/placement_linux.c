@@ -34,6 +34,11 @@ int placement_cpu_count(void)
 
 	if (sched_getaffinity(0, sizeof(set), &set) == 0 && CPU_COUNT(&set) > 0)
 		return CPU_COUNT(&set);
+	return placement_online_cpu_count();
+}
+
+int placement_online_cpu_count(void)
+{
 	long n = sysconf(_SC_NPROCESSORS_ONLN);
 	return n > 0 ? (int)n : 1;
 }
