@@ -571,15 +571,6 @@ static void configure_engine(struct helper *h)
 	if (o->socket_path)
 		cfg->socket_write_wait_us = SOCKET_WRITE_WAIT_US;
 	cfg->handle_signals = true;
-	/* A benchmark knob, as VMNET_TAP_READ is (docs/performance.md, "What
-	 * was tried"): spin this long on the rings before sleeping. */
-	const char *spin = getenv("VMNET_SPIN_US");
-	if (spin && *spin) {
-		cfg->spin_us = (unsigned)strtoul(spin, NULL, 10);
-		log_info("[main] workers spin %u us before sleeping "
-			 "(VMNET_SPIN_US)",
-			 cfg->spin_us);
-	}
 	cfg->stats_interval_s = (unsigned)o->stats_interval;
 	cfg->on_stats = on_stats;
 }
