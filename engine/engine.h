@@ -45,7 +45,7 @@
 #define ENGINE_WORKERS_AUTO 0 /* 1 where only one CPU is usable, else 2 */
 /* Auto picks one worker on machines with this many CPUs online or fewer. */
 #define ENGINE_AUTO_ONE_WORKER_MAX_CPUS 2
-#define ENGINE_WORKERS_MAX  2
+#define ENGINE_WORKERS_MAX		2
 
 enum engine_exit {
 	ENGINE_EXIT_SIGNAL,    /* a stop signal: SIGTERM, SIGINT, ... */
