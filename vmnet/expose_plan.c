@@ -15,8 +15,8 @@ unsigned expose_plan_forwards(const struct host_config *cfg,
 		const struct host_expose_rule *r = &cfg->expose[i];
 
 		out[i] = (struct expose_forward){
-		    .protocol = r->proto == HOST_EXPOSE_UDP ? IPPROTO_UDP
-							    : IPPROTO_TCP,
+		    .protocol =
+			r->proto == HOST_EXPOSE_UDP ? IPPROTO_UDP : IPPROTO_TCP,
 		    .host_address = r->host_address,
 		    .external_port = r->host_port,
 		    .internal_address = guest,
@@ -47,7 +47,7 @@ const char *expose_plan_describe(const struct host_expose_rule *r,
 	char name[32], a[INET_ADDRSTRLEN];
 
 	inet_ntop(AF_INET, &guest, a, sizeof(a));
-	snprintf(buf, len, "%s -> %s:%u", expose_rule_name(r, name, sizeof(name)),
-		 a, r->guest_port);
+	snprintf(buf, len, "%s -> %s:%u",
+		 expose_rule_name(r, name, sizeof(name)), a, r->guest_port);
 	return buf;
 }

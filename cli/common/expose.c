@@ -22,10 +22,10 @@ static void log_waiting(const struct expose *e)
 	char name[32];
 
 	for (unsigned i = 0; i < e->cfg->expose_count; i++)
-		log_info("[main] expose %s: guest address unknown yet; "
-			 "waiting for the guest's IPv4 address",
-			 expose_rule_name(&e->cfg->expose[i], name,
-					  sizeof(name)));
+		log_info(
+		    "[main] expose %s: guest address unknown yet; "
+		    "waiting for the guest's IPv4 address",
+		    expose_rule_name(&e->cfg->expose[i], name, sizeof(name)));
 }
 
 void expose_attach(struct expose *e, struct endpoint *host)

@@ -47,11 +47,12 @@ int options_parse_expose(struct options *o, const char *arg, char *err,
 	char addr[INET_ADDRSTRLEN + 1];
 
 	if (arg[0] == '[' || memchr(arg, ']', body))
-		return errmsg_fail(err, errlen, -1,
-				   "invalid --expose '%s': IPv6 host addresses "
-				   "are not supported; forward an IPv4 "
-				   "address or leave HOSTADDR out, " EXPOSE_HINT,
-				   arg);
+		return errmsg_fail(
+		    err, errlen, -1,
+		    "invalid --expose '%s': IPv6 host addresses "
+		    "are not supported; forward an IPv4 "
+		    "address or leave HOSTADDR out, " EXPOSE_HINT,
+		    arg);
 	if (slash) {
 		if (strcmp(slash, "/udp") == 0)
 			r.proto = HOST_EXPOSE_UDP;
@@ -101,8 +102,7 @@ int options_parse_expose(struct options *o, const char *arg, char *err,
 				   "invalid --expose '%s': the host port must "
 				   "be 1-65535, got '%.*s'; " EXPOSE_HINT,
 				   arg, (int)(sep - hp), hp);
-	if (!parse_port(sep + 1, (size_t)(arg + body - sep - 1),
-			&r.guest_port))
+	if (!parse_port(sep + 1, (size_t)(arg + body - sep - 1), &r.guest_port))
 		return errmsg_fail(err, errlen, -1,
 				   "invalid --expose '%s': the guest port "
 				   "must be 1-65535, got '%.*s'; " EXPOSE_HINT,

@@ -133,12 +133,12 @@ int host_expose_set_guest(struct host_expose *x, struct endpoint *host,
 			h->forwards[h->forward_count++] = f[i];
 			continue;
 		}
-		return errmsg_fail(err, errlen, -EIO,
-				   "--expose: vmnet refused to forward host "
-				   "port %s (in use, or not permitted): %s",
-				   expose_rule_name(&x->cfg->expose[i], name,
-						    sizeof(name)),
-				   host_vmnet_status_text(st));
+		return errmsg_fail(
+		    err, errlen, -EIO,
+		    "--expose: vmnet refused to forward host "
+		    "port %s (in use, or not permitted): %s",
+		    expose_rule_name(&x->cfg->expose[i], name, sizeof(name)),
+		    host_vmnet_status_text(st));
 	}
 	return 0;
 }

@@ -133,8 +133,8 @@ void expose_nft_table_name(long pid, char *buf, size_t len)
 	snprintf(buf, len, "vmnet-helper-%ld", pid);
 }
 
-static void add_chain(struct nft_writer *w, const char *table,
-		      const char *name, uint32_t hook)
+static void add_chain(struct nft_writer *w, const char *table, const char *name,
+		      uint32_t hook)
 {
 	size_t m = msg_begin(w, nft_type(NFT_MSG_NEWCHAIN),
 			     NLM_F_CREATE | NLM_F_ACK, NFPROTO_IPV4, 0);
@@ -236,13 +236,12 @@ static void expr_immediate(struct nft_writer *w, uint32_t reg, const void *v,
 	expr_end(w, m);
 }
 
-static void add_rule(struct nft_writer *w, const char *table,
-		     const char *chain, const struct host_expose_rule *r,
-		     struct in_addr guest)
+static void add_rule(struct nft_writer *w, const char *table, const char *chain,
+		     const struct host_expose_rule *r, struct in_addr guest)
 {
-	size_t msg = msg_begin(w, nft_type(NFT_MSG_NEWRULE),
-			       NLM_F_CREATE | NLM_F_APPEND | NLM_F_ACK,
-			       NFPROTO_IPV4, 0);
+	size_t msg =
+	    msg_begin(w, nft_type(NFT_MSG_NEWRULE),
+		      NLM_F_CREATE | NLM_F_APPEND | NLM_F_ACK, NFPROTO_IPV4, 0);
 	uint8_t proto = r->proto == HOST_EXPOSE_UDP ? IPPROTO_UDP : IPPROTO_TCP;
 	uint16_t dport = htons(r->host_port), gport = htons(r->guest_port);
 	/* fib's address type is stored as a host-order u32
@@ -296,8 +295,8 @@ static void add_rule(struct nft_writer *w, const char *table,
 static void flush_chain(struct nft_writer *w, const char *table,
 			const char *chain)
 {
-	size_t m = msg_begin(w, nft_type(NFT_MSG_DELRULE), NLM_F_ACK,
-			     NFPROTO_IPV4, 0);
+	size_t m =
+	    msg_begin(w, nft_type(NFT_MSG_DELRULE), NLM_F_ACK, NFPROTO_IPV4, 0);
 
 	attr_str(w, NFTA_RULE_TABLE, table);
 	attr_str(w, NFTA_RULE_CHAIN, chain);

@@ -86,8 +86,7 @@ struct keeper {
 };
 
 /* The option as typed, for messages: "--expose 127.0.0.1:8080:80/udp". */
-static const char *spec(const struct host_expose_rule *r, char *buf,
-			size_t len)
+static const char *spec(const struct host_expose_rule *r, char *buf, size_t len)
 {
 	char a[INET_ADDRSTRLEN + 1] = "";
 
@@ -95,8 +94,8 @@ static const char *spec(const struct host_expose_rule *r, char *buf,
 		inet_ntop(AF_INET, &r->host_address, a, sizeof(a) - 1);
 		strcat(a, ":");
 	}
-	snprintf(buf, len, "--expose %s%u:%u%s", a, r->host_port,
-		 r->guest_port, r->proto == HOST_EXPOSE_UDP ? "/udp" : "");
+	snprintf(buf, len, "--expose %s%u:%u%s", a, r->host_port, r->guest_port,
+		 r->proto == HOST_EXPOSE_UDP ? "/udp" : "");
 	return buf;
 }
 
@@ -114,11 +113,12 @@ static int reserve_ports(const struct host_config *cfg, char *msg, size_t len)
 		/* No SO_REUSEADDR: with it Linux lets two sockets that do
 		 * not listen bind one port, and a second helper would not
 		 * see the first's reservation. */
-		int fd = socket(AF_INET,
-				(udp ? SOCK_DGRAM : SOCK_STREAM) | SOCK_CLOEXEC,
-				0);
+		int fd =
+		    socket(AF_INET,
+			   (udp ? SOCK_DGRAM : SOCK_STREAM) | SOCK_CLOEXEC, 0);
 
-		if (fd >= 0 && bind(fd, (struct sockaddr *)&sa, sizeof(sa)) == 0)
+		if (fd >= 0 &&
+		    bind(fd, (struct sockaddr *)&sa, sizeof(sa)) == 0)
 			continue; /* kept open, bound, until the keeper exits */
 		e = errno;
 		spec(r, s, sizeof(s));
@@ -206,8 +206,8 @@ static const char *nft_reason(int err)
 static int create_table(struct keeper *k, char *msg, size_t len)
 {
 	uint32_t first = k->seq, bad = 0;
-	int n = expose_nft_table_batch(k->table, first, k->batch,
-				       sizeof(k->batch));
+	int n =
+	    expose_nft_table_batch(k->table, first, k->batch, sizeof(k->batch));
 	int r;
 
 	k->seq += 5;
@@ -251,7 +251,8 @@ static int keep_net_admin(uid_t uid, gid_t gid, bool drop, char *msg,
 	if (drop) {
 		step = "setgroups, setresgid, setresuid";
 		if (prctl(PR_SET_KEEPCAPS, 1) < 0 || setgroups(1, &gid) < 0 ||
-		    setresgid(gid, gid, gid) < 0 || setresuid(uid, uid, uid) < 0)
+		    setresgid(gid, gid, gid) < 0 ||
+		    setresuid(uid, uid, uid) < 0)
 			goto fail;
 	}
 	step = "capset";
@@ -289,9 +290,9 @@ static int set_guest(struct keeper *k, struct in_addr guest, char *msg,
 {
 	const struct host_config *c = k->cfg;
 	uint32_t first = k->seq, bad = 0;
-	int n = expose_nft_rules_batch(k->table, c->expose, c->expose_count,
-				       guest, first, k->batch,
-				       sizeof(k->batch));
+	int n =
+	    expose_nft_rules_batch(k->table, c->expose, c->expose_count, guest,
+				   first, k->batch, sizeof(k->batch));
 	int r = n < 0 ? -EMSGSIZE : transact(k, n, &bad);
 	int i;
 	char s[64], a[INET_ADDRSTRLEN];
@@ -307,8 +308,7 @@ static int set_guest(struct keeper *k, struct in_addr guest, char *msg,
 				   "table ip %s: %s",
 				   k->table, nft_reason(r));
 	return errmsg_fail(msg, len, r, "%s: cannot forward to %s: %s",
-			   spec(&c->expose[i], s, sizeof(s)), a,
-			   nft_reason(r));
+			   spec(&c->expose[i], s, sizeof(s)), a, nft_reason(r));
 }
 
 static void keeper_run(struct keeper *k, uid_t uid, gid_t gid, bool drop)
@@ -357,8 +357,8 @@ int host_expose_open(const struct host_config *cfg, uid_t uid, gid_t gid,
 		int r = -errno;
 
 		free(x);
-		return errmsg_fail(err, errlen, r,
-				   "--expose: socketpair: %s", strerror(-r));
+		return errmsg_fail(err, errlen, r, "--expose: socketpair: %s",
+				   strerror(-r));
 	}
 	x->pid = fork();
 	if (x->pid == 0) {
@@ -366,8 +366,7 @@ int host_expose_open(const struct host_config *cfg, uid_t uid, gid_t gid,
 		 * signals the helper blocked (signals_take()) stay blocked,
 		 * so a Ctrl-C or a SIGUSR1 sent to the process group does
 		 * not end it before the helper. */
-		if (prctl(PR_SET_PDEATHSIG, SIGKILL) < 0 ||
-		    getppid() != helper)
+		if (prctl(PR_SET_PDEATHSIG, SIGKILL) < 0 || getppid() != helper)
 			_exit(1);
 		/* Nothing of the helper's: its lock files, VM socket and
 		 * TAP must close when the helper closes them. */
