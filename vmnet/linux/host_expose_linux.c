@@ -311,6 +311,26 @@ static int set_guest(struct keeper *k, struct in_addr guest, char *msg,
 			   spec(&c->expose[i], s, sizeof(s)), a, nft_reason(r));
 }
 
+/* A helper taken over by its guest could name any address: never one of
+ * the host's loopback, and nothing that is not one host's unicast
+ * address. 0 is the request to remove the rules. Return: 0 or -EINVAL
+ * with @msg. */
+static int guest_address_ok(uint32_t ipv4, char *msg, size_t len)
+{
+	uint32_t a = ntohl(ipv4);
+	char s[INET_ADDRSTRLEN];
+
+	if (a == 0 || ((a >> 24) != 0 && (a >> 24) != 127 && (a >> 28) < 14 &&
+		       a != 0xffffffffu))
+		return 0;
+	inet_ntop(AF_INET, &ipv4, s, sizeof(s));
+	return errmsg_fail(msg, len, -EINVAL,
+			   "--expose: %s is not an address a guest can have "
+			   "(loopback, multicast or reserved); the rules stay "
+			   "as they were",
+			   s);
+}
+
 static void keeper_run(struct keeper *k, uid_t uid, gid_t gid, bool drop)
 {
 	char msg[KEEPER_MSG_MAX] = "";
@@ -328,7 +348,10 @@ static void keeper_run(struct keeper *k, uid_t uid, gid_t gid, bool drop)
 	while (read(k->ch, &req, sizeof(req)) == (ssize_t)sizeof(req) &&
 	       req.op == KEEPER_SET_GUEST) {
 		msg[0] = '\0';
-		r = set_guest(k, (struct in_addr){req.ipv4}, msg, sizeof(msg));
+		r = guest_address_ok(req.ipv4, msg, sizeof(msg));
+		if (!r)
+			r = set_guest(k, (struct in_addr){req.ipv4}, msg,
+				      sizeof(msg));
 		reply(k->ch, r, msg);
 	}
 	/* The table goes with the socket, now: before the answer, so a
