@@ -19,6 +19,8 @@
 #include <string.h>
 #include <sys/prctl.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -39,6 +41,9 @@
 static struct child a, b;
 static pid_t guest = -1; /* holds the guest's namespace and listeners */
 static int sv[2] = {-1, -1};
+/* --socket: A's socket and B's end, its client, in a folder of the
+ * test's; "" for --fd on a socketpair. */
+static char dir[64], a_sock[96], b_sock[96];
 
 static void init_child(struct child *c)
 {
@@ -51,6 +56,7 @@ static void setup(void)
 	init_child(&a);
 	init_child(&b);
 	guest = -1;
+	dir[0] = '\0';
 }
 
 static void teardown(void)
@@ -60,6 +66,11 @@ static void teardown(void)
 	if (guest > 0) {
 		kill(guest, SIGKILL);
 		waitpid(guest, NULL, 0);
+	}
+	if (dir[0]) {
+		unlink(a_sock);
+		unlink(b_sock);
+		rmdir(dir);
 	}
 }
 
@@ -152,12 +163,32 @@ static void start_prog(struct child *c, const char *const *argv,
 	cr_assert_eq(r, 0, "cannot start %s: %s", argv[0], strerror(-r));
 }
 
+/* With --socket: a unix datagram socket bound in dir and connected to
+ * A's, for B: A serves it as its client. */
+static int client_socket(void)
+{
+	struct sockaddr_un sa = {.sun_family = AF_UNIX};
+	int fd = socket(AF_UNIX, SOCK_DGRAM, 0);
+
+	cr_assert_geq(fd, 0);
+	snprintf(sa.sun_path, sizeof(sa.sun_path), "%s", b_sock);
+	cr_assert_eq(bind(fd, (struct sockaddr *)&sa, sizeof(sa)), 0, "%s",
+		     strerror(errno));
+	/* A, as nobody, connects back to it: that takes write access. */
+	cr_assert_eq(chown(b_sock, 65534, 65534), 0);
+	snprintf(sa.sun_path, sizeof(sa.sun_path), "%s", a_sock);
+	cr_assert_eq(connect(fd, (struct sockaddr *)&sa, sizeof(sa)), 0, "%s",
+		     strerror(errno));
+	return fd;
+}
+
 /*
  * The guest's namespace, helper A with @expose (NULL-terminated) dropping
  * to nobody, helper B in the guest's namespace, both TAPs addressed, and
- * the guest's address learned: A has pointed its rules at it.
+ * the guest's address learned: A has pointed its rules at it. A serves B
+ * over a socketpair (--fd), or with @socket as its --socket client.
  */
-static void start_all(const char *const *expose)
+static void start_all_on(const char *const *expose, bool socket)
 {
 	char *env[] = {"SUDO_UID=65534", "SUDO_GID=65534", NULL};
 	const char *argv[16] = {child_program("vmnet-helper"), "--fd", "3",
@@ -173,17 +204,34 @@ static void start_all(const char *const *expose)
 		argv[n++] = "--expose";
 		argv[n++] = *expose;
 	}
+	if (socket) {
+		strcpy(dir, "/tmp/vmh-expose-XXXXXX");
+		cr_assert_not_null(mkdtemp(dir));
+		cr_assert_eq(chown(dir, 65534, 65534),
+			     0); /* A runs as nobody */
+		snprintf(a_sock, sizeof(a_sock), "%s/a.sock", dir);
+		snprintf(b_sock, sizeof(b_sock), "%s/b.sock", dir);
+		argv[1] = "--socket";
+		argv[2] = a_sock;
+	}
 	argv[n] = NULL;
-	cr_assert_eq(socketpair(AF_UNIX, SOCK_DGRAM, 0, sv), 0);
-	start_prog(&a, argv, env, (struct child_fd[]){{3, sv[0]}}, 1);
+	if (!socket)
+		cr_assert_eq(socketpair(AF_UNIX, SOCK_DGRAM, 0, sv), 0);
+	start_prog(&a, argv, env, (struct child_fd[]){{3, sv[0]}}, !socket);
 	cr_assert(child_wait_for(&a, true, "\"vmnet_mac_address\"", WAIT_MS),
 		  "helper A not ready:\n%s", a.err);
+	if (socket)
+		sv[1] = client_socket();
 	start_prog(&b,
 		   (const char *const[]){"/usr/bin/nsenter", ns, prog, "--fd",
 					 "3", "--tap", TAP_B, NULL},
 		   env, (struct child_fd[]){{3, sv[1]}}, 1);
 	cr_assert(child_wait_for(&b, true, "\"vmnet_mac_address\"", WAIT_MS),
 		  "helper B not ready:\n%s", b.err);
+	if (socket) {
+		close(sv[1]); /* B's alone: its leaving must close it */
+		sv[1] = -1;
+	}
 	cr_assert(strstr(a.err, "expose 18080/tcp: guest address unknown yet"),
 		  "A did not say the rules wait:\n%s", a.err);
 	test_run("ip address add " HOST_ADDR "/24 dev " TAP_A
@@ -199,6 +247,11 @@ static void start_all(const char *const *expose)
 				 "expose 18080/tcp -> " GUEST_ADDR ":80",
 				 WAIT_MS),
 		  "A never pointed its rules at the guest:\n%s", a.err);
+}
+
+static void start_all(const char *const *expose)
+{
+	start_all_on(expose, false);
 }
 
 /* `nft list table ip vmnet-helper-PID` as text, "" when there is none. */
@@ -406,4 +459,22 @@ Test(expose, a_bad_value_is_refused_with_the_fix)
 	cr_assert(strstr(c.err, "ERROR invalid --expose '70000:80': the host "
 				"port must be 1-65535"),
 		  "%s", c.err);
+}
+
+Test(expose, a_socket_client_that_leaves_takes_the_rules_with_it, .timeout = 60)
+{
+	const char *waiting = "expose 18080/tcp: guest address unknown yet";
+	char t[4096];
+
+	need_tools();
+	start_all_on((const char *const[]){EXPOSE_TCP, NULL}, true);
+	tcp_exchange();
+	child_kill(&b); /* the VM crashes */
+	cr_assert(child_wait_for_nth(&a, false, waiting, 2, WAIT_MS),
+		  "A did not take the rules away:\n%s", a.err);
+	/* The answer came after the kernel applied the batch. */
+	list_table(a.pid, t, sizeof(t));
+	cr_assert(strstr(t, "chain prerouting"), "the table went:\n%s", t);
+	cr_assert_null(strstr(t, "dnat"), "a rule stayed:\n%s", t);
+	cr_assert(child_running(&a), "A exited:\n%s", a.err);
 }
