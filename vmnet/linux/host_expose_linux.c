@@ -391,6 +391,8 @@ int host_expose_open(const struct host_config *cfg, uid_t uid, gid_t gid,
 		 * not end it before the helper. */
 		if (prctl(PR_SET_PDEATHSIG, SIGKILL) < 0 || getppid() != helper)
 			_exit(1);
+		/* Named for ps and top: it is not the helper. */
+		(void)prctl(PR_SET_NAME, "vmnet-expose");
 		/* Nothing of the helper's: its lock files, VM socket and
 		 * TAP must close when the helper closes them. */
 		if (sv[1] > 3)
