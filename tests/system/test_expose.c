@@ -317,10 +317,11 @@ static void expect_table_gone(pid_t helper, pid_t keeper)
 	cr_assert_str_empty(t, "the table outlived the keeper:\n%s", t);
 }
 
-static void tcp_exchange(void)
+/* A TCP connection to HOST_ADDR:@port, answered by the guest. */
+static void tcp_exchange(uint16_t port)
 {
 	struct sockaddr_in to = {.sin_family = AF_INET,
-				 .sin_port = htons(18080)};
+				 .sin_port = htons(port)};
 	struct timeval tv = {.tv_sec = 5};
 	char buf[64] = "";
 	int s = socket(AF_INET, SOCK_STREAM, 0);
@@ -329,8 +330,8 @@ static void tcp_exchange(void)
 	setsockopt(s, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
 	setsockopt(s, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof(tv));
 	cr_assert_eq(connect(s, (struct sockaddr *)&to, sizeof(to)), 0,
-		     "connect to " HOST_ADDR ":18080: %s\n%s", strerror(errno),
-		     a.err);
+		     "connect to " HOST_ADDR ":%u: %s\n%s", port,
+		     strerror(errno), a.err);
 	cr_assert_eq(write(s, "ping", 4), 4);
 	cr_assert_gt(read(s, buf, sizeof(buf) - 1), 0, "no answer: %s",
 		     strerror(errno));
@@ -362,7 +363,9 @@ Test(expose, tcp_and_udp_reach_the_guest_and_the_table_goes_on_sigterm,
 	char t[4096], v[64];
 
 	need_tools();
-	start_all((const char *const[]){EXPOSE_TCP, EXPOSE_UDP, NULL});
+	/* The third names the TAP's address, which A has yet to get. */
+	start_all((const char *const[]){EXPOSE_TCP, EXPOSE_UDP,
+					HOST_ADDR ":18082:80", NULL});
 	list_table(a.pid, t, sizeof(t));
 	cr_assert(strstr(t, "flags owner"), "not an owned table:\n%s", t);
 	cr_assert(
@@ -373,8 +376,12 @@ Test(expose, tcp_and_udp_reach_the_guest_and_the_table_goes_on_sigterm,
 	    strstr(t, "udp dport 18081 fib daddr type local dnat to " GUEST_ADDR
 		      ":81"),
 	    "%s", t);
-	tcp_exchange();
+	cr_assert(strstr(t, "tcp dport 18082 ip daddr " HOST_ADDR
+			    " dnat to " GUEST_ADDR ":80"),
+		  "%s", t);
+	tcp_exchange(18080);
 	udp_exchange();
+	tcp_exchange(18082);
 
 	/* The keeper runs as nobody with CAP_NET_ADMIN alone. */
 	pid_t keeper = keeper_of(a.pid);
@@ -468,7 +475,7 @@ Test(expose, a_socket_client_that_leaves_takes_the_rules_with_it, .timeout = 60)
 
 	need_tools();
 	start_all_on((const char *const[]){EXPOSE_TCP, NULL}, true);
-	tcp_exchange();
+	tcp_exchange(18080);
 	child_kill(&b); /* the VM crashes */
 	cr_assert(child_wait_for_nth(&a, false, waiting, 2, WAIT_MS),
 		  "A did not take the rules away:\n%s", a.err);

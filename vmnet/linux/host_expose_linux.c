@@ -117,6 +117,11 @@ static int reserve_ports(const struct host_config *cfg, char *msg, size_t len)
 		    socket(AF_INET,
 			   (udp ? SOCK_DGRAM : SOCK_STREAM) | SOCK_CLOEXEC, 0);
 
+		/* IP_FREEBIND: ADDR may be given to the host later, as the
+		 * TAP's own address is, once the helper has made the TAP. */
+		if (fd >= 0 && r->host_address.s_addr != INADDR_ANY)
+			(void)setsockopt(fd, IPPROTO_IP, IP_FREEBIND, &(int){1},
+					 sizeof(int));
 		if (fd >= 0 &&
 		    bind(fd, (struct sockaddr *)&sa, sizeof(sa)) == 0)
 			continue; /* kept open, bound, until the keeper exits */
