@@ -2,6 +2,7 @@
 /* expose.c - --expose for the helper (see expose.h). */
 #include "expose.h"
 
+#include <arpa/inet.h>
 #include <string.h>
 
 #include "expose_plan.h"
@@ -30,7 +31,20 @@ static void log_waiting(const struct expose *e)
 
 void expose_attach(struct expose *e, struct endpoint *host)
 {
+	char name[32];
+
 	e->host = host;
+	/* Allowed, as route_localnet may be on; but by default the kernel
+	 * drops a DNAT'ed packet whose source stays 127.0.0.1 outside lo
+	 * (docs/expose.md). */
+	for (unsigned i = 0; e->x && i < e->cfg->expose_count; i++)
+		if ((ntohl(e->cfg->expose[i].host_address.s_addr) >> 24) == 127)
+			log_warn("[main] expose %s: connections to a loopback "
+				 "address reach the guest only with "
+				 "net.ipv4.conf.all.route_localnet=1; expose "
+				 "another address of the host",
+				 expose_rule_name(&e->cfg->expose[i], name,
+						  sizeof(name)));
 	if (e->x && e->guest == 0)
 		log_waiting(e);
 }

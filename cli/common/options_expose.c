@@ -11,7 +11,7 @@
 
 #include "errmsg.h"
 
-#define EXPOSE_HINT "e.g. --expose 8080:80 or --expose 127.0.0.1:5353:53/udp"
+#define EXPOSE_HINT "e.g. --expose 8080:80 or --expose 5353:53/udp"
 
 /* A port: 1 to 5 decimal digits, 1-65535. */
 static bool parse_port(const char *s, size_t n, uint16_t *port)

@@ -12,7 +12,7 @@
  * options_parse_expose() - parse one --expose value into o->host.expose
  * @o:		gets the rule; the learner is turned on, as the rules wait
  *		for the guest's address
- * @arg:	the value, e.g. "8080:80", "127.0.0.1:5353:53/udp"
+ * @arg:	the value, e.g. "8080:80", "192.168.1.10:5353:53/udp"
  * @err:	the message naming the value and the fix when it is bad
  * @errlen:	room in @err
  *

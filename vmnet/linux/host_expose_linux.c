@@ -85,7 +85,7 @@ struct keeper {
 	uint8_t batch[EXPOSE_NFT_BATCH_MAX];
 };
 
-/* The option as typed, for messages: "--expose 127.0.0.1:8080:80/udp". */
+/* The option as typed, for messages: "--expose 192.168.1.10:8080:80/udp". */
 static const char *spec(const struct host_expose_rule *r, char *buf, size_t len)
 {
 	char a[INET_ADDRSTRLEN + 1] = "";
