@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /* test_expose.c - --expose from the outside: real TCP and UDP from the host
  * to forwarded ports reach listeners in a guest, and the nftables table is
- * gone after SIGTERM, after the VM leaves and after SIGKILL. Helper A
+ * gone after SIGTERM, after the VM leaves and after SIGKILL; the rules
+ * follow the guest to a new address and leave with a --socket client. Helper A
  * (TAP vmhxa0, observed, in the test's network namespace) and helper B
  * (TAP vmhxb0, standing in for the VM) share one socketpair; B's TAP is in
  * a second namespace, the guest's, whose kernel is the guest's TCP/IP
@@ -484,4 +485,25 @@ Test(expose, a_socket_client_that_leaves_takes_the_rules_with_it, .timeout = 60)
 	cr_assert(strstr(t, "chain prerouting"), "the table went:\n%s", t);
 	cr_assert_null(strstr(t, "dnat"), "a rule stayed:\n%s", t);
 	cr_assert(child_running(&a), "A exited:\n%s", a.err);
+}
+
+Test(expose, the_rules_follow_the_guest_to_a_new_address, .timeout = 60)
+{
+	char ns[64], t[4096];
+
+	need_tools();
+	start_all((const char *const[]){EXPOSE_TCP, NULL});
+	snprintf(ns, sizeof(ns), "--net=/proc/%d/ns/net", (int)guest);
+	/* The guest renumbers itself and says so in its next ARP. */
+	test_run("nsenter %s sh -c 'ip address flush dev " TAP_B
+		 " && ip address add 10.78.0.3/24 dev " TAP_B
+		 " && ip route add default via " HOST_ADDR
+		 " && ping -c 1 -W 5 " HOST_ADDR " >/dev/null'",
+		 ns);
+	cr_assert(child_wait_for(&a, false, "expose 18080/tcp -> 10.78.0.3:80",
+				 WAIT_MS),
+		  "the rules stayed on the old address:\n%s", a.err);
+	list_table(a.pid, t, sizeof(t));
+	cr_assert_null(strstr(t, GUEST_ADDR), "an old rule stayed:\n%s", t);
+	tcp_exchange(18080);
 }
