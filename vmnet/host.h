@@ -10,6 +10,7 @@
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdint.h>
+#include <sys/types.h>
 
 #include "endpoint.h"
 
@@ -31,6 +32,20 @@ enum host_mode { HOST_MODE_SHARED, HOST_MODE_HOST, HOST_MODE_BRIDGED };
 
 /* Most --dhcp-reservation options one helper takes. */
 #define HOST_DHCP_RESERVATIONS_MAX 32
+
+/* Most --expose options one helper takes. */
+#define HOST_EXPOSE_MAX 32
+
+enum host_expose_proto { HOST_EXPOSE_TCP, HOST_EXPOSE_UDP };
+
+/* One --expose: what reaches @host_port of the host (on @host_address
+ * only, or on any of its own addresses when that is INADDR_ANY) goes to
+ * @guest_port of the guest. Ports in host byte order. */
+struct host_expose_rule {
+	enum host_expose_proto proto;
+	struct in_addr host_address;
+	uint16_t host_port, guest_port;
+};
 
 /* What to open: the CLI fills it from the options. */
 struct host_config {
@@ -69,6 +84,10 @@ struct host_config {
 		unsigned char mac[6];
 		struct in_addr address;
 	} dhcp_reservations[HOST_DHCP_RESERVATIONS_MAX];
+
+	/* Both: --expose, in the order given (host_expose_open()). */
+	unsigned expose_count;
+	struct host_expose_rule expose[HOST_EXPOSE_MAX];
 
 	/* Linux (TAP). */
 	const char *tap;    /* existing or new TAP name; NULL: kernel picks */
@@ -123,5 +142,65 @@ int host_open(const struct host_config *cfg, struct endpoint **epp,
  * Return: 0, or a negative errno (-ENOTSUP on Linux).
  */
 int host_list_shared_interfaces(FILE *out, char *err, size_t errlen);
+
+/*
+ * Port forwarding (--expose): the rules of host_config.expose, pointed at
+ * the guest once its address is known. Linux: nftables DNAT kept by a
+ * small privileged process of the helper's own (vmnet/linux/
+ * host_expose_linux.c); macOS: vmnet's port-forwarding rules on the
+ * interface (vmnet/darwin/host_vmnet_expose.c). docs/expose.md.
+ */
+struct host_expose;
+
+/**
+ * host_expose_open() - make ready to forward @cfg's --expose rules
+ * @cfg:	the rules (cfg->expose_count > 0)
+ * @uid:	whom the helper runs as once privileges are dropped
+ * @gid:	and their group
+ * @drop:	whether the helper drops to @uid/@gid at all
+ * @xp:		on success, the state to pass to the calls below
+ * @err:	on failure, one line naming the port and the reason
+ * @errlen:	room in @err
+ *
+ * Linux: call before any thread exists and before the privilege drop:
+ * it forks the keeper, which reserves the host ports and creates the
+ * nftables table, then runs as @uid with CAP_NET_ADMIN alone. macOS:
+ * nothing can be checked before the interface starts; it only records.
+ *
+ * Return: 0 or a negative errno.
+ */
+int host_expose_open(const struct host_config *cfg, uid_t uid, gid_t gid,
+		     bool drop, struct host_expose **xp, char *err,
+		     size_t errlen);
+
+/**
+ * host_expose_set_guest() - forward the rules to this guest address
+ * @x:		from host_expose_open()
+ * @host:	the host endpoint host_open() gave (macOS: the interface
+ *		that holds the rules); unused on Linux
+ * @guest:	the guest's IPv4 address; INADDR_ANY removes the rules
+ *		(the guest left, or is not known yet)
+ * @err:	on failure, one line naming the port and the reason
+ * @errlen:	room in @err
+ *
+ * Replaces the rules of any address before, all at once. Works after the
+ * privilege drop and inside the sandbox (Linux: one write() and one
+ * read() on a socket the helper already has).
+ *
+ * Return: 0 or a negative errno.
+ */
+int host_expose_set_guest(struct host_expose *x, struct endpoint *host,
+			  struct in_addr guest, char *err, size_t errlen);
+
+/**
+ * host_expose_close() - remove every rule and free @x
+ * @x:	from host_expose_open(), or NULL
+ *
+ * Linux: the keeper deletes its table and exits; a helper that dies
+ * without calling this loses its rules anyway (the kernel deletes an
+ * owned table when its socket closes). macOS: the rules are removed
+ * here, or when the interface is stopped, whichever comes first.
+ */
+void host_expose_close(struct host_expose *x);
 
 #endif

@@ -82,6 +82,9 @@ struct options {
 	bool learn_addresses;	  /* learn the guest's addresses (also on
 				     with --address-file) */
 
+	/* Expose: --expose's rules are in host.expose (host.h), as both
+	 * platforms' port forwarding takes them. */
+
 	/* --interface-id was given with --network or a network of the
 	 * helper's own, where vmnet ignores it. */
 	bool warn_interface_id_ignored;

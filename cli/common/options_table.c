@@ -160,6 +160,14 @@ const struct opt_desc opt_descs[] = {
      "Bridge to attach the TAP device to, at most 15\n"
      "characters. Default: none.",
      "on macOS use --operation-mode bridged --shared-interface NAME", NULL},
+    {"Port forwarding:", "expose", required_argument, OPT_EXPOSE, SCOPE_ANY,
+     "[ADDR:]HOSTPORT:GUESTPORT[/tcp|/udp]",
+     "Forward HOSTPORT of the host (of its address ADDR\n"
+     "only, Linux) to GUESTPORT of the guest, once its\n"
+     "address is learned; tcp unless /udp. Repeatable.\n"
+     "Linux: nftables DNAT; macOS: vmnet's rules,\n"
+     "shared mode. Default: none (docs/expose.md).",
+     NULL, NULL},
     {"Datapath:", "cpus", required_argument, OPT_CPUS, SCOPE_ANY, "HOST,SOCKET",
      "Pin the thread on the host interface to CPU HOST\n"
      "and the one on the VM's socket to CPU SOCKET, or\n"

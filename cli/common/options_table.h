@@ -53,6 +53,7 @@ enum opt_val {
 	OPT_USER,
 	OPT_GROUP,
 	OPT_PID,
+	OPT_EXPOSE,
 	OPT_NO_SANDBOX,
 	OPT_VERSION,
 };
@@ -111,7 +112,7 @@ _Static_assert(ENGINE_STATS_INTERVAL_MAX_S == 4294967,
 	       "update STATS_INTERVAL_MAX_TEXT");
 
 /* Entries in opt_descs[]; options_table.c checks the count. */
-#define OPT_COUNT 40
+#define OPT_COUNT 41
 
 /* Every option, in the order --help shows them. */
 extern const struct opt_desc opt_descs[];

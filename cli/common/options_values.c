@@ -14,6 +14,7 @@
 #include <sys/un.h>
 
 #include "errmsg.h"
+#include "options_expose.h"
 #include "options_networks.h"
 #include "options_table.h"
 
@@ -503,6 +504,8 @@ int options_apply(struct options *o, struct options_typed *t, int c,
 	case OPT_LEARN_ADDRESSES:
 		o->learn_addresses = true;
 		return 0;
+	case OPT_EXPOSE:
+		return options_parse_expose(o, arg, err, errlen);
 	}
 	int r = options_apply_network(o, t, c, arg, err, errlen);
 	if (r <= 0)

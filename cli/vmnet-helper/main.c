@@ -15,6 +15,7 @@
 #include "endpoint_dgram.h"
 #include "endpoint_stream.h"
 #include "engine.h"
+#include "expose.h"
 #include "host.h"
 #include "guest_report.h"
 #include "host_fd.h"
@@ -120,11 +121,6 @@ static void on_stats(const struct engine_stats *s, void *arg)
 	log_info("[stats] %s", line);
 }
 
-static void on_tick(void *arg)
-{
-	guest_report_tick(arg);
-}
-
 /* Everything main() sets up once and every client session uses. */
 struct helper {
 	struct options o;
@@ -140,6 +136,7 @@ struct helper {
 	char pid_why[64];
 	struct pidfile pidfile;	   /* --pidfile, or file.fd -1 */
 	struct guest_report guest; /* with the learner on */
+	struct expose expose;	   /* --expose, or e.x NULL */
 	struct engine_stats total; /* over every client served */
 	bool workers_said;	   /* the first engine logged its workers */
 	char why[OPTIONS_ERR_MAX + 64]; /* why it stopped, for the last line */
@@ -149,6 +146,16 @@ struct helper {
 static struct guest_report *helper_guest(struct helper *h)
 {
 	return h->o.learn_addresses ? &h->guest : NULL;
+}
+
+/* Each GUEST_REPORT_MS on the supervisor: report what the learner knows,
+ * and point --expose's rules at the guest's address when it changes. */
+static void on_tick(void *arg)
+{
+	struct helper *h = arg;
+
+	guest_report_tick(&h->guest);
+	expose_set_guest_ipv4(&h->expose, h->guest.last.ipv4);
 }
 
 /* Once, for the first client: what --workers came to (engine.h). */
@@ -413,6 +420,8 @@ static int serve_clients(struct helper *h)
 		/* The next client may be another VM. */
 		if (h->o.learn_addresses)
 			guest_report_forget(&h->guest);
+		/* Its address is no longer the guest's. */
+		expose_set_guest_ipv4(&h->expose, 0);
 		if (vm_socket_rebind(&h->sock, err, sizeof(err))) {
 			snprintf(h->why, sizeof(h->why), "%s", err);
 			return 1;
@@ -494,7 +503,7 @@ static int prepare(struct helper *h, const struct privdrop_target *target)
 		h->cfg.inspect_from_vm = guest_learn_from_vm(h->guest.learn);
 		h->cfg.inspect_to_vm = guest_learn_to_vm(h->guest.learn);
 		h->cfg.on_tick = on_tick;
-		h->cfg.tick_arg = &h->guest;
+		h->cfg.tick_arg = h;
 		h->cfg.tick_ms = GUEST_REPORT_MS;
 	}
 
@@ -607,6 +616,14 @@ static int run(struct helper *h, const struct privdrop_target *target)
 
 	struct endpoint *host = NULL;
 
+	/* --expose forks its keeper here: before any thread exists (the
+	 * host interface's) and while the helper may still grant it
+	 * CAP_NET_ADMIN (host.h). */
+	if (expose_open(&h->expose, &h->o.host, target->uid, target->gid,
+			geteuid() == 0 && target->drop, err, sizeof(err))) {
+		snprintf(h->why, sizeof(h->why), "%s", err);
+		return 1;
+	}
 	if (h->o.host_fd >= 0)
 		r = host_fd_open(&h->o.host, h->o.host_fd, &host, &h->info, err,
 				 sizeof(err));
@@ -627,6 +644,7 @@ static int run(struct helper *h, const struct privdrop_target *target)
 		log_info("[main] host interface %s started: mtu %u, max frame "
 			 "%u",
 			 host->name, h->info.mtu, h->info.max_packet_size);
+	expose_attach(&h->expose, host);
 	/* Here, between the start and the drop: emptying the bounding set
 	 * takes CAP_SETPCAP, which the drop's setresuid() away from uid 0
 	 * clears, and it leaves the effective set alone, so the drop keeps
@@ -764,6 +782,8 @@ int main(int argc, char **argv)
 	char counters[LOG_LINE_MAX];
 	if (engine_format_stats(&total, counters, sizeof(counters)) > 0)
 		log_info("[main] final counters %s", counters);
+	/* The rules first: on macOS they live on the interface. */
+	expose_close(&h.expose);
 	/* Closing vmnet ends its callbacks; every engine that could be
 	 * woken by them is gone already. */
 	endpoint_close(h.host);

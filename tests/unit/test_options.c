@@ -973,7 +973,8 @@ Test(options, long_names_are_vmnet_helpers_plus_ours)
 					   "learn-addresses",
 					   "no-sandbox",
 					   "stream",
-					   "host-fd"};
+					   "host-fd",
+					   "expose"};
 
 	for (size_t i = 0; i < ROWS(want); i++) {
 		bool found = false;

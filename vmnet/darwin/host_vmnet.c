@@ -214,6 +214,9 @@ static void vmnet_ep_close(struct endpoint *ep)
 
 	vmnet_interface_set_event_callback(
 	    h->iface, VMNET_INTERFACE_PACKETS_AVAILABLE, NULL, NULL);
+	/* Usually gone already (host_expose_close()); the rules are the
+	 * interface's, so never stop it with any left. */
+	host_vmnet_expose_remove(h);
 	host_vmnet_stop_interface(h->iface, h->queue, STOP_TIMEOUT_S);
 	release_all(h);
 }

@@ -9,6 +9,7 @@
 #include <vmnet/vmnet.h>
 #include <xpc/xpc.h>
 
+#include "expose_plan.h"
 #include "host.h"
 
 /* Seconds to wait for vmnet to start an interface; it usually takes well
@@ -30,6 +31,17 @@ struct host_vmnet {
 	unsigned read_max, write_max; /* packets per vmnet call */
 	xpc_connection_t broker;      /* --network: held open, else NULL */
 	void *network;		      /* --network: vmnet_network_ref */
+	/* --expose: the port-forwarding rules on the interface now
+	 * (host_vmnet_expose.c), removed before it stops. */
+	unsigned forward_count;
+	struct expose_forward forwards[HOST_EXPOSE_MAX];
 };
+
+/**
+ * host_vmnet_expose_remove() - remove every --expose rule from the
+ * interface, waiting a bounded time for each; before it stops
+ * @h:	the interface's state; forward_count is 0 afterwards
+ */
+void host_vmnet_expose_remove(struct host_vmnet *h);
 
 #endif
