@@ -14,6 +14,7 @@
 #include <sys/un.h>
 
 #include "errmsg.h"
+#include "options_guard.h"
 #include "options_networks.h"
 #include "options_table.h"
 
@@ -505,6 +506,9 @@ int options_apply(struct options *o, struct options_typed *t, int c,
 		return 0;
 	}
 	int r = options_apply_network(o, t, c, arg, err, errlen);
+	if (r <= 0)
+		return r;
+	r = options_apply_guard(o, c, arg, err, errlen);
 	if (r <= 0)
 		return r;
 	return errmsg_fail(err, errlen, -1,

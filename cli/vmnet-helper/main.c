@@ -16,6 +16,7 @@
 #include "endpoint_stream.h"
 #include "engine.h"
 #include "host.h"
+#include "guard.h"
 #include "guest_report.h"
 #include "host_fd.h"
 #include "host_json.h"
@@ -140,6 +141,7 @@ struct helper {
 	char pid_why[64];
 	struct pidfile pidfile;	   /* --pidfile, or file.fd -1 */
 	struct guest_report guest; /* with the learner on */
+	struct guard *guard;	   /* with a guard rule set, else NULL */
 	struct engine_stats total; /* over every client served */
 	bool workers_said;	   /* the first engine logged its workers */
 	char why[OPTIONS_ERR_MAX + 64]; /* why it stopped, for the last line */
@@ -412,6 +414,8 @@ static int serve_clients(struct helper *h)
 		/* The next client may be another VM. */
 		if (h->o.learn_addresses)
 			guest_report_forget(&h->guest);
+		if (h->guard)
+			guard_forget(h->guard);
 		if (vm_socket_rebind(&h->sock, err, sizeof(err))) {
 			snprintf(h->why, sizeof(h->why), "%s", err);
 			return 1;
@@ -497,6 +501,19 @@ static int prepare(struct helper *h, const struct privdrop_target *target)
 		h->cfg.tick_ms = GUEST_REPORT_MS;
 	}
 
+	/* After the learner: the guard's inspector calls the learner's. */
+	if (guard_config_active(&o->guard)) {
+		r = guard_create(&o->guard, &h->guard);
+		if (r) {
+			log_error("[main] cannot build the guard's tables: %s",
+				  strerror(-r));
+			return -1;
+		}
+		h->cfg.filter_from_vm = guard_filter(h->guard);
+		h->cfg.inspect_to_vm =
+		    guard_to_vm(h->guard, h->cfg.inspect_to_vm);
+	}
+
 	if (o->socket_path) {
 		if (vm_socket_lock(&h->sock, uid, gid, err, sizeof(err))) {
 			log_error("%s", err);
@@ -574,6 +591,33 @@ static void configure_engine(struct helper *h)
 	cfg->on_stats = on_stats;
 }
 
+/* Plain --enforce-mac: the MAC the host side just reported (the JSON
+ * line's); then say what the guard enforces. Return: 0 or -1 (h->why). */
+static int guard_start(struct helper *h)
+{
+	unsigned m[6];
+	char what[512];
+
+	if (h->o.guard_mac_from_host) {
+		if (sscanf(h->info.mac_address, "%2x:%2x:%2x:%2x:%2x:%2x",
+			   &m[0], &m[1], &m[2], &m[3], &m[4], &m[5]) != 6) {
+			snprintf(h->why, sizeof(h->why),
+				 "--enforce-mac: the host side reported no MAC "
+				 "address for the VM ('%s'); pass "
+				 "--enforce-mac=MAC or --enforce-mac=learn",
+				 h->info.mac_address);
+			return -1;
+		}
+		uint8_t mac[6];
+		for (int i = 0; i < 6; i++)
+			mac[i] = (uint8_t)m[i];
+		guard_set_mac(h->guard, mac);
+	}
+	guard_describe(h->guard, what, sizeof(what));
+	log_info("[main] guard: %s", what);
+	return 0;
+}
+
 /* The privilege drop, right after the host interface is up. Return: 0 or
  * -1 (logged). */
 static int drop_privileges(const struct privdrop_target *target)
@@ -626,6 +670,8 @@ static int run(struct helper *h, const struct privdrop_target *target)
 		log_info("[main] host interface %s started: mtu %u, max frame "
 			 "%u",
 			 host->name, h->info.mtu, h->info.max_packet_size);
+	if (h->guard && guard_start(h) < 0)
+		return 1;
 	/* Here, between the start and the drop: emptying the bounding set
 	 * takes CAP_SETPCAP, which the drop's setresuid() away from uid 0
 	 * clears, and it leaves the effective set alone, so the drop keeps
@@ -753,6 +799,7 @@ int main(int argc, char **argv)
 	if (prepare(&h, &target)) {
 		vm_socket_close(&h.sock);
 		guest_report_close(&h.guest);
+		guard_destroy(h.guard);
 		pidfile_remove(&h.pidfile);
 		return 1;
 	}
@@ -768,6 +815,7 @@ int main(int argc, char **argv)
 	endpoint_close(h.host);
 	vm_socket_close(&h.sock);
 	guest_report_close(&h.guest);
+	guard_destroy(h.guard);
 	pidfile_remove(&h.pidfile);
 	peer_watch_close(h.fd_watch);
 	peer_watch_close(h.host_watch);
