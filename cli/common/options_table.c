@@ -188,9 +188,10 @@ const struct opt_desc opt_descs[] = {
      "VM uses (=learn), or MAC. Default: off.",
      NULL, NULL},
     {NULL, "enforce-ip", no_argument, OPT_ENFORCE_IP, SCOPE_ANY, NULL,
-     "Drop frames whose IPv4/IPv6 source is not the VM's:\n"
-     "a --guest-ip, else its DHCP lease or the first it\n"
-     "uses. DHCP, ARP and NDP pass. Default: off.",
+     "Drop frames whose IPv4/IPv6 source is not the\n"
+     "VM's: a --guest-ip, else its DHCP lease or the\n"
+     "first it uses. DHCP, ARP and NDP pass.\n"
+     "Default: off.",
      NULL, NULL},
     {NULL, "guest-ip", required_argument, OPT_GUEST_IP, SCOPE_ANY,
      "ADDR[,ADDR]",
