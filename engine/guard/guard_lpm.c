@@ -20,6 +20,14 @@
  * and nothing is allocated after the build. A trie would bound it by the
  * address length instead; with the few lengths real rule sets use, the
  * arrays are smaller and stay in cache.
+ *
+ * Most levels hold nothing for a given address, so each has a one-hash
+ * Bloom filter in front of its search: a bitmap of at least 8 bits per
+ * prefix (512 at least), one bit per prefix at a multiplicative hash of
+ * it. A clear bit proves the prefix is absent and skips the search; a set
+ * one (every present prefix, and about 1 in 8 absent ones) searches. With
+ * 1000 random prefixes over 25 IPv4 lengths this made a passing lookup
+ * about 2.5 times cheaper (docs/guard.md has the figures).
  */
 
 struct entry4 {
@@ -35,11 +43,15 @@ struct entry6 {
 struct level4 {
 	uint32_t mask;
 	unsigned start, n;
+	unsigned shift;	 /* the hash's top bits index the bitmap */
+	uint64_t *bloom; /* 1 << (64 - shift) bits */
 };
 
 struct level6 {
 	uint64_t mhi, mlo;
 	unsigned start, n;
+	unsigned shift;
+	uint64_t *bloom;
 };
 
 struct guard_lpm {
@@ -70,6 +82,42 @@ static uint64_t get64(const uint8_t *p)
 	for (int i = 0; i < 8; i++)
 		v = v << 8 | p[i];
 	return v;
+}
+
+static inline uint64_t hash4(uint32_t key)
+{
+	return ((uint64_t)key + 1) * UINT64_C(0x9e3779b97f4a7c15);
+}
+
+static inline uint64_t hash6(uint64_t hi, uint64_t lo)
+{
+	return (hi * UINT64_C(0x9e3779b97f4a7c15)) ^
+	       ((lo + 1) * UINT64_C(0xc2b2ae3d27d4eb4f));
+}
+
+static inline bool bloom_has(const uint64_t *b, unsigned shift, uint64_t h)
+{
+	uint64_t bit = h >> shift;
+
+	return b[bit / 64] >> (bit % 64) & 1;
+}
+
+/* A bitmap of at least 8 bits per prefix: its shift, and the bitmap. */
+static uint64_t *bloom_new(unsigned n, unsigned *shift)
+{
+	unsigned log2 = 9; /* 512 bits */
+
+	while ((1u << log2) < 8 * n)
+		log2++;
+	*shift = 64 - log2;
+	return calloc((size_t)1 << (log2 - 6), sizeof(uint64_t));
+}
+
+static void bloom_add(uint64_t *b, unsigned shift, uint64_t h)
+{
+	uint64_t bit = h >> shift;
+
+	b[bit / 64] |= (uint64_t)1 << (bit % 64);
 }
 
 /* Sort keys: the length (longest first), the prefix, then block first so
@@ -125,6 +173,16 @@ static int build4(struct guard_lpm *t, struct sort4 *s, unsigned n)
 		t->lev4[t->nlev4 - 1].n++;
 		t->e4[t->n4++] = (struct entry4){s[i].key, s[i].block};
 	}
+	for (unsigned l = 0; l < t->nlev4; l++) {
+		struct level4 *lv = &t->lev4[l];
+
+		lv->bloom = bloom_new(lv->n, &lv->shift);
+		if (!lv->bloom)
+			return -ENOMEM;
+		for (unsigned i = 0; i < lv->n; i++)
+			bloom_add(lv->bloom, lv->shift,
+				  hash4(t->e4[lv->start + i].key));
+	}
 	return 0;
 }
 
@@ -147,6 +205,17 @@ static int build6(struct guard_lpm *t, struct sort6 *s, unsigned n)
 			    .mhi = mhi, .mlo = mlo, .start = t->n6};
 		t->lev6[t->nlev6 - 1].n++;
 		t->e6[t->n6++] = (struct entry6){s[i].hi, s[i].lo, s[i].block};
+	}
+	for (unsigned l = 0; l < t->nlev6; l++) {
+		struct level6 *lv = &t->lev6[l];
+		const struct entry6 *e = t->e6 + lv->start;
+
+		lv->bloom = bloom_new(lv->n, &lv->shift);
+		if (!lv->bloom)
+			return -ENOMEM;
+		for (unsigned i = 0; i < lv->n; i++)
+			bloom_add(lv->bloom, lv->shift,
+				  hash6(e[i].hi, e[i].lo));
 	}
 	return 0;
 }
@@ -208,6 +277,10 @@ void guard_lpm_free(struct guard_lpm *t)
 {
 	if (!t)
 		return;
+	for (unsigned l = 0; l < t->nlev4; l++)
+		free(t->lev4[l].bloom);
+	for (unsigned l = 0; l < t->nlev6; l++)
+		free(t->lev6[l].bloom);
 	free(t->e4);
 	free(t->e6);
 	free(t);
@@ -225,6 +298,9 @@ enum guard_lpm_result guard_lpm_lookup4(const struct guard_lpm *t, uint32_t a)
 		const struct entry4 *e = t->e4 + lv->start;
 		uint32_t key = a & lv->mask;
 		unsigned lo = 0, hi = lv->n;
+
+		if (!bloom_has(lv->bloom, lv->shift, hash4(key)))
+			continue;
 
 		while (lo < hi) {
 			unsigned mid = lo + (hi - lo) / 2;
@@ -248,6 +324,9 @@ enum guard_lpm_result guard_lpm_lookup6(const struct guard_lpm *t, uint64_t hi,
 		const struct entry6 *e = t->e6 + lv->start;
 		uint64_t khi = hi & lv->mhi, klo = lo & lv->mlo;
 		unsigned a = 0, b = lv->n;
+
+		if (!bloom_has(lv->bloom, lv->shift, hash6(khi, klo)))
+			continue;
 
 		while (a < b) {
 			unsigned mid = a + (b - a) / 2;
