@@ -25,8 +25,7 @@ static int hex(char c)
 	return -1;
 }
 
-/* Six pairs of hex digits separated by ':', nothing else. */
-static bool parse_mac(const char *s, uint8_t out[6])
+bool options_parse_mac(const char *s, uint8_t out[6])
 {
 	if (strlen(s) != 17)
 		return false;
@@ -58,7 +57,7 @@ static int parse_enforce_mac(struct options *o, const char *arg, char *err,
 		g->mac_mode = GUARD_MAC_LEARN;
 		return 0;
 	}
-	if (!parse_mac(arg, g->mac))
+	if (!options_parse_mac(arg, g->mac))
 		return errmsg_fail(err, errlen, -1,
 				   "invalid --enforce-mac '%s': not 'learn' or "
 				   "a MAC address; %s",

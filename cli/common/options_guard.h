@@ -5,7 +5,9 @@
 #ifndef VMNET_HELPER_OPTIONS_GUARD_H
 #define VMNET_HELPER_OPTIONS_GUARD_H
 
+#include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 
 #include "options.h"
 
@@ -32,5 +34,15 @@ int options_apply_guard(struct options *o, int c, const char *arg, char *err,
  */
 int options_check_guard_rules(const struct options *o, char *err,
 			      size_t errlen);
+
+/**
+ * options_parse_mac() - a MAC address as six pairs of hex digits, either
+ * case, separated by ':', and nothing else
+ * @s:		the text, e.g. "52:54:00:12:34:56"
+ * @out:	6 bytes
+ *
+ * Return: true if @s is one.
+ */
+bool options_parse_mac(const char *s, uint8_t out[6]);
 
 #endif

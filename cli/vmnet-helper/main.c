@@ -22,6 +22,7 @@
 #include "host_json.h"
 #include "log.h"
 #include "options.h"
+#include "options_guard.h"
 #include "peer_watch.h"
 #include "pidfile.h"
 #include "poller.h"
@@ -595,12 +596,11 @@ static void configure_engine(struct helper *h)
  * line's); then say what the guard enforces. Return: 0 or -1 (h->why). */
 static int guard_start(struct helper *h)
 {
-	unsigned m[6];
+	uint8_t mac[6];
 	char what[512];
 
 	if (h->o.guard_mac_from_host) {
-		if (sscanf(h->info.mac_address, "%2x:%2x:%2x:%2x:%2x:%2x",
-			   &m[0], &m[1], &m[2], &m[3], &m[4], &m[5]) != 6) {
+		if (!options_parse_mac(h->info.mac_address, mac)) {
 			snprintf(h->why, sizeof(h->why),
 				 "--enforce-mac: the host side reported no MAC "
 				 "address for the VM ('%s'); pass "
@@ -608,9 +608,6 @@ static int guard_start(struct helper *h)
 				 h->info.mac_address);
 			return -1;
 		}
-		uint8_t mac[6];
-		for (int i = 0; i < 6; i++)
-			mac[i] = (uint8_t)m[i];
 		guard_set_mac(h->guard, mac);
 	}
 	guard_describe(h->guard, what, sizeof(what));
