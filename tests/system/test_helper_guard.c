@@ -7,7 +7,8 @@
  * TAP, namespace or privilege is needed and the test runs as any user; as
  * root the helper drops to the SUDO_UID given and runs sandboxed, as with
  * a TAP. The guard sits between the VM's socket and the host side, so
- * which host side it is does not change what it sees. */
+ * which host side it is does not change what it sees; the last test checks
+ * that with a real TAP, as root, in the test's own network namespace. */
 #include <criterion/criterion.h>
 #include <errno.h>
 #include <json-c/json.h>
@@ -21,6 +22,7 @@
 
 #include "child.h"
 #include "test_frames.h"
+#include "testutil.h"
 
 #define WAIT_MS 10000 /* generous: the ASan build is slow */
 #define UUID	"6f1d3c2a-9b7e-4e5f-8a1b-2c3d4e5f6a11"
@@ -44,31 +46,33 @@ static void cleanup(void)
 TestSuite(helper_guard, .init = setup, .fini = cleanup);
 
 /* vmnet-helper --fd 3 --host-fd 4 @extra...: the test keeps vm[0] (the
- * VM) and host[0] (the host side's other end). */
+ * VM) and host[0] (the host side's other end); with @host NULL the host
+ * side is @extra's --tap instead. */
 static void start(int vm[2], int host[2], const char *const *extra)
 {
-	char *argv[24] = {(char *)child_program("vmnet-helper"),
-			  "--fd",
-			  "3",
-			  "--host-fd",
-			  "4",
-			  "--interface-id",
-			  UUID};
+	char *argv[24] = {(char *)child_program("vmnet-helper"), "--fd", "3",
+			  "--interface-id", UUID};
 	char *env[] = {"SUDO_UID=65534", "SUDO_GID=65534", NULL};
-	int n = 7;
+	int n = 5;
 
 	cr_assert_eq(socketpair(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0, vm), 0);
-	cr_assert_eq(socketpair(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0, host),
-		     0);
-	struct child_fd fds[] = {{3, vm[1]}, {4, host[1]}};
+	if (host) {
+		cr_assert_eq(
+		    socketpair(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0, host), 0);
+		argv[n++] = "--host-fd";
+		argv[n++] = "4";
+	}
+	struct child_fd fds[] = {{3, vm[1]}, {4, host ? host[1] : -1}};
 	cr_assert_eq(access(argv[0], X_OK), 0, "%s is not built", argv[0]);
 	for (; *extra && n < 23; extra++)
 		argv[n++] = (char *)*extra;
 	argv[n] = NULL;
-	int r = child_start(&h, argv, geteuid() == 0 ? env : NULL, fds, 2);
+	int r = child_start(&h, argv, geteuid() == 0 ? env : NULL, fds,
+			    host ? 2 : 1);
 	cr_assert_eq(r, 0, "cannot start %s: %s", argv[0], strerror(-r));
 	close(vm[1]);
-	close(host[1]);
+	if (host)
+		close(host[1]);
 	cr_assert(child_wait_for(&h, true, "}\n", WAIT_MS),
 		  "no JSON line; stderr:\n%s", h.err);
 	cr_assert(child_wait_for(&h, false, "system call filter on", WAIT_MS),
@@ -207,4 +211,63 @@ Test(helper_guard, a_dhcp_ack_sets_the_address_the_vm_may_use)
 	json_object_put(o);
 	close(vm[0]);
 	close(host[0]);
+}
+
+/* The next frames on the TAP's packet socket @ps that carry a tag, in
+ * order: @want's, and no other tag between them (the kernel's own frames,
+ * if any, are skipped). */
+static void expect_on_tap(int ps, const char *const *want)
+{
+	for (; *want; want++) {
+		for (;;) {
+			struct pollfd p = {.fd = ps, .events = POLLIN};
+			uint8_t f[2048];
+
+			cr_assert_eq(poll(&p, 1, WAIT_MS), 1,
+				     "no frame %s on the TAP; stderr:\n%s",
+				     *want, h.err);
+			ssize_t n = recv(ps, f, sizeof(f), 0);
+			if (n < 14 + 28 + 16 || f[12] != 0x08 || f[13] != 0 ||
+			    f[14 + 9] != 17 || f[14 + 20] != 5000 >> 8 ||
+			    f[14 + 21] != (5000 & 0xff))
+				continue; /* not one the test sent */
+			cr_assert_str_eq((const char *)f + 14 + 28, *want);
+			break;
+		}
+	}
+}
+
+/* The same through a real TAP: what reaches the kernel is only the VM's
+ * own traffic. */
+Test(helper_guard, on_a_tap_only_the_vms_own_frames_reach_the_kernel,
+     .timeout = 60)
+{
+	int vm[2];
+	uint8_t mac[6], other[6];
+
+	test_need_private_netns();
+	test_quiet_netns();
+	start(vm, NULL,
+	      (const char *const[]){"--tap", "vmhgd0", "--enforce-mac",
+				    "--enforce-ip", "--guest-ip", "10.0.0.2",
+				    "--block", "10.9.0.0/16", NULL});
+	test_run("ip link set dev vmhgd0 up");
+	int ps = test_packet_socket("vmhgd0", 0x0003 /* ETH_P_ALL */);
+	json_mac(mac);
+	tf_mac(OTHER, other);
+	send_udp(vm[0], mac, "10.0.0.2", "10.0.0.1", "real1");
+	send_udp(vm[0], other, "10.0.0.2", "10.0.0.1", "mac");
+	send_udp(vm[0], mac, "10.0.0.3", "10.0.0.1", "ip");
+	send_udp(vm[0], mac, "10.0.0.2", "10.9.1.1", "dst");
+	send_udp(vm[0], mac, "10.0.0.2", "10.8.1.1", "real2");
+	expect_on_tap(ps, (const char *const[]){"real1", "real2", NULL});
+	struct json_object *o = stop();
+	cr_expect_eq(counter(o, "read_packets"), 5);
+	cr_expect_eq(counter(o, "packets"), 2);
+	cr_expect_eq(counter(o, "drop_guard_mac"), 1);
+	cr_expect_eq(counter(o, "drop_guard_ip"), 1);
+	cr_expect_eq(counter(o, "drop_guard_dst"), 1);
+	json_object_put(o);
+	close(ps);
+	close(vm[0]);
 }
