@@ -41,12 +41,12 @@ O ?= build
 SAN ?=
 
 # Folders whose .c files (and $(PLATFORM)/*.c files) make up the library.
-SRC_DIRS := ring engine engine/os engine/util engine/guest vmnet cli/common \
-	cli/vmnet-helper cli/vmnet-run
+SRC_DIRS := ring engine engine/os engine/util engine/guest engine/guard vmnet \
+	cli/common cli/vmnet-helper cli/vmnet-run
 # Shared modules are on the include path by name ("poller.h"); a program's
 # own files are named from the top ("cli/vmnet-run/args.h"), hence -I.
-INCLUDE_DIRS := . ring engine engine/os engine/util engine/guest vmnet \
-	cli/common
+INCLUDE_DIRS := . ring engine engine/os engine/util engine/guest engine/guard \
+	vmnet cli/common
 
 VMH_CPPFLAGS = $(addprefix -I,$(INCLUDE_DIRS)) $(PLATFORM_CPPFLAGS)
 VMH_CFLAGS = -std=c11 -Wall -Wextra -Werror -pthread

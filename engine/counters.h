@@ -17,6 +17,11 @@ struct counters_in {
 	_Atomic uint64_t drop_vfkt; /* vfkit/krunkit's 4-byte "VFKT" hello */
 	_Atomic uint64_t
 	    drop_foreign; /* from a sender that is not the client */
+	/* Dropped by the guard (engine/guard/, docs/guard.md). */
+	_Atomic uint64_t drop_guard_mac;  /* source MAC not the VM's */
+	_Atomic uint64_t drop_guard_ip;	  /* source address not the VM's */
+	_Atomic uint64_t drop_guard_dst;  /* destination blocked */
+	_Atomic uint64_t drop_guard_vlan; /* VLAN-tagged: cannot be checked */
 };
 
 /* Frames a worker writes to its endpoint: the exit of the other direction. */

@@ -186,6 +186,7 @@ static int setup_ports(struct engine *e)
 		 * what comes from it. */
 		p->inspector =
 		    i == HOST ? cfg->inspect_to_vm : cfg->inspect_from_vm;
+		p->filter = i == HOST ? NULL : cfg->filter_from_vm;
 		r = port_init(p);
 		if (r)
 			return r;
@@ -372,6 +373,10 @@ static void read_direction(struct direction_stats *d, struct counters *in,
 	d->drop_truncated = counter_get(&in->in.drop_truncated);
 	d->drop_vfkt = counter_get(&in->in.drop_vfkt);
 	d->drop_foreign = counter_get(&in->in.drop_foreign);
+	d->drop_guard_mac = counter_get(&in->in.drop_guard_mac);
+	d->drop_guard_ip = counter_get(&in->in.drop_guard_ip);
+	d->drop_guard_dst = counter_get(&in->in.drop_guard_dst);
+	d->drop_guard_vlan = counter_get(&in->in.drop_guard_vlan);
 }
 
 /* A worker's CPU time, once it has stopped: cpu_ns is written before the

@@ -12,6 +12,7 @@
 #include <stdint.h>
 
 #include "endpoint.h"
+#include "frame_filter.h"
 #include "frame_inspector.h"
 
 /* Defaults, from perf/micro/engine_bench (docs/engine.md has the figures). */
@@ -63,6 +64,8 @@ struct direction_stats {
 	uint64_t read_packets, read_bytes, read_batches;
 	uint64_t retries;
 	uint64_t drop_runt, drop_truncated, drop_vfkt, drop_foreign;
+	/* The guard's (frame_filter.h): VM to host only. */
+	uint64_t drop_guard_mac, drop_guard_ip, drop_guard_dst, drop_guard_vlan;
 	uint64_t drop_too_big;	 /* the endpoint refused it for good */
 	uint64_t drop_link_down; /* the host link was down (a TAP set down) */
 	uint64_t drop_unsent;	 /* a batch write took it but did not send it */
@@ -87,9 +90,10 @@ struct direction_stats {
 static inline uint64_t direction_drops(const struct direction_stats *d)
 {
 	return d->drop_runt + d->drop_truncated + d->drop_vfkt +
-	       d->drop_foreign + d->drop_too_big + d->drop_link_down +
-	       d->drop_unsent + d->drop_stalled + d->drop_shutdown +
-	       d->drop_unanswerable;
+	       d->drop_foreign + d->drop_guard_mac + d->drop_guard_ip +
+	       d->drop_guard_dst + d->drop_guard_vlan + d->drop_too_big +
+	       d->drop_link_down + d->drop_unsent + d->drop_stalled +
+	       d->drop_shutdown + d->drop_unanswerable;
 }
 
 struct engine_stats {
@@ -158,6 +162,10 @@ struct engine_config {
 	 * and of those read for it (by the host port); NULL: none, and
 	 * the datapath pays nothing (frame_inspector.h). Not owned. */
 	struct frame_inspector *inspect_from_vm, *inspect_to_vm;
+	/* A filter of the frames read from the VM, run before its
+	 * inspector; NULL: none, and the datapath pays nothing
+	 * (frame_filter.h). Not owned. */
+	struct frame_filter *filter_from_vm;
 	/* Called on the supervisor's thread every tick_ms while the
 	 * workers run, e.g. to report what the inspectors learned. NULL or
 	 * 0 ms: never. */

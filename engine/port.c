@@ -248,6 +248,16 @@ int port_read(struct port *p, bool *progress, bool *kick)
 		else
 			p->stash[bad++] = pkt; /* reused for the next read */
 	}
+	/* One branch per batch when there is none (frame_filter.h). Its
+	 * rejects join the bad buffers: stash[bad..got) is free, as each of
+	 * those buffers went to good[] or further down, and the filter
+	 * rejects at most good of them. */
+	if (good && p->filter) {
+		unsigned kept = p->filter->filter(p->filter, p->good, good,
+						  p->stash + bad, c);
+		bad += good - kept;
+		good = kept;
+	}
 	counter_add(&c->packets, got);
 	counter_add(&c->bytes, bytes);
 	counter_add(&c->batches, 1);

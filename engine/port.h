@@ -12,6 +12,7 @@
 
 #include "counters.h"
 #include "endpoint.h"
+#include "frame_filter.h"
 #include "frame_inspector.h"
 #include "pool.h"
 #include "ring.h"
@@ -44,6 +45,9 @@ struct port {
 	struct worker *worker; /* the thread that serves this port */
 	/* Sees each batch of good frames read here, or NULL. */
 	struct frame_inspector *inspector;
+	/* May drop frames read here before the inspector sees them, or
+	 * NULL. */
+	struct frame_filter *filter;
 
 	/* Flags other threads read or write; see worker.c for the protocol. */
 	alignas(RING_CACHE_LINE) _Atomic int ep_ready; /* endpoint's notify */

@@ -44,6 +44,10 @@ static void add_direction(struct json_writer *w, const char *name,
 	json_add_u64(w, "drop_truncated", d->drop_truncated);
 	json_add_u64(w, "drop_vfkt", d->drop_vfkt);
 	json_add_u64(w, "drop_foreign", d->drop_foreign);
+	json_add_u64(w, "drop_guard_mac", d->drop_guard_mac);
+	json_add_u64(w, "drop_guard_ip", d->drop_guard_ip);
+	json_add_u64(w, "drop_guard_dst", d->drop_guard_dst);
+	json_add_u64(w, "drop_guard_vlan", d->drop_guard_vlan);
 	json_add_u64(w, "drop_too_big", d->drop_too_big);
 	json_add_u64(w, "drop_link_down", d->drop_link_down);
 	json_add_u64(w, "drop_unsent", d->drop_unsent);
@@ -67,6 +71,10 @@ static void sum_direction(struct direction_stats *sum,
 	sum->drop_truncated += d->drop_truncated;
 	sum->drop_vfkt += d->drop_vfkt;
 	sum->drop_foreign += d->drop_foreign;
+	sum->drop_guard_mac += d->drop_guard_mac;
+	sum->drop_guard_ip += d->drop_guard_ip;
+	sum->drop_guard_dst += d->drop_guard_dst;
+	sum->drop_guard_vlan += d->drop_guard_vlan;
 	sum->drop_too_big += d->drop_too_big;
 	sum->drop_link_down += d->drop_link_down;
 	sum->drop_unsent += d->drop_unsent;

@@ -29,7 +29,7 @@ static void log_waiting(const struct expose *e)
 		    expose_rule_name(&e->cfg->expose[i], name, sizeof(name)));
 }
 
-void expose_attach(struct expose *e, struct endpoint *host)
+int expose_attach(struct expose *e, struct endpoint *host, in_addr_t fixed)
 {
 	char name[32];
 
@@ -45,8 +45,11 @@ void expose_attach(struct expose *e, struct endpoint *host)
 				 "another address of the host",
 				 expose_rule_name(&e->cfg->expose[i], name,
 						  sizeof(name)));
+	if (e->x && fixed)
+		return expose_set_guest_ipv4(e, fixed);
 	if (e->x && e->guest == 0)
 		log_waiting(e);
+	return 0;
 }
 
 int expose_set_guest_ipv4(struct expose *e, in_addr_t ipv4)

@@ -39,12 +39,15 @@ int expose_open(struct expose *e, const struct host_config *cfg, uid_t uid,
 		gid_t gid, bool drop, char *err, size_t errlen);
 
 /**
- * expose_attach() - the host interface is up: log that the rules wait
- * for the guest's address
+ * expose_attach() - the host interface is up: point the rules at @fixed,
+ * or log that they wait for the guest's address
  * @e:		from expose_open()
  * @host:	the host endpoint
+ * @fixed:	--guest-ip's IPv4 address (network order), or 0
+ *
+ * Return: 0, or -1 when the rules for @fixed were refused (logged).
  */
-void expose_attach(struct expose *e, struct endpoint *host);
+int expose_attach(struct expose *e, struct endpoint *host, in_addr_t fixed);
 
 /**
  * expose_set_guest_ipv4() - point every rule at this guest address

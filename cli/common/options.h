@@ -11,6 +11,7 @@
 #include <stdio.h>
 #include <sys/types.h>
 
+#include "guard.h"
 #include "host.h"
 
 /* Room for any message options_parse() writes; longer ones are cut. */
@@ -84,6 +85,12 @@ struct options {
 
 	/* Expose: --expose's rules are in host.expose (host.h), as both
 	 * platforms' port forwarding takes them. */
+	/* Guard (options_guard.h, docs/guard.md): what frames from the VM
+	 * may carry; no rule set: no guard. guard_mac_from_host: plain
+	 * --enforce-mac, the MAC the host side reports (the JSON line's),
+	 * known once it has started. */
+	struct guard_config guard;
+	bool guard_mac_from_host;
 
 	/* --interface-id was given with --network or a network of the
 	 * helper's own, where vmnet ignores it. */

@@ -3,6 +3,7 @@
  * table. */
 #include "options.h"
 
+#include <getopt.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -18,14 +19,16 @@ static void usage_option(FILE *out, const struct opt_desc *d,
 	const char *line = platform == OPTIONS_PLATFORM_LINUX && d->help_linux
 			       ? d->help_linux
 			       : d->help;
+	/* An optional value is written --NAME[=VALUE], as it must be typed. */
+	const char *sep = d->has_arg == optional_argument ? "" : " ";
 	int n;
 
 	if (d->val < 256)
 		n = snprintf(head, sizeof(head), "  -%c, --%s%s%s", d->val,
-			     d->name, d->arg ? " " : "", d->arg ? d->arg : "");
+			     d->name, d->arg ? sep : "", d->arg ? d->arg : "");
 	else
 		n = snprintf(head, sizeof(head), "      --%s%s%s", d->name,
-			     d->arg ? " " : "", d->arg ? d->arg : "");
+			     d->arg ? sep : "", d->arg ? d->arg : "");
 	fputs(head, out);
 	if (n + 2 > HELP_COLUMN) { /* keep two blanks before the help */
 		fputc('\n', out);

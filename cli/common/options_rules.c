@@ -11,6 +11,7 @@
 #include "errmsg.h"
 #include "options_expose.h"
 #include "options_sizing.h"
+#include "options_guard.h"
 #include "options_networks.h"
 #include "options_table.h"
 
@@ -234,6 +235,8 @@ int options_check_rules(struct options *o, const struct options_typed *t,
 	if (options_check_network_rules(o, t, err, errlen) < 0)
 		return -1;
 	if (options_check_expose_rules(o, platform, err, errlen) < 0)
+		return -1;
+	if (options_check_guard_rules(o, err, errlen) < 0)
 		return -1;
 	if (options_size_datapath(o, t, platform, err, errlen) < 0)
 		return -1;

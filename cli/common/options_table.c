@@ -190,6 +190,33 @@ const struct opt_desc opt_descs[] = {
      "Log counters every SECONDS seconds.\n"
      "Default: 0 (off).",
      NULL, NULL},
+    {"Guard (frames from the VM; docs/guard.md):", "enforce-mac",
+     optional_argument, OPT_ENFORCE_MAC, SCOPE_ANY, "[=learn|MAC]",
+     "Drop frames whose source MAC is not the VM's: the\n"
+     "JSON line's vmnet_mac_address, the first one the\n"
+     "VM uses (=learn), or MAC. Default: off.",
+     NULL, NULL},
+    {NULL, "enforce-ip", no_argument, OPT_ENFORCE_IP, SCOPE_ANY, NULL,
+     "Drop frames whose IPv4/IPv6 source is not the\n"
+     "VM's: a --guest-ip, else its DHCP lease or the\n"
+     "first it uses. DHCP, ARP and NDP pass.\n"
+     "Default: off.",
+     NULL, NULL},
+    {NULL, "guest-ip", required_argument, OPT_GUEST_IP, SCOPE_ANY,
+     "ADDR[,ADDR]",
+     "The VM's own addresses for --enforce-ip, IPv4 or\n"
+     "IPv6; repeatable, up to 16 of each. --expose\n"
+     "forwards to the first IPv4 one.",
+     NULL, NULL},
+    {NULL, "allow", required_argument, OPT_ALLOW, SCOPE_ANY, "CIDR[,CIDR]",
+     "Destinations the VM may reach; the longest prefix\n"
+     "among --allow and --block decides, no match\n"
+     "passes. Repeatable, up to 4096 with --block.",
+     NULL, NULL},
+    {NULL, "block", required_argument, OPT_BLOCK, SCOPE_ANY, "CIDR[,CIDR]",
+     "Destinations the VM may not reach; wins a tie.\n"
+     "--block 0.0.0.0/0 --allow 10.0.0.0/8: only 10/8.",
+     NULL, NULL},
     {"Process:", "user", required_argument, OPT_USER, SCOPE_ANY, "NAME|UID",
      "User to run as once the host interface is open.\n"
      "Default: $SUDO_UID if set, else the real uid.",

@@ -50,6 +50,11 @@ enum opt_val {
 	OPT_PIDFILE,
 	OPT_ADDRESS_FILE,
 	OPT_LEARN_ADDRESSES,
+	OPT_ENFORCE_MAC,
+	OPT_ENFORCE_IP,
+	OPT_GUEST_IP,
+	OPT_ALLOW,
+	OPT_BLOCK,
 	OPT_USER,
 	OPT_GROUP,
 	OPT_PID,
@@ -112,7 +117,7 @@ _Static_assert(ENGINE_STATS_INTERVAL_MAX_S == 4294967,
 	       "update STATS_INTERVAL_MAX_TEXT");
 
 /* Entries in opt_descs[]; options_table.c checks the count. */
-#define OPT_COUNT 41
+#define OPT_COUNT 46
 
 /* Every option, in the order --help shows them. */
 extern const struct opt_desc opt_descs[];

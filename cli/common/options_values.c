@@ -15,6 +15,7 @@
 
 #include "errmsg.h"
 #include "options_expose.h"
+#include "options_guard.h"
 #include "options_networks.h"
 #include "options_table.h"
 
@@ -508,6 +509,9 @@ int options_apply(struct options *o, struct options_typed *t, int c,
 		return options_parse_expose(o, arg, err, errlen);
 	}
 	int r = options_apply_network(o, t, c, arg, err, errlen);
+	if (r <= 0)
+		return r;
+	r = options_apply_guard(o, c, arg, err, errlen);
 	if (r <= 0)
 		return r;
 	return errmsg_fail(err, errlen, -1,

@@ -17,11 +17,13 @@
 #include "engine.h"
 #include "expose.h"
 #include "host.h"
+#include "guard.h"
 #include "guest_report.h"
 #include "host_fd.h"
 #include "host_json.h"
 #include "log.h"
 #include "options.h"
+#include "options_guard.h"
 #include "peer_watch.h"
 #include "pidfile.h"
 #include "poller.h"
@@ -137,6 +139,7 @@ struct helper {
 	struct pidfile pidfile;	   /* --pidfile, or file.fd -1 */
 	struct guest_report guest; /* with the learner on */
 	struct expose expose;	   /* --expose, or e.x NULL */
+	struct guard *guard;	   /* with a guard rule set, else NULL */
 	struct engine_stats total; /* over every client served */
 	bool workers_said;	   /* the first engine logged its workers */
 	char why[OPTIONS_ERR_MAX + 64]; /* why it stopped, for the last line */
@@ -148,6 +151,14 @@ static struct guest_report *helper_guest(struct helper *h)
 	return h->o.learn_addresses ? &h->guest : NULL;
 }
 
+/* --expose towards the address the learner found, unless --guest-ip
+ * named it (run() set it then, once and for good). */
+static void expose_follow_guest(struct helper *h, in_addr_t ipv4)
+{
+	if (!h->o.guard.ipv4_n)
+		expose_set_guest_ipv4(&h->expose, ipv4);
+}
+
 /* Each GUEST_REPORT_MS on the supervisor: report what the learner knows,
  * and point --expose's rules at the guest's address when it changes. */
 static void on_tick(void *arg)
@@ -155,7 +166,7 @@ static void on_tick(void *arg)
 	struct helper *h = arg;
 
 	guest_report_tick(&h->guest);
-	expose_set_guest_ipv4(&h->expose, h->guest.last.ipv4);
+	expose_follow_guest(h, h->guest.last.ipv4);
 }
 
 /* Once, for the first client: what --workers came to (engine.h). */
@@ -421,7 +432,9 @@ static int serve_clients(struct helper *h)
 		if (h->o.learn_addresses)
 			guest_report_forget(&h->guest);
 		/* Its address is no longer the guest's. */
-		expose_set_guest_ipv4(&h->expose, 0);
+		expose_follow_guest(h, 0);
+		if (h->guard)
+			guard_forget(h->guard);
 		if (vm_socket_rebind(&h->sock, err, sizeof(err))) {
 			snprintf(h->why, sizeof(h->why), "%s", err);
 			return 1;
@@ -507,6 +520,19 @@ static int prepare(struct helper *h, const struct privdrop_target *target)
 		h->cfg.tick_ms = GUEST_REPORT_MS;
 	}
 
+	/* After the learner: the guard's inspector calls the learner's. */
+	if (guard_config_active(&o->guard)) {
+		r = guard_create(&o->guard, &h->guard);
+		if (r) {
+			log_error("[main] cannot build the guard's tables: %s",
+				  strerror(-r));
+			return -1;
+		}
+		h->cfg.filter_from_vm = guard_filter(h->guard);
+		h->cfg.inspect_to_vm =
+		    guard_to_vm(h->guard, h->cfg.inspect_to_vm);
+	}
+
 	if (o->socket_path) {
 		if (vm_socket_lock(&h->sock, uid, gid, err, sizeof(err))) {
 			log_error("%s", err);
@@ -584,6 +610,29 @@ static void configure_engine(struct helper *h)
 	cfg->on_stats = on_stats;
 }
 
+/* Plain --enforce-mac: the MAC the host side just reported (the JSON
+ * line's); then say what the guard enforces. Return: 0 or -1 (h->why). */
+static int guard_start(struct helper *h)
+{
+	uint8_t mac[6];
+	char what[512];
+
+	if (h->o.guard_mac_from_host) {
+		if (!options_parse_mac(h->info.mac_address, mac)) {
+			snprintf(h->why, sizeof(h->why),
+				 "--enforce-mac: the host side reported no MAC "
+				 "address for the VM ('%s'); pass "
+				 "--enforce-mac=MAC or --enforce-mac=learn",
+				 h->info.mac_address);
+			return -1;
+		}
+		guard_set_mac(h->guard, mac);
+	}
+	guard_describe(h->guard, what, sizeof(what));
+	log_info("[main] guard: %s", what);
+	return 0;
+}
+
 /* The privilege drop, right after the host interface is up. Return: 0 or
  * -1 (logged). */
 static int drop_privileges(const struct privdrop_target *target)
@@ -644,7 +693,18 @@ static int run(struct helper *h, const struct privdrop_target *target)
 		log_info("[main] host interface %s started: mtu %u, max frame "
 			 "%u",
 			 host->name, h->info.mtu, h->info.max_packet_size);
-	expose_attach(&h->expose, host);
+	/* With --guest-ip the rules go in now, before the JSON line, and
+	 * a refusal ends the start. */
+	in_addr_t guest_ip = 0;
+	if (h->o.guard.ipv4_n)
+		memcpy(&guest_ip, h->o.guard.ipv4[0], sizeof(guest_ip));
+	if (expose_attach(&h->expose, host, guest_ip) < 0) {
+		snprintf(h->why, sizeof(h->why),
+			 "--expose: cannot forward to --guest-ip");
+		return 1;
+	}
+	if (h->guard && guard_start(h) < 0)
+		return 1;
 	/* Here, between the start and the drop: emptying the bounding set
 	 * takes CAP_SETPCAP, which the drop's setresuid() away from uid 0
 	 * clears, and it leaves the effective set alone, so the drop keeps
@@ -772,6 +832,7 @@ int main(int argc, char **argv)
 	if (prepare(&h, &target)) {
 		vm_socket_close(&h.sock);
 		guest_report_close(&h.guest);
+		guard_destroy(h.guard);
 		pidfile_remove(&h.pidfile);
 		return 1;
 	}
@@ -789,6 +850,7 @@ int main(int argc, char **argv)
 	endpoint_close(h.host);
 	vm_socket_close(&h.sock);
 	guest_report_close(&h.guest);
+	guard_destroy(h.guard);
 	pidfile_remove(&h.pidfile);
 	peer_watch_close(h.fd_watch);
 	peer_watch_close(h.host_watch);

@@ -507,3 +507,34 @@ Test(expose, the_rules_follow_the_guest_to_a_new_address, .timeout = 60)
 	cr_assert_null(strstr(t, GUEST_ADDR), "an old rule stayed:\n%s", t);
 	tcp_exchange(18080);
 }
+
+Test(expose, a_given_guest_ip_is_forwarded_before_the_json_line, .timeout = 60)
+{
+	char *env[] = {"SUDO_UID=65534", "SUDO_GID=65534", NULL};
+	char t[4096];
+
+	need_tools();
+	cr_assert_eq(socketpair(AF_UNIX, SOCK_DGRAM, 0, sv), 0);
+	start_prog(&a,
+		   (const char *const[]){child_program("vmnet-helper"), "--fd",
+					 "3", "--tap", TAP_A, "--expose",
+					 EXPOSE_TCP, "--guest-ip", GUEST_ADDR,
+					 NULL},
+		   env, (struct child_fd[]){{3, sv[0]}}, 1);
+	cr_assert(child_wait_for(&a, true, "\"vmnet_mac_address\"", WAIT_MS),
+		  "helper A not ready:\n%s", a.err);
+	/* No guest has said a word: the rule is --guest-ip's, already in
+	 * place when the JSON line says the helper is ready. */
+	cr_assert(strstr(a.err, "expose 18080/tcp -> " GUEST_ADDR ":80"),
+		  "no rule for --guest-ip before the JSON line:\n%s", a.err);
+	cr_assert_null(strstr(a.err, "guest address unknown yet"), "%s", a.err);
+	list_table(a.pid, t, sizeof(t));
+	cr_assert(
+	    strstr(t, "tcp dport 18080 fib daddr type local dnat to " GUEST_ADDR
+		      ":80"),
+	    "%s", t);
+	pid_t keeper = keeper_of(a.pid);
+	kill(a.pid, SIGTERM);
+	cr_assert_eq(child_wait_exit(&a, WAIT_MS), 0, "%s", a.err);
+	expect_table_gone(a.pid, keeper);
+}

@@ -858,7 +858,8 @@ Test(options, every_platform_only_option_is_refused_elsewhere)
 	}
 }
 
-/* Whether @text has a line "  -x, --NAME ..." or "      --NAME ...". */
+/* Whether @text has a line "  -x, --NAME ..." or "      --NAME ..."
+ * ("--NAME[=VALUE]" for an optional value). */
 static bool has_entry(const char *text, const char *name)
 {
 	size_t len = strlen(name);
@@ -872,7 +873,7 @@ static bool has_entry(const char *text, const char *name)
 			 strncmp(line + 4, ", --", 4) == 0)
 			p = line + 8;
 		if (p != NULL && strncmp(p, name, len) == 0 &&
-		    (p[len] == ' ' || p[len] == '\n'))
+		    (p[len] == ' ' || p[len] == '\n' || p[len] == '['))
 			return true;
 		line += strcspn(line, "\n");
 		line += *line == '\n';
@@ -971,6 +972,11 @@ Test(options, long_names_are_vmnet_helpers_plus_ours)
 					   "pidfile",
 					   "address-file",
 					   "learn-addresses",
+					   "enforce-mac",
+					   "enforce-ip",
+					   "guest-ip",
+					   "allow",
+					   "block",
 					   "no-sandbox",
 					   "stream",
 					   "host-fd",
