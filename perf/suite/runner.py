@@ -148,6 +148,10 @@ def _forwarder(spec, build, size, workdir, tap):
 def _forwarder_cmd(name, extra, build, size, workdir, tap):
     spec = "+".join([name] + extra)
     helper = os.path.join(build, "vmnet-helper")
+    # 'helper@PATH': another build of the helper beside this one, e.g. the
+    # commit before a change, to show what the change costs in one run.
+    if "@" in name:
+        name, helper = name.split("@", 1)
     base = os.path.join(build, "perf", "suite", "baseline-fwd")
     big = size > STD_MAX
     if name == "limit":
