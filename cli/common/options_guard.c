@@ -10,27 +10,18 @@
 
 #include "errmsg.h"
 #include "options_table.h"
+#include "options_values.h"
 
 /* A CIDR, an address or a list item as typed, at most this long. */
 #define ITEM_MAX (INET6_ADDRSTRLEN + 4)
-
-static int hex(char c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
-}
 
 bool options_parse_mac(const char *s, uint8_t out[6])
 {
 	if (strlen(s) != 17)
 		return false;
 	for (int i = 0; i < 6; i++) {
-		int h = hex(s[i * 3]), l = hex(s[i * 3 + 1]);
+		int h = options_hex_digit(s[i * 3]),
+		    l = options_hex_digit(s[i * 3 + 1]);
 
 		if (h < 0 || l < 0 || (i < 5 && s[i * 3 + 2] != ':'))
 			return false;

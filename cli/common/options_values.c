@@ -126,7 +126,7 @@ static int parse_socket(struct options *o, const char *s, char *err,
 	return 0;
 }
 
-static int hex_digit(char c)
+int options_hex_digit(char c)
 {
 	if (c >= '0' && c <= '9')
 		return c - '0';
@@ -153,8 +153,8 @@ int options_parse_uuid(const char *opt, const char *s, uint8_t out[16],
 				goto bad;
 			continue;
 		}
-		hi = hex_digit(s[i]);
-		lo = hex_digit(s[i + 1]);
+		hi = options_hex_digit(s[i]);
+		lo = options_hex_digit(s[i + 1]);
 		if (hi < 0 || lo < 0)
 			goto bad;
 		out[n++] = (uint8_t)(hi << 4 | lo);

@@ -17,6 +17,14 @@ struct options_typed {
 };
 
 /**
+ * options_hex_digit() - the value of one hex digit, either case
+ * @c:	the character
+ *
+ * Return: 0-15, or -1 when @c is not a hex digit.
+ */
+int options_hex_digit(char c);
+
+/**
  * options_parse_uuid() - a UUID as 8-4-4-4-12 hex digits, either case
  * @opt:	the option, without "--", for the message
  * @s:		the value

@@ -87,14 +87,19 @@ static void exec_child(char *const argv[], char *const env[],
 	_exit(127);
 }
 
+void child_init(struct child *c)
+{
+	memset(c, 0, sizeof(*c));
+	c->pid = -1;
+	c->pidfd = c->out_fd = c->err_fd = -1;
+}
+
 int child_start(struct child *c, char *const argv[], char *const env[],
 		const struct child_fd *fds, int nfds)
 {
 	int out[2], err[2];
 
-	memset(c, 0, sizeof(*c));
-	c->pid = -1;
-	c->pidfd = c->out_fd = c->err_fd = -1;
+	child_init(c);
 	if (nfds > 16)
 		return -EINVAL;
 	if (pipe2(out, O_CLOEXEC) < 0)

@@ -53,6 +53,13 @@ const char *child_program(const char *name);
 const char *child_source_file(const char *rel);
 
 /**
+ * child_init() - a child not started yet, which child_kill() and a test's
+ * teardown may be given safely
+ * @c:	filled
+ */
+void child_init(struct child *c);
+
+/**
  * child_start() - fork and exec @argv[0] with @fds passed in
  * @c:		filled in
  * @argv:	program and arguments, NULL-terminated

@@ -46,16 +46,10 @@ static int sv[2] = {-1, -1};
  * test's; "" for --fd on a socketpair. */
 static char dir[64], a_sock[96], b_sock[96];
 
-static void init_child(struct child *c)
-{
-	c->pid = -1;
-	c->pidfd = c->out_fd = c->err_fd = -1;
-}
-
 static void setup(void)
 {
-	init_child(&a);
-	init_child(&b);
+	child_init(&a);
+	child_init(&b);
 	guest = -1;
 	dir[0] = '\0';
 }
@@ -435,7 +429,7 @@ Test(expose, a_host_port_in_use_is_refused_at_start, .timeout = 60)
 
 	need_tools(); /* first: the listener belongs in the test's netns */
 	l = socket(AF_INET, SOCK_STREAM, 0);
-	init_child(&c);
+	child_init(&c);
 	cr_assert_eq(bind(l, (struct sockaddr *)&sa, sizeof(sa)), 0);
 	cr_assert_eq(listen(l, 1), 0);
 	cr_assert_eq(socketpair(AF_UNIX, SOCK_DGRAM, 0, sv), 0);
@@ -462,7 +456,7 @@ Test(expose, a_bad_value_is_refused_with_the_fix)
 			"70000:80",
 			NULL};
 
-	init_child(&c);
+	child_init(&c);
 	cr_assert_eq(child_run(&c, argv, NULL, WAIT_MS), 1, "%s", c.err);
 	cr_assert(strstr(c.err, "ERROR invalid --expose '70000:80': the host "
 				"port must be 1-65535"),

@@ -37,18 +37,12 @@ static int sv[2] = {-1, -1};
  * for a line after the previous step's. */
 static size_t a_seen;
 
-static void init_child(struct child *c)
-{
-	c->pid = -1;
-	c->pidfd = c->out_fd = c->err_fd = -1;
-}
-
 static void setup(void)
 {
-	init_child(&a);
-	init_child(&b);
-	init_child(&dns);
-	init_child(&other);
+	child_init(&a);
+	child_init(&b);
+	child_init(&dns);
+	child_init(&other);
 	a_seen = 0;
 	strcpy(dir, "/tmp/vmh-guest-XXXXXX");
 	cr_assert_not_null(mkdtemp(dir));
@@ -193,7 +187,7 @@ static void dhcp(const char *request, char *ip, size_t len)
 				script};
 	int n = 14;
 
-	init_child(&c);
+	child_init(&c);
 	if (request) {
 		argv[n++] = "-r";
 		argv[n++] = request;
@@ -344,7 +338,7 @@ Test(guest_addrs, learned_from_dhcp_then_arp_ndp_and_a_new_lease,
 	/* 4. A new lease for another address replaces the ARP one: the
 	 * server now reserves .58 for the guest. */
 	child_kill(&dns);
-	init_child(&dns);
+	child_init(&dns);
 	snprintf(want, sizeof(want), "--dhcp-host=%s,10.77.0.58", mac);
 	start_dnsmasq(60, want);
 	dhcp(NULL, ip, sizeof(ip));
