@@ -242,7 +242,9 @@ def load_argv(opts, ns, spec, direction, size, placement, workdir,
     if fs is None:
         return None, None
     cmd, vm, ready, host = fs
-    log = os.path.join(workdir, "%s-%s.log" % (split_spec(spec)[0], tap))
+    # The name alone: 'helper@PATH' holds a path's slashes.
+    name = split_spec(spec)[0].split("@", 1)[0]
+    log = os.path.join(workdir, "%s-%s.log" % (name, tap))
     load = os.path.join(opts.build, "perf", "suite", "vmh-load")
     argv = ["ip", "netns", "exec", ns.name, "taskset", "-c", tool_cpus,
             load, "--dir", direction, "--size", str(size),
