@@ -12,8 +12,6 @@
 #include <sys/utsname.h>
 #include <unistd.h>
 
-#include "endpoint_dgram.h"
-#include "endpoint_stream.h"
 #include "engine.h"
 #include "expose.h"
 #include "host.h"
@@ -26,21 +24,14 @@
 #include "options_guard.h"
 #include "peer_watch.h"
 #include "pidfile.h"
-#include "poller.h"
 #include "privdrop.h"
 #include "proc_watch.h"
 #include "signals.h"
-#include "stats.h"
 #include "version.h"
 #include "vm_socket.h"
 
+#include "cli/vmnet-helper/helper.h"
 #include "cli/vmnet-helper/sandbox.h"
-
-/* How often the supervisor asks whether the VM's end of the socket (and
- * the other end of --host-fd's) still exists: a closed datagram peer
- * raises no event on Linux (peer_watch.h). One sock_diag query costs a few
- * microseconds. */
-#define VM_CHECK_MS 250
 
 /* How long a batch towards a --socket client waits while the client takes
  * nothing. Such a client may never connect back to the helper (QEMU's
@@ -77,369 +68,6 @@ static int print_line(const char *line)
 		off += (size_t)w;
 	}
 	return 0;
-}
-
-/* How often the supervisor looks at what the guest-address learner knows:
- * a change reaches the log and --address-file within this. */
-#define GUEST_REPORT_MS 250
-
-/* What log_msg() puts before a stats line, and its NUL: a longer line it
- * would cut into broken JSON. */
-#define STATS_LOG_PREFIX sizeof("INFO  [stats] ")
-
-/* What on_stats() is given. */
-struct stats_ctx {
-	/* The sample of the serving engine's line before (or of its start),
-	 * for the line's rates, replaced by this one's; NULL while no engine
-	 * runs: the counters alone. */
-	struct stats_sample *last;
-	struct guest_report *guest; /* with the learner on, else NULL */
-};
-
-/* A stats line; with the learner on, its "guest" object too. @arg: a
- * struct stats_ctx. */
-static void on_stats(const struct engine_stats *s, void *arg)
-{
-	static struct stats_ctx none; /* the counters alone */
-	struct stats_ctx *ctx = arg ? arg : &none;
-	struct stats_sample now;
-	char line[LOG_LINE_MAX];
-	int n;
-
-	if (ctx->last) {
-		stats_sample_take(&now, s);
-		n = stats_format_since(&now, ctx->last, line, sizeof(line));
-		*ctx->last = now;
-	} else {
-		n = engine_format_stats(s, line, sizeof(line));
-	}
-	if (n <= 0)
-		return;
-	/* Only where log_msg() keeps it whole after "INFO  [stats] ". */
-	if (ctx->guest)
-		guest_report_add_to_object(ctx->guest, line,
-					   sizeof(line) - STATS_LOG_PREFIX,
-					   (size_t)n);
-	log_info("[stats] %s", line);
-}
-
-/* Everything main() sets up once and every client session uses. */
-struct helper {
-	struct options o;
-	struct engine_config cfg;
-	struct host_info info;
-	struct endpoint *host;
-	bool stream; /* --stream: frames after a 4-byte length */
-	struct vm_socket sock;
-	struct peer_watch *fd_watch; /* --fd: the VM's end, or NULL */
-	/* --host-fd: the other end of the host side, or NULL */
-	struct peer_watch *host_watch;
-	int pid_fd; /* --pid: readable once it exits, or -1 */
-	char pid_why[64];
-	struct pidfile pidfile;	   /* --pidfile, or file.fd -1 */
-	struct guest_report guest; /* with the learner on */
-	struct expose expose;	   /* --expose, or e.x NULL */
-	struct guard *guard;	   /* with a guard rule set, else NULL */
-	struct engine_stats total; /* over every client served */
-	bool workers_said;	   /* the first engine logged its workers */
-	char why[OPTIONS_ERR_MAX + 64]; /* why it stopped, for the last line */
-};
-
-/* The guest report for the stats line, or NULL with the learner off. */
-static struct guest_report *helper_guest(struct helper *h)
-{
-	return h->o.learn_addresses ? &h->guest : NULL;
-}
-
-/* --expose towards the address the learner found, unless --guest-ip
- * named it (run() set it then, once and for good). */
-static void expose_follow_guest(struct helper *h, in_addr_t ipv4)
-{
-	if (!h->o.guard.ipv4_n)
-		expose_set_guest_ipv4(&h->expose, ipv4);
-}
-
-/* Each GUEST_REPORT_MS on the supervisor: report what the learner knows,
- * and point --expose's rules at the guest's address when it changes. */
-static void on_tick(void *arg)
-{
-	struct helper *h = arg;
-
-	guest_report_tick(&h->guest);
-	expose_follow_guest(h, h->guest.last.ipv4);
-}
-
-/* Once, for the first client: what --workers came to (engine.h). */
-static void log_workers(const struct helper *h, unsigned n)
-{
-	if (n == 2)
-		log_info("[main] two worker threads: one on the host "
-			 "interface, one on the VM's socket");
-	else if (h->o.workers == 1)
-		log_info("[main] one worker thread serves the host interface "
-			 "and the VM's socket (--workers 1)");
-	else
-		log_info("[main] one worker thread serves the host interface "
-			 "and the VM's socket: the helper may run on one CPU "
-			 "only, or the machine has two or fewer (--workers 2 "
-			 "runs two)");
-}
-
-static int peer_alive(void *arg)
-{
-	return peer_watch_check(arg);
-}
-
-/* The counters of the whole run so far: every client served, and the
- * datagrams the --socket accept path took itself, which belong to the
- * VM-to-host direction like those the engine read. */
-static void helper_totals(const struct helper *h, struct engine_stats *s)
-{
-	const struct vm_socket *sock = &h->sock;
-
-	*s = h->total;
-	s->vm_to_host.read_packets +=
-	    sock->accept_drops.vfkt + sock->accept_drops.unanswerable;
-	s->vm_to_host.drop_vfkt += sock->accept_drops.vfkt;
-	s->vm_to_host.drop_unanswerable += sock->accept_drops.unanswerable;
-}
-
-/* Wait for the VM's first datagram on a --socket; a stop signal and the
- * --pid process exiting end the wait, SIGUSR1 prints the counters.
- * Return: 0 a client sent, 1 stopped (h->why says why), <0 error (@err
- * says it). */
-static int wait_for_client(struct helper *h, char *err, size_t errlen)
-{
-	enum {
-		TAG_WAKE,
-		TAG_PID,
-		TAG_SOCKET,
-		TAG_HOST_CHECK,
-		TAG_SIGNAL_BASE = 64
-	};
-	struct vm_socket *s = &h->sock;
-	struct stats_ctx ctx = {.guest = helper_guest(h)};
-	struct poller *p;
-	int r = poller_create(&p, TAG_WAKE);
-
-	if (!r)
-		r = signals_watch(p, TAG_SIGNAL_BASE);
-	if (!r && h->pid_fd >= 0)
-		r = poller_add_fd(p, h->pid_fd, POLLER_IN, TAG_PID);
-	if (!r)
-		r = poller_add_fd(p, s->fd, POLLER_IN, TAG_SOCKET);
-	/* The other end of --host-fd may go while no client is there. */
-	if (!r && h->host_watch)
-		r = poller_add_timer(p, TAG_HOST_CHECK, VM_CHECK_MS);
-	if (r) {
-		snprintf(err, errlen, "cannot wait for a client: %s",
-			 strerror(-r));
-		poller_destroy(p);
-		return r;
-	}
-	log_info("[main] waiting for client on \"%s\"", s->path);
-	/* The socket may already hold a datagram: try before waiting. */
-	r = vm_socket_try_accept(s, err, errlen);
-	while (r == 1) {
-		struct poller_event ev[4];
-		int n = poller_wait(p, ev, 4, -1);
-
-		if (n < 0) {
-			r = n;
-			snprintf(err, errlen, "waiting for a client: %s",
-				 strerror(-n));
-			break;
-		}
-		for (int i = 0; i < n && r == 1; i++) {
-			int signo = 0;
-			enum signal_action act = signals_classify(
-			    ev[i].tag, TAG_SIGNAL_BASE, &signo);
-
-			if (act == SIGNAL_STATS) {
-				struct engine_stats total;
-
-				helper_totals(h, &total);
-				on_stats(&total, &ctx);
-				continue;
-			}
-			if (act == SIGNAL_STOP)
-				snprintf(h->why, sizeof(h->why),
-					 "stopped by %s while waiting for a "
-					 "client",
-					 signal_name(signo));
-			else if (ev[i].tag == TAG_PID)
-				snprintf(h->why, sizeof(h->why),
-					 "%s while waiting for a client",
-					 h->pid_why);
-			else if (ev[i].tag == TAG_HOST_CHECK &&
-				 peer_watch_check(h->host_watch) == 0)
-				snprintf(h->why, sizeof(h->why),
-					 "the other end of the host socket "
-					 "closed while waiting for a client");
-			else
-				continue;
-			r = 2;
-		}
-		if (r == 1)
-			r = vm_socket_try_accept(s, err, errlen);
-	}
-	poller_destroy(p);
-	if (r == 0 && s->stream)
-		log_info("[main] serving a stream client; others are refused "
-			 "until it leaves");
-	else if (r == 0)
-		log_info("[main] serving client \"%.*s\"",
-			 (int)(s->client_len -
-			       offsetof(struct sockaddr_un, sun_path)),
-			 s->client.sun_path);
-	return r == 2 ? 1 : r;
-}
-
-static int exit_status(const struct helper *h, enum engine_exit verdict)
-{
-	switch (verdict) {
-	case ENGINE_EXIT_SIGNAL:
-	case ENGINE_EXIT_STOPPED:
-	case ENGINE_EXIT_VM_GONE:
-	case ENGINE_EXIT_WATCHED:
-		return 0; /* as vmnet-helper: a normal end of the VM's life */
-	case ENGINE_EXIT_HOST_GONE:
-		/* --host-fd: the other VM (or its helper) went away, the
-		 * same normal end seen from this side of the cable; a TAP
-		 * deleted under the helper is an error. */
-		return h->o.host_fd >= 0 ? 0 : 1;
-	default:
-		return 1;
-	}
-}
-
-/* Serve one VM socket until something ends it. @vm_fd is owned from here.
- * @client: for a --socket datagram socket, whom to accept frames from,
- * else NULL. @watch: the VM's end to poll, or NULL. h->why says why it
- * ended. */
-static enum engine_exit serve(struct helper *h, int vm_fd,
-			      const struct sockaddr_un *client,
-			      socklen_t client_len, struct peer_watch *watch)
-{
-	struct endpoint *vm = NULL;
-	struct engine *engine = NULL;
-	struct engine_config cfg = h->cfg;
-	struct engine_stats s;
-	struct stats_sample last; /* on_stats()'s, from this engine's start */
-	struct stats_ctx ctx = {.guest = helper_guest(h)};
-	char err[OPTIONS_ERR_MAX];
-	int r;
-
-	if (h->stream)
-		r = endpoint_stream_open(vm_fd, "vm socket",
-					 h->info.max_packet_size, cfg.batch,
-					 &vm);
-	else if (client)
-		r = endpoint_dgram_open_client(
-		    vm_fd, "vm socket", h->info.max_packet_size, cfg.batch,
-		    client, client_len, &vm);
-	else
-		r = endpoint_dgram_open(vm_fd, "vm socket",
-					h->info.max_packet_size, cfg.batch,
-					&vm);
-	if (r) {
-		close(vm_fd);
-		snprintf(h->why, sizeof(h->why), "VM socket: %s", strerror(-r));
-		return ENGINE_EXIT_FAILED;
-	}
-	if (watch) {
-		cfg.vm_alive = peer_alive;
-		cfg.vm_alive_arg = watch;
-		cfg.vm_check_ms = VM_CHECK_MS;
-	}
-	if (h->host_watch) {
-		cfg.host_alive = peer_alive;
-		cfg.host_alive_arg = h->host_watch;
-		cfg.vm_check_ms = VM_CHECK_MS;
-	}
-	stats_sample_take(&last, NULL);
-	ctx.last = &last;
-	cfg.stats_arg = &ctx;
-	if (engine_create(&cfg, h->host, vm, &engine, err, sizeof(err))) {
-		endpoint_close(vm);
-		snprintf(h->why, sizeof(h->why), "%s", err);
-		return ENGINE_EXIT_FAILED;
-	}
-	if (!h->workers_said) {
-		log_workers(h, engine_workers(engine));
-		h->workers_said = true;
-	}
-	enum engine_exit verdict = engine_run(engine);
-	snprintf(h->why, sizeof(h->why), "%s", engine_exit_message(engine));
-	/* What the last moments taught, before it is forgotten. */
-	if (cfg.on_tick)
-		cfg.on_tick(cfg.tick_arg);
-	engine_get_stats(engine, &s);
-	engine_stats_add(&h->total, &s);
-	/* The VM endpoint first: the host's stays open for the next
-	 * client. */
-	endpoint_close(vm);
-	engine_destroy(engine);
-	return verdict;
-}
-
-/* --socket: serve one client after another until a signal, --pid or an
- * error ends it. Return: the exit status. */
-static int serve_clients(struct helper *h)
-{
-	char err[OPTIONS_ERR_MAX];
-
-	for (;;) {
-		int r = wait_for_client(h, err, sizeof(err));
-		if (r == 1)
-			return 0;
-		if (r < 0) {
-			snprintf(h->why, sizeof(h->why), "%s", err);
-			return 1;
-		}
-
-		enum engine_exit verdict;
-		if (h->stream) {
-			/* A stream ends with an end of file: no watch. */
-			int fd = h->sock.conn_fd;
-
-			h->sock.conn_fd = -1;
-			verdict = serve(h, fd, NULL, 0, NULL);
-		} else {
-			struct peer_watch *watch = NULL;
-			r = peer_watch_open(h->sock.fd, &watch);
-			if (r)
-				log_warn("[main] cannot watch the client's "
-					 "socket (%s): a client that leaves is "
-					 "noticed only when frames are sent to "
-					 "it",
-					 strerror(-r));
-			int fd = dup(h->sock.fd); /* the endpoint's to close */
-			verdict = fd < 0 ? ENGINE_EXIT_FAILED
-					 : serve(h, fd, &h->sock.client,
-						 h->sock.client_len, watch);
-			if (fd < 0)
-				snprintf(h->why, sizeof(h->why), "dup: %s",
-					 strerror(errno));
-			peer_watch_close(watch);
-		}
-		if (verdict != ENGINE_EXIT_VM_GONE)
-			return exit_status(h, verdict);
-
-		log_info("[main] client left: %s; waiting for the next one",
-			 h->why);
-		/* The next client may be another VM. */
-		if (h->o.learn_addresses)
-			guest_report_forget(&h->guest);
-		/* Its address is no longer the guest's. */
-		expose_follow_guest(h, 0);
-		if (h->guard)
-			guard_forget(h->guard);
-		if (vm_socket_rebind(&h->sock, err, sizeof(err))) {
-			snprintf(h->why, sizeof(h->why), "%s", err);
-			return 1;
-		}
-	}
 }
 
 /* --host-fd: the same sizes and watch as a datagram --fd gets, before
@@ -515,7 +143,7 @@ static int prepare(struct helper *h, const struct privdrop_target *target)
 		}
 		h->cfg.inspect_from_vm = guest_learn_from_vm(h->guest.learn);
 		h->cfg.inspect_to_vm = guest_learn_to_vm(h->guest.learn);
-		h->cfg.on_tick = on_tick;
+		h->cfg.on_tick = helper_on_tick;
 		h->cfg.tick_arg = h;
 		h->cfg.tick_ms = GUEST_REPORT_MS;
 	}
@@ -607,7 +235,7 @@ static void configure_engine(struct helper *h)
 		cfg->socket_write_wait_us = SOCKET_WRITE_WAIT_US;
 	cfg->handle_signals = true;
 	cfg->stats_interval_s = (unsigned)o->stats_interval;
-	cfg->on_stats = on_stats;
+	cfg->on_stats = helper_on_stats;
 }
 
 /* Plain --enforce-mac: the MAC the host side just reported (the JSON
@@ -758,10 +386,7 @@ static int run(struct helper *h, const struct privdrop_target *target)
 		return 1;
 	}
 
-	if (h->o.socket_path)
-		return serve_clients(h);
-	enum engine_exit verdict = serve(h, h->o.fd, NULL, 0, h->fd_watch);
-	return exit_status(h, verdict);
+	return helper_serve(h);
 }
 
 int main(int argc, char **argv)
