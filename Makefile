@@ -87,7 +87,7 @@ LIB_SRCS := $(filter-out $(PROGRAM_SRCS), \
 TSAN_RUNNER_SRC := tests/scenarios/tsan_runner.c
 TSAN_SCENARIO_SRCS := tests/scenarios/stress.c \
 	tests/scenarios/engine_scenarios.c tests/scenarios/guest_scenarios.c \
-	tests/harness/test_frames.c
+	tests/scenarios/guard_scenarios.c tests/harness/test_frames.c
 TEST_SRCS := $(filter-out $(TSAN_RUNNER_SRC),$(wildcard tests/*/*.c))
 # A benchmark is NAME.c, which holds main(), and its parts NAME_*.c if
 # any (perf/micro/linux/tap_write_bench_*.c). bench_parts SRCS: the parts.

@@ -1,15 +1,16 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /* tsan_runner.c - runs the threaded scenarios of stress.c,
- * engine_scenarios.c and guest_scenarios.c under ThreadSanitizer, where
- * Criterion cannot start (Snaipe/Criterion#274: its BoxFort arena finds no
- * free address space beside TSan's shadow). A race makes TSan exit non-zero
- * (halt_on_error); a wrong result fails the case.
+ * engine_scenarios.c, guest_scenarios.c and guard_scenarios.c under
+ * ThreadSanitizer, where Criterion cannot start (Snaipe/Criterion#274: its
+ * BoxFort arena finds no free address space beside TSan's shadow). A race makes
+ * TSan exit non-zero (halt_on_error); a wrong result fails the case.
  *
  * Usage: tsan-runner [SUBSTRING]   runs the cases whose name contains it. */
 #include <stdio.h>
 #include <string.h>
 
 #include "engine_scenarios.h"
+#include "guard_scenarios.h"
 #include "guest_scenarios.h"
 #include "stress.h"
 
@@ -35,6 +36,8 @@ int main(int argc, char **argv)
 	    {engine_cases, engine_case_count, 2, ""},
 	    {engine_cases, engine_case_count, 1, " (one worker)"},
 	    {guest_cases, guest_case_count, 2, ""},
+	    /* Each guard case names its own worker count. */
+	    {guard_cases, guard_case_count, 2, ""},
 	};
 	const unsigned ntables = sizeof(tables) / sizeof(tables[0]);
 

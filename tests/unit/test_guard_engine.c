@@ -2,7 +2,8 @@
 /* test_guard_engine.c - the guard as the engine's filter: frames it drops
  * never reach the host side, each is counted by reason, the rest arrive
  * in order, and read = delivered + drops holds exactly once it stops; the
- * buffers it rejects are reused (many more frames than the pool holds). */
+ * buffers it rejects are reused (many more frames than the pool holds);
+ * and, with DHCP ACKs moving the lease, the scenario of guard_scenarios.c. */
 #include <criterion/criterion.h>
 #include <errno.h>
 #include <poll.h>
@@ -14,7 +15,9 @@
 #include "endpoint_dgram.h"
 #include "engine.h"
 #include "guard.h"
+#include "guard_scenarios.h"
 #include "test_frames.h"
+#include "testutil.h"
 
 #define VM_MAC	"52:54:00:12:34:56"
 #define OTHER	"52:54:00:ab:cd:ef"
@@ -127,4 +130,17 @@ Test(guard_engine, drops_are_counted_and_every_frame_accounted, .timeout = 60)
 		endpoint_close(ep[i]);
 		close(app[i]);
 	}
+}
+
+/* The lease and the learned MAC crossing between the workers while the
+ * VM sends from the old and the new address (tests/scenarios/
+ * guard_scenarios.c; the TSan runner runs it too). */
+Test(guard_engine, lease_moves_while_vm_sends_two_workers, .timeout = 120)
+{
+	STRESS_ASSERT(scenario_guard_lease_moves(2));
+}
+
+Test(guard_engine, lease_moves_while_vm_sends_one_worker, .timeout = 120)
+{
+	STRESS_ASSERT(scenario_guard_lease_moves(1));
 }
