@@ -409,11 +409,17 @@ struct stress_result scenario_guard_lease_moves(unsigned workers)
 	tf_mac(OTHER_MAC, r.other);
 	tf_mac(SERVER_MAC, r.server);
 	r.res = start(&r, workers);
-	/* The first frame teaches the guard the VM's MAC (and FIRST_IP):
-	 * once it came through, the host worker has taken it off the ring
-	 * after the MAC's release store, so it takes the first ACK. */
-	if (r.res.ok && send_vm(&r, K_FIRST, 0, FIRST_IP, ALLOWED_DST))
-		wait_for(&r, &r.must_got, 1, "first frames");
+	/* The first frame teaches the guard the VM's MAC (and FIRST_IP),
+	 * while ACKs giving FIRST_IP race it: the host worker reads the MAC
+	 * while the socket worker stores it, and takes the ACK or not (the
+	 * same address either way). Once the frame came through, the host
+	 * worker has taken it off the ring after the MAC's release store,
+	 * so it takes round 0's ACK. */
+	if (r.res.ok && send_ack(&r, r.vm, FIRST_IP) &&
+	    send_vm(&r, K_FIRST, 0, FIRST_IP, ALLOWED_DST) &&
+	    send_ack(&r, r.vm, FIRST_IP) &&
+	    wait_for(&r, &r.must_got, 1, "first frames"))
+		wait_for(&r, &r.got_vm, r.acks_sent, "first ACKs");
 	for (unsigned i = 0; i < ROUNDS && r.res.ok; i++)
 		round_of(&r, i);
 	if (r.running) {
