@@ -149,7 +149,7 @@ static int check_config(const struct engine_config *c, uint32_t frame,
  * the helper moves needs one of them: measured on 2 CPUs with the load on
  * one and the helper free on both, two workers moved 0.70-0.89x the
  * frames of a single-thread forwarder and one worker 0.93-1.02x
- * (docs/performance.md, "One worker on a machine of two CPUs"). A helper
+ * (docs/performance.md, "Issue 13, third pass"). A helper
  * confined to a subset of a bigger machine (its affinity) still gets two. */
 static unsigned choose_workers(const struct engine_config *c)
 {

@@ -43,7 +43,7 @@
 #define ENGINE_STATS_INTERVAL_MAX_S (UINT_MAX / 1000u)
 
 /* engine_config.workers: how many threads move frames. */
-#define ENGINE_WORKERS_AUTO 0 /* 1 where only one CPU is usable, else 2 */
+#define ENGINE_WORKERS_AUTO 0 /* engine_config.workers says when 1, when 2 */
 /* Auto picks one worker on machines with this many CPUs online or fewer. */
 #define ENGINE_AUTO_ONE_WORKER_MAX_CPUS 2
 #define ENGINE_WORKERS_MAX		2

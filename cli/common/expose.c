@@ -45,6 +45,7 @@ int expose_attach(struct expose *e, struct endpoint *host, in_addr_t fixed)
 				 "another address of the host",
 				 expose_rule_name(&e->cfg->expose[i], name,
 						  sizeof(name)));
+	e->fixed = fixed != 0;
 	if (e->x && fixed)
 		return expose_set_guest_ipv4(e, fixed);
 	if (e->x && e->guest == 0)
@@ -76,6 +77,12 @@ int expose_set_guest_ipv4(struct expose *e, in_addr_t ipv4)
 			 expose_plan_describe(&e->cfg->expose[i], a, line,
 					      sizeof(line)));
 	return 0;
+}
+
+void expose_follow_learned(struct expose *e, in_addr_t ipv4)
+{
+	if (!e->fixed)
+		(void)expose_set_guest_ipv4(e, ipv4);
 }
 
 void expose_close(struct expose *e)

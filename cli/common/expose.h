@@ -18,6 +18,7 @@ struct expose {
 	struct endpoint *host;	       /* the host interface, once open */
 	in_addr_t guest; /* what the rules point at; 0: nothing yet */
 	in_addr_t tried; /* the last address asked for, even if it failed */
+	bool fixed; /* --guest-ip named the address: learning moves nothing */
 };
 
 /**
@@ -63,6 +64,15 @@ int expose_attach(struct expose *e, struct endpoint *host, in_addr_t fixed);
  * Return: 0, or -1 (logged) if the rules could not be set.
  */
 int expose_set_guest_ipv4(struct expose *e, in_addr_t ipv4);
+
+/**
+ * expose_follow_learned() - what the learner says the guest's address is
+ * now (0: none, e.g. the --socket client left); the rules follow it,
+ * unless expose_attach() was given a fixed address
+ * @e:		from expose_open()
+ * @ipv4:	network order, or 0
+ */
+void expose_follow_learned(struct expose *e, in_addr_t ipv4);
 
 /**
  * expose_close() - remove the rules; before the host interface closes

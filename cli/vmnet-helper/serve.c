@@ -69,14 +69,6 @@ static struct guest_report *helper_guest(struct helper *h)
 	return h->o.learn_addresses ? &h->guest : NULL;
 }
 
-/* --expose towards the address the learner found, unless --guest-ip
- * named it (run() set it then, once and for good). */
-static void expose_follow_guest(struct helper *h, in_addr_t ipv4)
-{
-	if (!h->o.guard.ipv4_n)
-		expose_set_guest_ipv4(&h->expose, ipv4);
-}
-
 /* Each GUEST_REPORT_MS on the supervisor: report what the learner knows,
  * and point --expose's rules at the guest's address when it changes. */
 void helper_on_tick(void *arg)
@@ -84,7 +76,7 @@ void helper_on_tick(void *arg)
 	struct helper *h = arg;
 
 	guest_report_tick(&h->guest);
-	expose_follow_guest(h, h->guest.last.ipv4);
+	expose_follow_learned(&h->expose, h->guest.last.ipv4);
 }
 
 /* Once, for the first client: what --workers came to (engine.h). */
@@ -351,7 +343,7 @@ static int serve_clients(struct helper *h)
 		if (h->o.learn_addresses)
 			guest_report_forget(&h->guest);
 		/* Its address is no longer the guest's. */
-		expose_follow_guest(h, 0);
+		expose_follow_learned(&h->expose, 0);
 		if (h->guard)
 			guard_forget(h->guard);
 		if (vm_socket_rebind(&h->sock, err, sizeof(err))) {

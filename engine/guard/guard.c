@@ -50,7 +50,6 @@ struct guard {
 	uint64_t mac; /* GUARD_MAC_FIXED */
 	bool enforce_ip;
 	bool watch_leases;   /* --enforce-ip without an IPv4 --guest-ip */
-	bool need_guest_mac; /* watch_leases: whose ACKs to take */
 	bool rules4, rules6; /* a CIDR rule of that family exists */
 	unsigned ipv4_n, ipv6_n;
 	bool ipv6_ll_given; /* a --guest-ip is link-local */
@@ -172,7 +171,6 @@ int guard_create(const struct guard_config *cfg, struct guard **gp)
 	g->rules4 = guard_lpm_count(g->lpm, 4) > 0;
 	g->rules6 = guard_lpm_count(g->lpm, 6) > 0;
 	g->watch_leases = cfg->enforce_ip && cfg->ipv4_n == 0;
-	g->need_guest_mac = g->watch_leases;
 	guard_forget(g);
 	*gp = g;
 	return 0;
@@ -242,7 +240,7 @@ static bool mac_ok(struct guard *g, uint64_t src)
 	case GUARD_MAC_OFF:
 		/* Not enforced; the first unicast source is still the VM's
 		 * for the lease watch. */
-		if (g->need_guest_mac && !g->learned_mac && mac_is_unicast(src))
+		if (g->watch_leases && !g->learned_mac && mac_is_unicast(src))
 			learn_mac(g, src);
 		return true;
 	}

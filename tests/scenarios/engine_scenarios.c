@@ -19,6 +19,7 @@
 #include "endpoint_dgram.h"
 #include "endpoint_stream.h"
 #include "engine.h"
+#include "port.h"
 
 enum { HOST = 0, VM = 1 };
 
@@ -90,14 +91,6 @@ static void scenario_config(struct engine_config *cfg)
 {
 	engine_config_defaults(cfg);
 	cfg->workers = scenario_workers;
-}
-
-static uint64_t now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
 }
 
 /* The engine with a socketpair on each side: app[i] is the test's end,
@@ -401,7 +394,7 @@ static void *peer_main(void *arg)
 {
 	struct peer *p = arg;
 	unsigned char buf[FRAME_MAX];
-	uint64_t last_progress = now_ms();
+	uint64_t last_progress = port_now_us();
 
 	while (!atomic_load(&p->stop) && !p->err[0]) {
 		bool progress = false, want_out = false;
@@ -439,10 +432,11 @@ static void *peer_main(void *arg)
 		if (peer_done(p))
 			break;
 		if (progress) {
-			last_progress = now_ms();
+			last_progress = port_now_us();
 			continue;
 		}
-		if (now_ms() - last_progress > STUCK_SECONDS * 1000) {
+		if (port_now_us() - last_progress >
+		    STUCK_SECONDS * 1000000ull) {
 			snprintf(p->err, sizeof(p->err),
 				 "no progress for %d s: sent %" PRIu64
 				 ", received %" PRIu64,
@@ -810,7 +804,7 @@ struct stress_result scenario_bad_frames(unsigned from_host)
 			     MSG_NOSIGNAL) == (ssize_t)sends[i].len,
 			"send %d: %s", i, strerror(errno));
 
-	uint64_t deadline = now_ms() + STUCK_SECONDS * 1000;
+	uint64_t deadline = port_now_us() + STUCK_SECONDS * 1000000ull;
 	for (;;) {
 		ssize_t n = recv(rig.app[dst], buf, sizeof(buf), MSG_DONTWAIT);
 		if (n >= 0) {
@@ -825,7 +819,7 @@ struct stress_result scenario_bad_frames(unsigned from_host)
 		    from_host ? &s.host_to_vm : &s.vm_to_host;
 		if (got == 3 && d->read_packets == 8)
 			break;
-		REQUIRE(now_ms() < deadline,
+		REQUIRE(port_now_us() < deadline,
 			"after %d s: %" PRIu64
 			" frames arrived, engine read %" PRIu64,
 			STUCK_SECONDS, got, d->read_packets);

@@ -14,11 +14,11 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
-#include <time.h>
 #include <unistd.h>
 
 #include "endpoint_dgram.h"
 #include "engine.h"
+#include "port.h"
 #include "guard.h"
 #include "test_frames.h"
 
@@ -53,14 +53,6 @@ struct tag {
 	uint8_t kind;
 };
 #define TAG_LEN 9
-
-static uint64_t now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
-}
 
 struct guard_rig {
 	int app[2]; /* the test's ends */
@@ -197,7 +189,7 @@ static void wait_a_little(struct guard_rig *r)
 static bool send_frame(struct guard_rig *r, int side, const uint8_t *f,
 		       size_t n)
 {
-	uint64_t deadline = now_ms() + STUCK_SECONDS * 1000;
+	uint64_t deadline = port_now_us() + STUCK_SECONDS * 1000000ull;
 
 	for (;;) {
 		drain(r);
@@ -205,7 +197,7 @@ static bool send_frame(struct guard_rig *r, int side, const uint8_t *f,
 		    (ssize_t)n)
 			return true;
 		if ((errno != EAGAIN && errno != ENOBUFS) ||
-		    now_ms() > deadline) {
+		    port_now_us() > deadline) {
 			r->res = stress_fail("cannot send from the %s side: %s",
 					     side == VM ? "VM" : "host",
 					     strerror(errno));
@@ -248,7 +240,7 @@ static bool send_ack(struct guard_rig *r, const uint8_t *chaddr,
 static bool wait_for(struct guard_rig *r, const uint64_t *count, uint64_t want,
 		     const char *what)
 {
-	uint64_t deadline = now_ms() + STUCK_SECONDS * 1000;
+	uint64_t deadline = port_now_us() + STUCK_SECONDS * 1000000ull;
 
 	for (;;) {
 		drain(r);
@@ -256,7 +248,7 @@ static bool wait_for(struct guard_rig *r, const uint64_t *count, uint64_t want,
 			return false;
 		if (*count >= want)
 			return true;
-		if (now_ms() > deadline) {
+		if (port_now_us() > deadline) {
 			r->res = stress_fail("only %" PRIu64 " of %" PRIu64
 					     " %s came through",
 					     *count, want, what);

@@ -13,11 +13,11 @@
 #include <stdio.h>
 #include <string.h>
 #include <sys/socket.h>
-#include <time.h>
 #include <unistd.h>
 
 #include "endpoint_dgram.h"
 #include "engine.h"
+#include "port.h"
 #include "guest_frame.h"
 #include "guest_learn.h"
 #include "test_frames.h"
@@ -25,14 +25,6 @@
 enum { HOST = 0, VM = 1 };
 
 #define STUCK_SECONDS 60
-
-static uint64_t now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
-}
 
 struct guest_rig {
 	int app[2]; /* the test's ends */
@@ -69,7 +61,7 @@ static bool send_frame(struct guest_rig *r, int side, const uint8_t *f,
 		       size_t n, uint64_t *delivered)
 {
 	uint8_t buf[TEST_FRAME_MAX];
-	uint64_t deadline = now_ms() + STUCK_SECONDS * 1000;
+	uint64_t deadline = port_now_us() + STUCK_SECONDS * 1000000ull;
 
 	for (;;) {
 		while (recv(r->app[HOST], buf, sizeof(buf), MSG_DONTWAIT) > 0 ||
@@ -79,7 +71,7 @@ static bool send_frame(struct guest_rig *r, int side, const uint8_t *f,
 		    (ssize_t)n)
 			return true;
 		if ((errno != EAGAIN && errno != ENOBUFS) ||
-		    now_ms() > deadline)
+		    port_now_us() > deadline)
 			return false;
 		struct pollfd p[2] = {{r->app[HOST], POLLIN, 0},
 				      {r->app[VM], POLLIN, 0}};
@@ -183,7 +175,7 @@ struct stress_result scenario_guest_learning(unsigned rounds)
 	}
 
 	/* Every frame through (3 per round), then the final state. */
-	uint64_t deadline = now_ms() + STUCK_SECONDS * 1000;
+	uint64_t deadline = port_now_us() + STUCK_SECONDS * 1000000ull;
 	while (res.ok && delivered < 3ull * rounds) {
 		uint8_t buf[TEST_FRAME_MAX];
 
@@ -192,7 +184,7 @@ struct stress_result scenario_guest_learning(unsigned rounds)
 			delivered++;
 			continue;
 		}
-		if (now_ms() > deadline)
+		if (port_now_us() > deadline)
 			res = stress_fail("only %" PRIu64 " of %u frames came "
 					  "through",
 					  delivered, 3 * rounds);
